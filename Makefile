@@ -1,0 +1,82 @@
+# Privet Manager. `make run` and `make test` are the two commands a newcomer needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SPA := frontend-manager
+SPA_SOURCES := $(shell find $(SPA)/src $(SPA)/index.html $(SPA)/public $(SPA)/vite.config.ts $(SPA)/package.json -type f 2>/dev/null)
+PYTEST_ARGS ?=
+
+.PHONY: run test lint format fmt spa api-client check-api test-unit-spa test-py chromium clean help
+
+help:
+	@echo "make run   - install what is missing, build the SPA, migrate, seed demo data, serve"
+	@echo "make test  - lint, type-check and run the whole test suite"
+
+$(BIN)/.installed: pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+venv: $(BIN)/.installed
+
+$(SPA)/node_modules/.installed: $(SPA)/package.json $(SPA)/package-lock.json
+	cd $(SPA) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(SPA)/dist/index.html: $(SPA)/node_modules/.installed $(SPA_SOURCES)
+	cd $(SPA) && npm run build --silent
+
+spa:
+	@if [ -f $(SPA)/package.json ]; then $(MAKE) --no-print-directory $(SPA)/dist/index.html; fi
+
+run: venv spa
+	$(BIN)/privet-manager serve --demo
+
+# The SPA's API client is generated from the app's schema and committed.
+api-client: venv $(SPA)/node_modules/.installed
+	$(BIN)/python -m privet_manager.openapi_dump $(SPA)/openapi.json
+	cd $(SPA) && npm run gen:api --silent
+
+check-api: venv $(SPA)/node_modules/.installed
+	$(BIN)/python -m privet_manager.openapi_dump $(SPA)/openapi.json.current
+	@cmp -s $(SPA)/openapi.json $(SPA)/openapi.json.current || \
+		{ rm -f $(SPA)/openapi.json.current; echo "openapi.json is out of date: run 'make api-client'"; exit 1; }
+	@rm -f $(SPA)/openapi.json.current
+	cd $(SPA) && npm run check:api --silent
+
+lint: venv
+	$(BIN)/ruff check server tests bench scripts
+	$(BIN)/ruff format --check server tests bench scripts
+	$(BIN)/mypy
+	@if [ -f $(SPA)/package.json ]; then \
+		$(MAKE) --no-print-directory $(SPA)/node_modules/.installed check-api && \
+		cd $(SPA) && npm run typecheck --silent && npm run lint --silent; fi
+
+format fmt: venv
+	$(BIN)/ruff check --fix server tests bench scripts
+	$(BIN)/ruff format server tests bench scripts
+
+chromium:
+	@command -v chromium >/dev/null || test -x /usr/bin/chromium || { \
+		echo "installing Debian's chromium for the browser tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); }
+
+test-unit-spa:
+	@if [ -f $(SPA)/package.json ]; then cd $(SPA) && npm run test:unit --silent; fi
+
+# Migration and auth tests also run against the machine's PostgreSQL when it answers.
+SYSTEM_PG ?= postgresql://postgres@127.0.0.1:5432/postgres
+test-py: venv
+	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(SYSTEM_PG)', connect_timeout=2).close()" 2>/dev/null; then \
+		echo "== migrations and auth on the system PostgreSQL =="; \
+		PM_TEST_PG_URL=$(SYSTEM_PG) $(BIN)/pytest -q -p no:cacheprovider tests/migrations tests/auth; \
+	else echo "system PostgreSQL not reachable: skipping the second run"; fi
+	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS) tests
+
+test: venv spa chromium lint test-unit-spa test-py
+
+clean:
+	rm -rf $(SPA)/dist test-output .pytest_cache .mypy_cache .ruff_cache

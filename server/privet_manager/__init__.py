@@ -1,0 +1,1 @@
+"""Privet Manager: the manager wizard for Привет Супер."""

@@ -1,0 +1,248 @@
+"""Manager accounts, logins and the refresh-token families."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from privet_manager.auth.models import AuthSession, Manager, RefreshToken
+from privet_manager.auth.passwords import check_password_policy
+from privet_manager.kit import ratelimit
+from privet_manager.kit.db import get_database
+from privet_manager.kit.errors import Conflict, TooManyRequests, Unauthorized
+from privet_manager.kit.logging import security_log
+from privet_manager.kit.security import (
+    TokenError,
+    burn_password_check,
+    create_jwt,
+    decode_jwt,
+    hash_password,
+    verify_password,
+)
+from privet_manager.settings import get_settings
+
+ACCESS = "access"
+REFRESH = "refresh"
+BAD_CREDENTIALS = "Неверный email или пароль"
+
+
+@dataclass
+class IssuedTokens:
+    access_token: str
+    expires_in: int
+    refresh_token: str
+    refresh_expires_at: datetime
+    manager: Manager
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+async def get_by_email(session: AsyncSession, email: str) -> Manager | None:
+    return await session.scalar(
+        select(Manager).where(func.lower(Manager.email) == normalize_email(email))
+    )
+
+
+async def create_manager(
+    session: AsyncSession, *, email: str, name: str, password: str, role: str = "manager"
+) -> Manager:
+    """Create a manager after checking the password policy; 409 if the email is taken."""
+    check_password_policy(password)
+    if await get_by_email(session, email):
+        raise Conflict("Менеджер с таким email уже есть", code="email_taken", loc=("body", "email"))
+    manager = Manager(
+        email=email.strip(),
+        name=name.strip(),
+        role=role,
+        password_hash=await asyncio.to_thread(hash_password, password),
+    )
+    session.add(manager)
+    await session.flush()
+    return manager
+
+
+async def set_password(session: AsyncSession, manager: Manager, password: str) -> None:
+    """Change the password and end every session of the manager at once."""
+    check_password_policy(password)
+    manager.password_hash = await asyncio.to_thread(hash_password, password)
+    manager.password_changed_at = datetime.now(UTC)
+    await revoke_all_sessions(session, manager.id, "password_changed")
+
+
+async def set_active(session: AsyncSession, manager: Manager, active: bool) -> None:
+    manager.is_active = active
+    if not active:
+        await revoke_all_sessions(session, manager.id, "disabled")
+
+
+async def revoke_all_sessions(session: AsyncSession, manager_id: int, reason: str) -> None:
+    await session.execute(
+        update(AuthSession)
+        .where(AuthSession.manager_id == manager_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=func.now(), revoked_reason=reason)
+    )
+
+
+async def login(
+    session: AsyncSession, email: str, password: str, *, ip: str, user_agent: str
+) -> IssuedTokens:
+    """Check credentials under per-account and per-IP throttling; open a session."""
+    settings = get_settings()
+    engine = get_database().engine
+    account_key = f"login:account:{normalize_email(email)[:250]}"
+    ip_key = f"login:ip:{ip}"
+    wait = await ratelimit.blocked_for(engine, [account_key, ip_key])
+    if wait:
+        security_log.warning("login throttled", extra={"event": "login_throttled", "ip": ip})
+        raise TooManyRequests(
+            "Слишком много неудачных попыток входа, попробуйте позже", retry_after=wait
+        )
+
+    manager = await get_by_email(session, email)
+    if manager is None:
+        await asyncio.to_thread(burn_password_check)
+        ok = False
+    else:
+        ok = await asyncio.to_thread(verify_password, password, manager.password_hash)
+    if not ok or manager is None or not manager.is_active:
+        lockout = timedelta(minutes=settings.login_lockout_minutes)
+        await ratelimit.hit(
+            engine,
+            account_key,
+            limit=settings.login_max_failures_per_account,
+            window=lockout,
+            block=lockout,
+        )
+        await ratelimit.hit(
+            engine, ip_key, limit=settings.login_max_failures_per_ip, window=lockout, block=lockout
+        )
+        security_log.warning(
+            "login failed", extra={"event": "login_failed", "ip": ip, "known": manager is not None}
+        )
+        raise Unauthorized(BAD_CREDENTIALS, code="invalid_credentials")
+
+    await ratelimit.reset(engine, account_key)
+    now = datetime.now(UTC)
+    auth_session = AuthSession(
+        id=uuid.uuid4(),
+        manager_id=manager.id,
+        expires_at=now + timedelta(hours=settings.manager_refresh_session_hours),
+        ip=ip,
+        user_agent=user_agent,
+    )
+    session.add(auth_session)
+    await session.flush()
+    security_log.info("login", extra={"event": "login", "manager_id": manager.id, "ip": ip})
+    return await _issue(session, manager, auth_session, now)
+
+
+async def _issue(
+    session: AsyncSession, manager: Manager, auth_session: AuthSession, now: datetime
+) -> IssuedTokens:
+    settings = get_settings()
+    ttl = timedelta(minutes=settings.manager_access_token_expire_minutes)
+    # An access token never outlives its session.
+    ttl = min(ttl, auth_session.expires_at - now)
+    access, _ = create_jwt(
+        settings.manager_jwt_secret,
+        subject=str(manager.id),
+        token_type=ACCESS,
+        ttl=ttl,
+        now=now,
+        sid=str(auth_session.id),
+    )
+    refresh, refresh_exp = create_jwt(
+        settings.manager_jwt_secret,
+        subject=str(manager.id),
+        token_type=REFRESH,
+        ttl=auth_session.expires_at - now,
+        now=now,
+        sid=str(auth_session.id),
+    )
+    jti = decode_jwt(settings.manager_jwt_secret, refresh, token_type=REFRESH)["jti"]
+    session.add(RefreshToken(jti=jti, session_id=auth_session.id))
+    await session.flush()
+    return IssuedTokens(access, int(ttl.total_seconds()), refresh, refresh_exp, manager)
+
+
+async def refresh(session: AsyncSession, token: str | None) -> IssuedTokens:
+    """Rotate a refresh token. A token presented twice revokes its whole family."""
+    settings = get_settings()
+    if not token:
+        raise Unauthorized("Сессия истекла, войдите снова", code="session_expired")
+    try:
+        claims = decode_jwt(settings.manager_jwt_secret, token, token_type=REFRESH)
+        session_id = uuid.UUID(str(claims["sid"]))
+        jti = str(claims["jti"])
+    except (TokenError, KeyError, ValueError) as exc:
+        raise Unauthorized("Сессия истекла, войдите снова", code="session_expired") from exc
+
+    row = await session.scalar(
+        select(RefreshToken).where(RefreshToken.jti == jti).with_for_update()
+    )
+    auth_session = await session.get(AuthSession, session_id, with_for_update=True)
+    now = datetime.now(UTC)
+    if row is None or auth_session is None or row.session_id != auth_session.id:
+        raise Unauthorized("Сессия истекла, войдите снова", code="session_expired")
+    if auth_session.revoked_at is not None or auth_session.expires_at <= now:
+        raise Unauthorized("Сессия истекла, войдите снова", code="session_expired")
+    if row.used_at is not None:
+        auth_session.revoked_at = now
+        auth_session.revoked_reason = "refresh_reuse"
+        security_log.warning(
+            "refresh token reuse: session revoked",
+            extra={"event": "refresh_reuse", "manager_id": auth_session.manager_id},
+        )
+        # The revocation must survive the 401 that follows.
+        await session.commit()
+        raise Unauthorized("Сессия отозвана, войдите снова", code="session_revoked")
+    manager = await session.get(Manager, auth_session.manager_id)
+    if manager is None or not manager.is_active:
+        raise Unauthorized("Сессия истекла, войдите снова", code="session_expired")
+    row.used_at = now
+    return await _issue(session, manager, auth_session, now)
+
+
+async def logout(session: AsyncSession, token: str | None) -> None:
+    if not token:
+        return
+    try:
+        claims = decode_jwt(get_settings().manager_jwt_secret, token, token_type=REFRESH)
+        session_id = uuid.UUID(str(claims["sid"]))
+    except (TokenError, KeyError, ValueError):
+        return
+    await session.execute(
+        update(AuthSession)
+        .where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=func.now(), revoked_reason="logout")
+    )
+
+
+async def authenticate(session: AsyncSession, token: str) -> Manager:
+    """The manager behind a live access token (its session not revoked, the account active)."""
+    try:
+        claims = decode_jwt(get_settings().manager_jwt_secret, token, token_type=ACCESS)
+        manager_id = int(claims["sub"])
+        session_id = uuid.UUID(str(claims["sid"]))
+    except (TokenError, KeyError, ValueError) as exc:
+        raise Unauthorized("Недействительный или просроченный токен", code="invalid_token") from exc
+    manager = await session.scalar(
+        select(Manager)
+        .join(AuthSession, AuthSession.manager_id == Manager.id)
+        .where(
+            Manager.id == manager_id,
+            Manager.is_active.is_(True),
+            AuthSession.id == session_id,
+            AuthSession.revoked_at.is_(None),
+        )
+    )
+    if manager is None:
+        raise Unauthorized("Сессия завершена, войдите снова", code="session_revoked")
+    return manager

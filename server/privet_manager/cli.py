@@ -1,0 +1,129 @@
+"""The `privet-manager` command."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from privet_manager.settings import get_settings
+
+app = typer.Typer(help="Privet Manager: API server and operator tools.", no_args_is_help=True)
+T = TypeVar("T")
+
+
+def run_in_session(fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run `fn` in one committed transaction against the configured database."""
+    from privet_manager.kit.db import close_database, init_database
+
+    async def main() -> T:
+        db = init_database(get_settings())
+        try:
+            async with db.sessionmaker() as session, session.begin():
+                return await fn(session)
+        finally:
+            await close_database()
+
+    return asyncio.run(main())
+
+
+def database_url() -> str:
+    from privet_manager.kit.db import resolve_database_url
+
+    return resolve_database_url(get_settings())
+
+
+@app.command()
+def migrate(revision: str = "head") -> None:
+    """Apply the migrations (Alembic, version table privet_manager_alembic_version)."""
+    from privet_manager import migrate as m
+
+    m.upgrade(database_url(), revision)
+    typer.echo(f"migrated to {revision}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="default: HOST")] = None,
+    port: Annotated[int | None, typer.Option(help="default: PORT")] = None,
+    demo: Annotated[bool, typer.Option(help="create demo data on first start")] = False,
+    workers: int = 1,
+) -> None:
+    """Serve the API and the SPA. With the embedded database, migrate first."""
+    import uvicorn
+
+    settings = get_settings()
+    settings.check_production()
+    if settings.embedded_database or demo:
+        migrate()
+    if demo:
+        seed_demo(clients=30)
+    uvicorn.run(
+        "privet_manager.main:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        log_config=None,
+        proxy_headers=False,  # the client IP is decided by TRUSTED_PROXIES, not uvicorn
+        server_header=False,
+    )
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        return password
+    return sys.stdin.readline().rstrip("\n")
+
+
+@app.command("create-manager")
+def create_manager(
+    email: Annotated[str, typer.Option()],
+    name: Annotated[str, typer.Option()],
+    role: Annotated[str, typer.Option(help="manager or admin")] = "manager",
+) -> None:
+    """Create a manager; the password is read from a prompt or stdin, never an argument."""
+    from privet_manager.auth import service
+    from privet_manager.kit.errors import AppError
+
+    if role not in ("manager", "admin"):
+        raise typer.BadParameter("role must be manager or admin")
+    password = _read_password()
+
+    async def go(session: AsyncSession) -> int:
+        manager = await service.create_manager(
+            session, email=email, name=name, password=password, role=role
+        )
+        return manager.id
+
+    try:
+        manager_id = run_in_session(go)
+    except AppError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"created {role} #{manager_id} {email}")
+
+
+@app.command("backfill-clients")
+def backfill_clients_cmd() -> None:
+    """Create a client card for every Привет Супер user that has none."""
+    from privet_manager.clients.backfill import backfill_clients
+
+    created, refreshed = run_in_session(backfill_clients)
+    typer.echo(f"created {created} client rows, refreshed {refreshed}")
+
+
+@app.command("seed-demo")
+def seed_demo(clients: Annotated[int, typer.Option(min=0, max=100_000)] = 30) -> None:
+    """Demo admin and manager, tariffs and clients with support tickets; prints the logins."""
+    from privet_manager.demo import seed_demo as seed
+
+    result = run_in_session(lambda s: seed(s, clients=clients))
+    typer.echo("Demo logins:")
+    for role, email, password in result.logins:
+        typer.echo(f"  {role:8} {email}  password: {password}")

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, Date, ForeignKey, Integer, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from privet_manager.kit.db import Base
+from privet_manager.kit.models import Timestamps
+
+DEVICE_KINDS = ("phone", "tablet", "laptop", "computer", "tv", "appliance", "other")
+
+
+class ManagerDevice(Timestamps, Base):
+    __tablename__ = "manager_devices"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    client_id: Mapped[int] = mapped_column(
+        ForeignKey("manager_clients.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    source_device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    brand: Mapped[str] = mapped_column(String(128), nullable=False)
+    model: Mapped[str] = mapped_column(String(128), nullable=False)
+    serial_number: Mapped[str | None] = mapped_column(String(128))
+    purchase_date: Mapped[date | None] = mapped_column(Date)
+    declared_value: Mapped[Decimal] = mapped_column(Numeric(12, 2), nullable=False)
+
+
+class DevicePhoto(Timestamps, Base):
+    __tablename__ = "manager_device_photos"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    device_id: Mapped[int] = mapped_column(
+        ForeignKey("manager_devices.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    object_key: Mapped[str] = mapped_column(String(512), nullable=False, unique=True)
+    content_type: Mapped[str] = mapped_column(String(64), nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)

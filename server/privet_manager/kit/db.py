@@ -1,0 +1,94 @@
+"""Engine, session factory and the per-request session dependency."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase
+
+from privet_manager.kit import embedded_postgres
+from privet_manager.settings import Settings
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Database:
+    """Holds the engine and session factory for one app instance."""
+
+    def __init__(self, url: str, pool_size: int = 10) -> None:
+        self.url = url
+        self.engine: AsyncEngine = create_async_engine(
+            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        )
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+_db: Database | None = None
+
+
+def resolve_database_url(settings: Settings) -> str:
+    """DATABASE_URL as given, or the embedded server's URL (starting it if needed)."""
+    if settings.database_url:
+        return embedded_postgres.to_sqlalchemy_url(settings.database_url)
+    return embedded_postgres.start(settings.privet_data_dir)
+
+
+def sync_url(url: str) -> str:
+    """The same URL for synchronous use (alembic, psycopg without asyncio)."""
+    return url
+
+
+def init_database(settings: Settings) -> Database:
+    global _db
+    if _db is None:
+        _db = Database(resolve_database_url(settings), settings.database_pool_size)
+    return _db
+
+
+def get_database() -> Database:
+    if _db is None:
+        raise RuntimeError("database not initialised")
+    return _db
+
+
+async def close_database() -> None:
+    global _db
+    if _db is not None:
+        await _db.dispose()
+        _db = None
+
+
+async def get_session() -> AsyncIterator[AsyncSession]:
+    """One transaction per request: commit on success, roll back on error."""
+    async with get_database().sessionmaker() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]

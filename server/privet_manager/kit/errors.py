@@ -1,0 +1,238 @@
+"""One error hierarchy and the handlers that write RFC 9457 problem+json."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("privet_manager.errors")
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class ErrorItem(BaseModel):
+    loc: list[str | int]
+    msg: str
+
+
+class Problem(BaseModel):
+    """The body of every error response."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    code: str
+    errors: list[ErrorItem] | None = None
+    request_id: str | None = None
+
+
+class AppError(Exception):
+    """A failure the client can understand; `loc` points the wizard at a field."""
+
+    status: int = 400
+    code: str = "bad_request"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        loc: Sequence[str | int] | None = None,
+        errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+        self.errors = errors or ([{"loc": list(loc), "msg": detail}] if loc else None)
+        self.headers = headers
+        self.extra = extra or {}
+
+
+class NotFound(AppError):
+    status = 404
+    code = "not_found"
+
+
+class Forbidden(AppError):
+    status = 403
+    code = "forbidden"
+
+
+class Unauthorized(AppError):
+    status = 401
+    code = "unauthorized"
+
+    def __init__(self, detail: str = "Требуется вход в систему", **kw: Any) -> None:
+        kw.setdefault("headers", {"WWW-Authenticate": "Bearer"})
+        super().__init__(detail, **kw)
+
+
+class Conflict(AppError):
+    status = 409
+    code = "conflict"
+
+
+class Unprocessable(AppError):
+    status = 422
+    code = "validation_error"
+
+
+class TooManyRequests(AppError):
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, detail: str, retry_after: int, **kw: Any) -> None:
+        kw.setdefault("headers", {"Retry-After": str(max(1, retry_after))})
+        super().__init__(detail, **kw)
+
+
+class ServiceUnavailable(AppError):
+    status = 503
+    code = "service_unavailable"
+
+
+def _request_id(request: Request) -> str | None:
+    return getattr(request.state, "request_id", None)
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    detail: str,
+    code: str,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> JSONResponse:
+    try:
+        title = HTTPStatus(status).phrase
+    except ValueError:
+        title = "Error"
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    # Only server faults carry the request id in the body (it is always in X-Request-ID):
+    # client errors stay byte-identical, so they reveal nothing about the request.
+    if status >= 500:
+        body["request_id"] = _request_id(request)
+    if errors is not None:
+        body["errors"] = errors
+    if extra:
+        body.update(extra)
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def _loc(loc: Sequence[Any]) -> list[str | int]:
+    return [p if isinstance(p, int) else str(p) for p in loc]
+
+
+def _validation_msg(err: dict[str, Any]) -> str:
+    kind = err.get("type", "")
+    ctx = err.get("ctx") or {}
+    messages = {
+        "missing": "Обязательное поле",
+        "string_too_long": f"Не длиннее {ctx.get('max_length')} символов",
+        "string_too_short": f"Не короче {ctx.get('min_length')} символов",
+        "string_pattern_mismatch": "Неверный формат",
+        "int_parsing": "Ожидается целое число",
+        "decimal_parsing": "Ожидается число",
+        "date_from_datetime_parsing": "Ожидается дата в формате ГГГГ-ММ-ДД",
+        "date_parsing": "Ожидается дата в формате ГГГГ-ММ-ДД",
+        "bool_parsing": "Ожидается да или нет",
+        "string_type": "Ожидается строка",
+        "literal_error": "Недопустимое значение",
+        "enum": "Недопустимое значение",
+        "value_error": str(err.get("msg", "")).removeprefix("Value error, "),
+        "json_invalid": "Некорректный JSON",
+        "greater_than_equal": f"Не меньше {ctx.get('ge')}",
+        "less_than_equal": f"Не больше {ctx.get('le')}",
+        "greater_than": f"Больше {ctx.get('gt')}",
+    }
+    return messages.get(kind) or str(err.get("msg", "Неверное значение"))
+
+
+async def _app_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return problem_response(
+        request, exc.status, exc.detail, exc.code, exc.errors, exc.headers, exc.extra
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [{"loc": _loc(e.get("loc", ())), "msg": _validation_msg(e)} for e in exc.errors()]
+    return problem_response(
+        request, 422, "Проверьте введённые данные", "validation_error", errors=errors
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = "Не найдено"
+    code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
+        exc.status_code, "http_error"
+    )
+    headers = getattr(exc, "headers", None)
+    return problem_response(request, exc.status_code, detail, code, headers=headers)
+
+
+async def _db_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    log.error("database unavailable", extra={"error": type(exc).__name__})
+    return problem_response(
+        request,
+        503,
+        "База данных временно недоступна, повторите попытку",
+        "database_unavailable",
+        headers={"Retry-After": "5"},
+    )
+
+
+async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+    # Never leak details: the request id lets an operator find the traceback in the logs.
+    log.exception("unhandled error", exc_info=exc)
+    return problem_response(request, 500, "Внутренняя ошибка сервера", "internal_error")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(OperationalError, _db_unavailable)
+    app.add_exception_handler(DBAPIError, _db_is_down_or_unhandled)
+    app.add_exception_handler(Exception, _unhandled)
+
+
+async def _db_is_down_or_unhandled(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DBAPIError)
+    if exc.connection_invalidated:
+        return await _db_unavailable(request, exc)
+    return await _unhandled(request, exc)
+
+
+# Responses to declare in OpenAPI for routes that may fail with a problem.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": Problem, "content": {PROBLEM_JSON: {}}}
+    for code in (400, 401, 403, 404, 409, 422, 429)
+}

@@ -1,0 +1,45 @@
+"""The client's IP: from the socket, or X-Forwarded-For only behind a trusted proxy."""
+
+from __future__ import annotations
+
+from ipaddress import ip_address
+
+from fastapi import Request
+
+from privet_manager.settings import get_settings
+
+
+def client_ip(request: Request) -> str:
+    peer = request.client.host if request.client else ""
+    networks = get_settings().trusted_proxy_networks
+    if not networks or not _in(peer, networks):
+        return peer or "unknown"
+    forwarded = request.headers.get("x-forwarded-for", "")
+    # Walk from the nearest hop back; the first address that is not a trusted proxy is the client.
+    hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _valid(hop):
+            break
+        if not _in(hop, networks):
+            return hop
+    return peer
+
+
+def user_agent(request: Request) -> str:
+    return request.headers.get("user-agent", "")[:512]
+
+
+def _valid(addr: str) -> bool:
+    try:
+        ip_address(addr)
+    except ValueError:
+        return False
+    return True
+
+
+def _in(addr: str, networks: list) -> bool:
+    try:
+        ip = ip_address(addr)
+    except ValueError:
+        return False
+    return any(ip in n for n in networks)

@@ -1,0 +1,59 @@
+"""create_app(): routers, error handlers, the SPA."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
+
+from privet_manager import health
+from privet_manager.auth.router import admin_router as admin_managers_router
+from privet_manager.auth.router import router as auth_router
+from privet_manager.kit.db import close_database, init_database
+from privet_manager.kit.errors import install_error_handlers
+from privet_manager.kit.logging import configure_logging
+from privet_manager.kit.middleware import RequestContextMiddleware
+from privet_manager.kit.storage import init_storage
+from privet_manager.settings import Settings, get_settings
+from privet_manager.spa import mount_spa
+
+
+def operation_id(route: APIRoute) -> str:
+    """Stable ids for the generated SPA client: `{tag}-{function name}`."""
+    tag = route.tags[0] if route.tags else "default"
+    return f"{tag}-{route.name}"
+
+
+def manager_api() -> APIRouter:
+    api = APIRouter(prefix="/api/manager")
+    api.include_router(auth_router)
+    api.include_router(admin_managers_router)
+    return api
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    settings.check_production()
+    configure_logging(settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        init_database(settings)
+        init_storage(settings)
+        yield
+        await close_database()
+
+    app = FastAPI(
+        title="Privet Manager API",
+        version="0.1.0",
+        lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+    )
+    app.add_middleware(RequestContextMiddleware)
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(manager_api())
+    mount_spa(app, settings)
+    return app

@@ -1,0 +1,190 @@
+"""Test infrastructure: a real PostgreSQL (embedded by default, or PM_TEST_PG_URL), the
+schema built by the migrations, and the app driven through httpx's ASGI transport."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+
+_TMP = Path(tempfile.mkdtemp(prefix="pm-tests-"))
+os.environ.update(
+    {
+        "ENVIRONMENT": "test",
+        "PRIVET_DATA_DIR": str(_TMP / "var"),
+        "PRIVET_SPA_DIST": str(_TMP / "no-spa"),
+        "LOG_LEVEL": os.environ.get("PM_TEST_LOG_LEVEL", "WARNING"),
+    }
+)
+for _var in ("DATABASE_URL", "S3_ENDPOINT"):
+    os.environ.pop(_var, None)
+
+import httpx  # noqa: E402
+from privet_manager.auth.models import Manager  # noqa: E402
+from privet_manager.kit import db as kit_db  # noqa: E402
+from privet_manager.kit import storage as kit_storage  # noqa: E402
+from privet_manager.kit.security import hash_password  # noqa: E402
+from privet_manager.settings import get_settings  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+from sqlalchemy.ext.asyncio import AsyncSession  # noqa: E402
+
+TEST_PASSWORD = "Correct-Horse-Battery-7"
+
+
+def _server_url() -> str:
+    """A superuser URL of the PostgreSQL server the tests use (no database chosen)."""
+    explicit = os.environ.get("PM_TEST_PG_URL")
+    if explicit:
+        return explicit
+    from privet_manager.kit import embedded_postgres
+
+    return embedded_postgres.start(_TMP / "embedded")
+
+
+def _libpq(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class PgServer:
+    """Creates throw-away databases on the test server."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def url_for(self, dbname: str) -> str:
+        return (
+            make_url(self.url)
+            .set(drivername="postgresql+psycopg", database=dbname)
+            .render_as_string(hide_password=False)
+        )
+
+    def create_database(self, prefix: str = "pm_test") -> str:
+        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(_libpq(self.url), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return self.url_for(name)
+
+    def drop_database(self, url: str) -> None:
+        name = make_url(url).database
+        with psycopg.connect(_libpq(self.url), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> PgServer:
+    return PgServer(_server_url())
+
+
+@pytest.fixture(scope="session")
+def database_url(pg_server: PgServer) -> Iterator[str]:
+    """One migrated database for the session."""
+    from privet_manager import migrate
+
+    url = pg_server.create_database()
+    migrate.upgrade(url)
+    os.environ["DATABASE_URL"] = url
+    get_settings.cache_clear()
+    yield url
+    os.environ.pop("DATABASE_URL", None)
+
+
+@pytest.fixture(scope="session")
+async def database(database_url: str) -> AsyncIterator[kit_db.Database]:
+    db = kit_db.init_database(get_settings())
+    yield db
+    await kit_db.close_database()
+
+
+@pytest.fixture(scope="session")
+def app(database: kit_db.Database):  # type: ignore[no-untyped-def]
+    from privet_manager.main import create_app
+
+    kit_storage.reset_storage()
+    kit_storage.init_storage(get_settings())
+    return create_app(get_settings())
+
+
+async def truncate_all(db: kit_db.Database) -> None:
+    from privet_manager.models import Base
+
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    async with db.engine.begin() as conn:
+        await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+async def clean_db(database: kit_db.Database) -> kit_db.Database:
+    await truncate_all(database)
+    return database
+
+
+@pytest.fixture
+async def client(app, clean_db) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture
+async def session(clean_db: kit_db.Database) -> AsyncIterator[AsyncSession]:
+    """A session for arranging data; commits when the test ends its use of it."""
+    async with clean_db.sessionmaker() as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    # bcrypt at cost 12 takes ~0.25 s: hash the shared test password once.
+    return hash_password(TEST_PASSWORD)
+
+
+class Factory:
+    """Small factories for arranging data through the ORM."""
+
+    def __init__(self, db: kit_db.Database, password_hash: str) -> None:
+        self.db = db
+        self.password_hash = password_hash
+        self._n = 0
+
+    async def manager(self, role: str = "manager", **kw: object) -> Manager:
+        self._n += 1
+        async with self.db.sessionmaker() as s, s.begin():
+            m = Manager(
+                email=kw.pop("email", f"m{self._n}-{uuid.uuid4().hex[:6]}@privet.test"),
+                name=kw.pop("name", f"Менеджер {self._n}"),
+                password_hash=self.password_hash,
+                role=role,
+                **kw,
+            )
+            s.add(m)
+        return m
+
+
+@pytest.fixture
+def factory(clean_db: kit_db.Database, password_hash: str) -> Factory:
+    return Factory(clean_db, password_hash)
+
+
+async def login(client: httpx.AsyncClient, manager: Manager) -> dict[str, str]:
+    """Log in and return the Authorization header."""
+    r = await client.post(
+        "/api/manager/auth/login", json={"email": manager.email, "password": TEST_PASSWORD}
+    )
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+@pytest.fixture
+async def manager_headers(client: httpx.AsyncClient, factory: Factory) -> dict[str, str]:
+    return await login(client, await factory.manager())
+
+
+@pytest.fixture
+async def admin_headers(client: httpx.AsyncClient, factory: Factory) -> dict[str, str]:
+    return await login(client, await factory.manager(role="admin"))
