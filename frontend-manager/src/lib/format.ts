@@ -1,0 +1,45 @@
+const moneyFmt = new Intl.NumberFormat('ru-RU', {
+  style: 'currency',
+  currency: 'RUB',
+  minimumFractionDigits: 2,
+});
+
+/** Money arrives as a decimal string; shown with the ruble sign, never summed as floats here. */
+export function money(value: string | number | null | undefined): string {
+  if (value === null || value === undefined || value === '') return '—';
+  const n = Number(value);
+  return Number.isFinite(n) ? moneyFmt.format(n) : String(value);
+}
+
+export function isPositiveAmount(value: string | null | undefined): boolean {
+  if (!value) return false;
+  return Number(value) > 0;
+}
+
+const dateTimeFmt = new Intl.DateTimeFormat('ru-RU', {
+  timeZone: 'Europe/Moscow',
+  day: '2-digit',
+  month: '2-digit',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+});
+
+export function moscowDateTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : dateTimeFmt.format(d);
+}
+
+/** Wizard step from the API's current_step ("1".."4", 1..4 or "success"). */
+export function stepPath(clientId: string | number, step: string | number | null | undefined): string {
+  const s = step === null || step === undefined ? '1' : String(step);
+  const valid = ['1', '2', '3', '4', 'success'].includes(s) ? s : '1';
+  return `/clients/${clientId}/step/${valid}`;
+}
+
+/** Only same-app paths are followed after login, never another origin. */
+export function safeNext(next: string | null): string {
+  if (next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/login')) return next;
+  return '/clients?tab=new';
+}

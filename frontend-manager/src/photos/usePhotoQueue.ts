@@ -1,0 +1,125 @@
+// Per-device upload queue: resize → upload instructions → straight to storage → confirm.
+// Failed uploads stay in the queue with their resized file, retried by hand or when the
+// connection comes back.
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { confirmPhoto, photoUploadUrl } from '../api/endpoints';
+import { ApiError, describeError } from '../api/errors';
+import { PhotoRejected, resizePhoto } from './resize';
+import { UploadFailed, uploadToStorage } from './upload';
+
+export type PhotoItemStatus = 'resizing' | 'uploading' | 'confirming' | 'done' | 'failed' | 'rejected';
+
+export interface PhotoItem {
+  localId: string;
+  name: string;
+  status: PhotoItemStatus;
+  progress: number;
+  message: string | null;
+  previewUrl: string | null;
+  blob: Blob | null;
+}
+
+let seq = 0;
+
+function sizeRefusal(err: unknown): string | null {
+  if (err instanceof ApiError && (err.status === 413 || err.status === 422 || err.status === 400)) {
+    const text = `${err.problem.code ?? ''} ${err.problem.detail ?? ''} ${(err.problem.errors ?? []).map((e) => e.msg).join(' ')}`;
+    if (err.status === 413 || /size|large|размер|больш/i.test(text)) {
+      return `Фото отклонено: ${err.problem.detail || 'размер больше допустимого'}.`;
+    }
+    if (/type|тип|format|формат/i.test(text)) return `Фото отклонено: ${err.problem.detail || 'неподдерживаемый формат'}.`;
+  }
+  if (err instanceof UploadFailed && (err.status === 413 || /размер/.test(err.message))) return err.message;
+  return null;
+}
+
+export function usePhotoQueue(clientId: string, deviceId: string, onUploaded: () => Promise<void> | void) {
+  const [items, setItems] = useState<PhotoItem[]>([]);
+  const itemsRef = useRef(items);
+  useEffect(() => {
+    itemsRef.current = items;
+  }, [items]);
+
+  const patch = useCallback((localId: string, change: Partial<PhotoItem>) => {
+    setItems((prev) => prev.map((it) => (it.localId === localId ? { ...it, ...change } : it)));
+  }, []);
+
+  const upload = useCallback(
+    async (localId: string, blob: Blob) => {
+      patch(localId, { status: 'uploading', progress: 0, message: null });
+      try {
+        const instructions = await photoUploadUrl(clientId, deviceId, 'image/jpeg', blob.size);
+        await uploadToStorage(instructions.upload, blob, 'image/jpeg', (p) => patch(localId, { progress: p }));
+        patch(localId, { status: 'confirming', progress: 1 });
+        await confirmPhoto(clientId, deviceId, instructions.file_key);
+        patch(localId, { status: 'done' });
+        await onUploaded();
+        setItems((prev) => {
+          const gone = prev.find((it) => it.localId === localId);
+          if (gone?.previewUrl) URL.revokeObjectURL(gone.previewUrl);
+          return prev.filter((it) => it.localId !== localId);
+        });
+      } catch (err) {
+        const refusal = sizeRefusal(err);
+        if (refusal) patch(localId, { status: 'rejected', message: refusal });
+        else {
+          const message = err instanceof UploadFailed ? err.message : describeError(err);
+          patch(localId, { status: 'failed', message });
+        }
+      }
+    },
+    [clientId, deviceId, onUploaded, patch],
+  );
+
+  const addFiles = useCallback(
+    async (files: FileList | File[]) => {
+      for (const file of Array.from(files)) {
+        seq += 1;
+        const localId = `p${seq}`;
+        setItems((prev) => [
+          ...prev,
+          { localId, name: file.name, status: 'resizing', progress: 0, message: null, previewUrl: null, blob: null },
+        ]);
+        let blob: Blob;
+        try {
+          ({ blob } = await resizePhoto(file));
+        } catch (err) {
+          const message = err instanceof PhotoRejected ? err.message : 'Не удалось обработать фото.';
+          patch(localId, { status: 'rejected', message });
+          continue;
+        }
+        patch(localId, { blob, previewUrl: URL.createObjectURL(blob) });
+        await upload(localId, blob);
+      }
+    },
+    [patch, upload],
+  );
+
+  const retry = useCallback(
+    (localId: string) => {
+      const item = itemsRef.current.find((it) => it.localId === localId);
+      if (item?.blob) void upload(localId, item.blob);
+    },
+    [upload],
+  );
+
+  const retryAll = useCallback(() => {
+    for (const item of itemsRef.current) if (item.status === 'failed' && item.blob) void upload(item.localId, item.blob);
+  }, [upload]);
+
+  const dismiss = useCallback((localId: string) => {
+    setItems((prev) => {
+      const it = prev.find((x) => x.localId === localId);
+      if (it?.previewUrl) URL.revokeObjectURL(it.previewUrl);
+      return prev.filter((x) => x.localId !== localId);
+    });
+  }, []);
+
+  // The connection is back: send what failed meanwhile.
+  useEffect(() => {
+    window.addEventListener('online', retryAll);
+    return () => window.removeEventListener('online', retryAll);
+  }, [retryAll]);
+
+  return { items, addFiles, retry, retryAll, dismiss };
+}

@@ -1,0 +1,65 @@
+import { useCallback, useState } from 'react';
+import { Link, useNavigate } from 'react-router';
+import type { Device } from '../../api/types';
+import type { StepProps } from './Wizard';
+import { DeviceCard } from './DeviceCard';
+import { DeviceModal } from './DeviceModal';
+import { useRefreshClient } from './useClientCard';
+
+export function Step3Devices({ clientId, card }: StepProps) {
+  const navigate = useNavigate();
+  const refresh = useRefreshClient(clientId);
+  const [modal, setModal] = useState<{ device: Device | null } | null>(null);
+  const closeModal = useCallback(() => setModal(null), []);
+  const devices = card.devices ?? [];
+  const withoutPhotos = devices.filter((d) => !d.photos?.length).length;
+
+  return (
+    <section className="card step" aria-labelledby="step3-title" data-testid="step-3">
+      <h1 id="step3-title">Устройства</h1>
+      {devices.length === 0 ? (
+        <p className="empty" data-testid="devices-empty">
+          Устройств пока нет. Добавьте технику клиента и сфотографируйте её.
+        </p>
+      ) : null}
+      <ul className="devices">
+        {devices.map((d) => (
+          <DeviceCard key={d.id} clientId={clientId} device={d} onChanged={refresh} onEdit={() => setModal({ device: d })} />
+        ))}
+      </ul>
+      <button type="button" className="btn btn--block" onClick={() => setModal({ device: null })} data-testid="device-add">
+        + Добавить устройство
+      </button>
+      {withoutPhotos ? (
+        <p className="muted" data-testid="devices-hint">
+          Без фото: {withoutPhotos}. Сфотографируйте каждое устройство.
+        </p>
+      ) : null}
+      <div className="step__actions">
+        <Link to={`/clients/${clientId}/step/2`} className="btn" data-testid="step3-back">
+          ← Назад
+        </Link>
+        <button
+          type="button"
+          className="btn btn--primary"
+          disabled={devices.length === 0}
+          onClick={() => navigate(`/clients/${clientId}/step/4`)}
+          data-testid="step3-next"
+        >
+          Далее: тариф и договор
+        </button>
+      </div>
+      {modal ? (
+        <DeviceModal
+          clientId={clientId}
+          device={modal.device}
+          onClose={closeModal}
+          onSaved={async () => {
+            await refresh();
+            setModal(null);
+          }}
+        />
+      ) : null}
+    </section>
+  );
+}

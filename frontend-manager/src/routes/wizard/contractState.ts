@@ -1,0 +1,39 @@
+import type { ClientCard, Contract } from '../../api/types';
+import { ApiError } from '../../api/errors';
+
+export function isSigned(card: ClientCard, contract: Contract | null): boolean {
+  return contract?.status === 'signed' || card.status === 'signed' || card.status === 'processed';
+}
+
+export function isLocked(contract: Contract | null): boolean {
+  return Boolean(contract && /lock|block|void|expired_attempts/i.test(contract.status)) || contract?.attempts_left === 0;
+}
+
+/** What a failed confirm means for the screen. */
+export function otpFailure(err: unknown): { locked: boolean; expired: boolean; attemptsLeft: number | null; message: string } {
+  if (!(err instanceof ApiError)) {
+    return { locked: false, expired: false, attemptsLeft: null, message: 'Нет связи с сервером. Код не отправлен, повторите.' };
+  }
+  const p = err.problem;
+  const code = `${p.code ?? ''}`.toLowerCase();
+  const raw = p.attempts_left ?? (p as { extra?: { attempts_left?: unknown } }).extra?.attempts_left;
+  const attemptsLeft = typeof raw === 'number' ? raw : null;
+  const locked = err.status === 423 || code.includes('lock') || attemptsLeft === 0;
+  if (locked) {
+    return {
+      locked: true,
+      expired: false,
+      attemptsLeft: 0,
+      message: 'Договор заблокирован: код введён неверно слишком много раз. Сформируйте договор заново.',
+    };
+  }
+  const expired = err.status === 410 || code.includes('expired');
+  if (expired) {
+    return { locked: false, expired: true, attemptsLeft, message: 'Срок действия кода истёк. Отправьте новый код.' };
+  }
+  if (err.status === 429) {
+    return { locked: false, expired: false, attemptsLeft, message: p.detail || 'Слишком много попыток, подождите.' };
+  }
+  const left = attemptsLeft !== null ? ` Осталось попыток: ${attemptsLeft}.` : '';
+  return { locked: false, expired: false, attemptsLeft, message: `Неверный код.${left}` };
+}
