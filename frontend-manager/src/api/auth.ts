@@ -3,19 +3,10 @@
 import { useSyncExternalStore } from 'react';
 import { clearAllDrafts } from '../lib/drafts';
 
-export interface Manager {
-  id: string | number;
-  email: string;
-  name: string;
-  role: string;
-}
+import type { components } from './schema';
 
-export interface TokenResponse {
-  access_token: string;
-  token_type: string;
-  expires_in: number;
-  manager: Manager;
-}
+export type Manager = components['schemas']['ManagerOut'];
+export type TokenResponse = components['schemas']['TokenOut'];
 
 export type AuthStatus = 'unknown' | 'authenticated' | 'anonymous';
 

@@ -18,9 +18,7 @@ const cid = (id: Id) => ({ path: { client_id: String(id) } });
 const did = (id: Id, deviceId: Id) => ({ path: { client_id: String(id), device_id: String(deviceId) } });
 
 export async function login(email: string, password: string): Promise<TokenResponse> {
-  return (await unwrap(
-    api.POST(`${M}/auth/login`, { body: { email, password } }),
-  )) as unknown as TokenResponse;
+  return unwrap(api.POST(`${M}/auth/login`, { body: { email, password } }));
 }
 
 export async function listClients(params: {
