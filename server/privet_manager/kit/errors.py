@@ -134,7 +134,11 @@ def problem_response(
     # Only server faults carry the request id in the body (it is always in X-Request-ID):
     # client errors stay byte-identical, so they reveal nothing about the request.
     if status >= 500:
-        body["request_id"] = _request_id(request)
+        rid = _request_id(request)
+        body["request_id"] = rid
+        # The catch-all answers from outside our middleware: add the header here too.
+        if rid:
+            headers = {**(headers or {}), "X-Request-ID": rid}
     if errors is not None:
         body["errors"] = errors
     if extra:
