@@ -11,13 +11,29 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+# Digits of the phone copy, a leading 8 of an 11-digit Russian number read as 7, so that
+# "8 (916) 123-45-67", "+7 916 123-45-67" and "916123" all find the same client.
+PHONE_DIGITS_SQL = (
+    "CASE WHEN length(regexp_replace(phone, '\\D', '', 'g')) = 11 "
+    "AND left(regexp_replace(phone, '\\D', '', 'g'), 1) = '8' "
+    "THEN '7' || substr(regexp_replace(phone, '\\D', '', 'g'), 2) "
+    "WHEN length(regexp_replace(phone, '\\D', '', 'g')) = 10 "
+    "THEN '7' || regexp_replace(phone, '\\D', '', 'g') "
+    "ELSE regexp_replace(phone, '\\D', '', 'g') END"
+)
+
 revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+IN_PROGRESS = "status IN ('in_progress', 'awaiting_signature', 'signed')"
+
+
 def upgrade() -> None:
+    # Trigram indexes make substring search (name, email, phone digits) use an index.
+    op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     op.create_table(
         "manager_clients",
         sa.Column("id", sa.BigInteger(), nullable=False),
@@ -30,6 +46,12 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=255), nullable=True),
         sa.Column("phone", sa.String(length=32), nullable=True),
         sa.Column("email", sa.String(length=255), nullable=True),
+        sa.Column(
+            "phone_digits",
+            sa.String(length=32),
+            sa.Computed(PHONE_DIGITS_SQL, persisted=True),
+            nullable=True,
+        ),
         sa.Column("address_text", sa.Text(), nullable=True),
         sa.Column("address_postal_code", sa.String(length=16), nullable=True),
         sa.Column("address_region", sa.String(length=255), nullable=True),
@@ -63,14 +85,31 @@ def upgrade() -> None:
         sa.UniqueConstraint("user_id", name=op.f("uq_manager_clients_user_id")),
     )
     op.create_index(
-        "ix_manager_clients_assigned_status_id",
-        "manager_clients",
-        ["assigned_manager_id", "status", "id"],
-        unique=False,
-    )
-    op.create_index(
         "ix_manager_clients_status_id", "manager_clients", ["status", "id"], unique=False
     )
+    op.create_index(
+        "ix_manager_clients_in_progress_id",
+        "manager_clients",
+        ["id"],
+        unique=False,
+        postgresql_where=sa.text(IN_PROGRESS),
+    )
+    op.create_index(
+        "ix_manager_clients_mine_id",
+        "manager_clients",
+        ["assigned_manager_id", "id"],
+        unique=False,
+        postgresql_where=sa.text("status <> 'processed'"),
+    )
+    for column in ("name", "email", "phone_digits"):
+        op.create_index(
+            f"ix_manager_clients_{column}_trgm",
+            "manager_clients",
+            [column],
+            unique=False,
+            postgresql_using="gin",
+            postgresql_ops={column: "gin_trgm_ops"},
+        )
     op.create_table(
         "users_passports",
         sa.Column("id", sa.BigInteger(), nullable=False),
@@ -177,6 +216,13 @@ def upgrade() -> None:
     )
     op.create_index(
         op.f("ix_manager_devices_client_id"), "manager_devices", ["client_id"], unique=False
+    )
+    op.create_index(
+        "uq_manager_devices_client_source",
+        "manager_devices",
+        ["client_id", "source_device_id"],
+        unique=True,
+        postgresql_where=sa.text("source_device_id IS NOT NULL"),
     )
     op.create_table(
         "manager_device_photos",

@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Computed,
     Date,
     DateTime,
     ForeignKey,
@@ -12,6 +13,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -20,15 +22,54 @@ from privet_manager.kit.models import Timestamps
 
 STATUSES = ("new", "in_progress", "awaiting_signature", "signed", "processed")
 STEPS = ("1", "2", "3", "4", "success")
+# Claimed and not yet processed: the "in progress" tab.
+IN_PROGRESS_STATUSES = ("in_progress", "awaiting_signature", "signed")
+
+# Digits of the phone copy; an 11-digit number starting with 8, or a 10-digit one, is read
+# as +7 so that every way of writing a Russian number finds the same client (the migration
+# holds the same expression).
+PHONE_DIGITS_SQL = (
+    "CASE WHEN length(regexp_replace(phone, '\\D', '', 'g')) = 11 "
+    "AND left(regexp_replace(phone, '\\D', '', 'g'), 1) = '8' "
+    "THEN '7' || substr(regexp_replace(phone, '\\D', '', 'g'), 2) "
+    "WHEN length(regexp_replace(phone, '\\D', '', 'g')) = 10 "
+    "THEN '7' || regexp_replace(phone, '\\D', '', 'g') "
+    "ELSE regexp_replace(phone, '\\D', '', 'g') END"
+)
+
+
+def _trgm(column: str) -> Index:
+    return Index(
+        f"ix_manager_clients_{column}_trgm",
+        column,
+        postgresql_using="gin",
+        postgresql_ops={column: "gin_trgm_ops"},
+    )
 
 
 class Client(Timestamps, Base):
     """One row per processed user of Привет Супер."""
 
     __tablename__ = "manager_clients"
+    # Every list and search query has an index (tests/clients/test_explain.py proves it):
+    # new/processed by (status, id); in progress and mine by partial indexes in id order;
+    # search by trigram GIN indexes on the copies of name, email and phone digits.
     __table_args__ = (
         Index("ix_manager_clients_status_id", "status", "id"),
-        Index("ix_manager_clients_assigned_status_id", "assigned_manager_id", "status", "id"),
+        Index(
+            "ix_manager_clients_in_progress_id",
+            "id",
+            postgresql_where=text("status IN ('in_progress', 'awaiting_signature', 'signed')"),
+        ),
+        Index(
+            "ix_manager_clients_mine_id",
+            "assigned_manager_id",
+            "id",
+            postgresql_where=text("status <> 'processed'"),
+        ),
+        _trgm("name"),
+        _trgm("email"),
+        _trgm("phone_digits"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -44,6 +85,9 @@ class Client(Timestamps, Base):
     name: Mapped[str | None] = mapped_column(String(255))
     phone: Mapped[str | None] = mapped_column(String(32))
     email: Mapped[str | None] = mapped_column(String(255))
+    phone_digits: Mapped[str | None] = mapped_column(
+        String(32), Computed(PHONE_DIGITS_SQL, persisted=True)
+    )
 
     address_text: Mapped[str | None] = mapped_column(Text)
     address_postal_code: Mapped[str | None] = mapped_column(String(16))

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Integer, Numeric, String
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, Numeric, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from privet_manager.kit.db import Base
@@ -14,6 +14,16 @@ DEVICE_KINDS = ("phone", "tablet", "laptop", "computer", "tv", "appliance", "oth
 
 class ManagerDevice(Timestamps, Base):
     __tablename__ = "manager_devices"
+    # A row of the shared devices table is imported at most once per client.
+    __table_args__ = (
+        Index(
+            "uq_manager_devices_client_source",
+            "client_id",
+            "source_device_id",
+            unique=True,
+            postgresql_where=text("source_device_id IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     client_id: Mapped[int] = mapped_column(
