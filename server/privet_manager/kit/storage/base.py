@@ -29,3 +29,6 @@ class Storage(Protocol):
     async def stat(self, key: str) -> ObjectInfo | None: ...
 
     async def delete(self, key: str) -> None: ...
+
+    async def list_keys(self, prefix: str) -> list[str]:
+        """Keys starting with `prefix`, sorted (backups use it for retention)."""

@@ -57,3 +57,17 @@ class LocalStorage:
         path = self._path(key)
         for p in (path, path.with_name(path.name + ".meta")):
             p.unlink(missing_ok=True)
+
+    async def list_keys(self, prefix: str) -> list[str]:
+        return await asyncio.to_thread(self._list_keys, prefix)
+
+    def _list_keys(self, prefix: str) -> list[str]:
+        # Walk only the folder the prefix names (photos may be many).
+        folder = self._path(prefix.rpartition("/")[0]) if "/" in prefix else self.root
+        keys = []
+        for path in folder.rglob("*"):
+            if path.is_file() and not path.name.endswith((".meta", ".part")):
+                key = path.relative_to(self.root).as_posix()
+                if key.startswith(prefix):
+                    keys.append(key)
+        return sorted(keys)
