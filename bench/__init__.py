@@ -1,0 +1,1 @@
+"""Benchmarks, the data set seeder and the soak run (not part of `make test`)."""
