@@ -102,6 +102,7 @@ export const DEVICE_KINDS: { value: string; label: string }[] = [
   { value: 'phone', label: 'Телефон' },
   { value: 'tablet', label: 'Планшет' },
   { value: 'laptop', label: 'Ноутбук' },
+  { value: 'computer', label: 'Компьютер' },
   { value: 'tv', label: 'Телевизор' },
   { value: 'appliance', label: 'Бытовая техника' },
   { value: 'other', label: 'Другое' },

@@ -1,0 +1,182 @@
+"""Browser tests: a real uvicorn serving the built SPA on a fresh migrated database, driven by
+Debian's Chromium through Python playwright (never `playwright install`)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.e2e.helpers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    JWT_SECRET,
+    MAX_PHOTO_MB,
+    ROOT,
+    SPA,
+    VIEWPORTS,
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _ensure_spa_built() -> Path:
+    """Builds the SPA when dist/ is missing or older than the sources (npm ci if needed)."""
+    dist = SPA / "dist"
+    index = dist / "index.html"
+    sources = [p for p in (SPA / "src").rglob("*") if p.is_file()] + [SPA / "index.html"]
+    newest = max(p.stat().st_mtime for p in sources)
+    if index.exists() and index.stat().st_mtime >= newest and not os.environ.get("PM_E2E_REBUILD"):
+        return dist
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.skip("npm is not installed: cannot build the SPA")
+    if not (SPA / "node_modules").is_dir():
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=SPA, check=True)
+    subprocess.run([npm, "run", "build"], cwd=SPA, check=True)
+    return dist
+
+
+@dataclass
+class LiveServer:
+    url: str
+    database_url: str
+    env: dict[str, str]
+
+    def api(self, token: str | None = None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=20)
+
+    def login(self, email: str, password: str) -> str:
+        with self.api() as c:
+            r = c.post("/api/manager/auth/login", json={"email": email, "password": password})
+            assert r.status_code == 200, r.text
+            return str(r.json()["access_token"])
+
+    def cli(self, *args: str, stdin: str | None = None) -> str:
+        exe = Path(sys.executable).with_name("privet-manager")
+        cmd = (
+            [str(exe), *args]
+            if exe.exists()
+            else [sys.executable, "-m", "privet_manager.cli", *args]
+        )
+        out = subprocess.run(
+            cmd, env=self.env, input=stdin, capture_output=True, text=True, check=True
+        )
+        return out.stdout
+
+
+@pytest.fixture(scope="session")
+def live_server(pg_server) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    dist = _ensure_spa_built()
+    from privet_manager import migrate
+
+    database_url = pg_server.create_database(prefix="pm_e2e")
+    migrate.upgrade(database_url)
+    data_dir = Path(tempfile.mkdtemp(prefix="pm-e2e-"))
+    port = _free_port()
+    env = {
+        **os.environ,
+        "ENVIRONMENT": "test",
+        "DATABASE_URL": database_url,
+        "PRIVET_DATA_DIR": str(data_dir),
+        "PRIVET_SPA_DIST": str(dist),
+        "JWT_SECRET": JWT_SECRET,
+        "MAX_PHOTO_MB": str(MAX_PHOTO_MB),
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "LOG_LEVEL": os.environ.get("PM_E2E_LOG_LEVEL", "WARNING"),
+    }
+    env.pop("S3_ENDPOINT", None)
+    server = LiveServer(url=f"http://127.0.0.1:{port}", database_url=database_url, env=env)
+    server.cli("seed-demo", "--clients", "12")
+    log = (data_dir / "uvicorn.log").open("w")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "privet_manager.main:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{server.url}/health/ready", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                raise RuntimeError(
+                    f"uvicorn did not start:\n{(data_dir / 'uvicorn.log').read_text()[-4000:]}"
+                )
+            time.sleep(0.2)
+        yield server
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+        pg_server.drop_database(database_url)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def new_page(browser, live_server):  # type: ignore[no-untyped-def]
+    """Factory of pages in fresh contexts (own cookies), at a named viewport."""
+    contexts = []
+
+    def make(viewport: str = "desktop"):  # type: ignore[no-untyped-def]
+        width, height = VIEWPORTS[viewport]
+        ctx = browser.new_context(
+            base_url=live_server.url,
+            viewport={"width": width, "height": height},
+            locale="ru-RU",
+            timezone_id="Europe/Moscow",
+        )
+        ctx.set_default_timeout(15_000)
+        contexts.append(ctx)
+        return ctx.new_page()
+
+    yield make
+    for ctx in contexts:
+        ctx.close()
