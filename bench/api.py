@@ -1,0 +1,295 @@
+"""API benchmark: one uvicorn process on a seeded database, 16 connections, 20 s per request
+kind, with the two baselines (`GET /health`, and the list's SELECT through bare psycopg).
+
+    .venv/bin/python -m bench.api --database-url postgresql://postgres@127.0.0.1:5432/pm_bench
+
+Prints p50/p95/p99, req/s, peak RSS and CPU per kind; writes bench/results/api-<ts>.json and
+bench/results/api-latest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import psutil
+import psycopg
+
+from bench import drivers, seed_data
+from bench.db import libpq_url
+from bench.seed import BENCH_PASSWORD, manager_email
+from bench.server import ROOT, serve, watch
+
+RESULTS = ROOT / "bench" / "results"
+API = "/api/manager"
+
+# TARGETS.md: (p95 ms, req/s) - None where the target sets none.
+TARGETS: dict[str, tuple[float | None, float | None]] = {
+    "list_new": (25, 600),
+    "search_phone": (40, None),
+    "search_surname": (40, None),
+    "card": (30, 500),
+    "card_full": (30, 500),
+}
+DESCRIPTIONS = {
+    "health": "GET /health (baseline: the framework, no database)",
+    "pg_select": "the list's 50-row SELECT through psycopg, no framework (baseline)",
+    "list_new": "GET /clients?tab=new&limit=50",
+    "search_phone": "GET /clients?q=<part of a phone, any format>&limit=50",
+    "search_surname": "GET /clients?q=<surname>&limit=50",
+    "card": "GET /clients/{id}, random client",
+    "card_full": "GET /clients/{id}, random signed/processed client (devices, photos, contract)",
+}
+# The list query as the API runs it (first page of tab=new), for the psycopg baseline.
+PG_LIST_SQL = (
+    "SELECT c.id, c.user_id, c.name, c.phone, c.email, c.address_text, c.status, c.current_step, "
+    "c.assigned_manager_id, c.version, c.updated_at FROM manager_clients c "
+    "WHERE c.status = %s ORDER BY c.id DESC LIMIT 50"
+)
+
+
+def _phone_query(phone: str, rng: random.Random) -> str:
+    digits = phone.lstrip("+")  # 7XXXXXXXXXX
+    style = rng.randrange(3)
+    if style == 0:  # a fragment: "9161234"
+        start = rng.randint(1, 4)
+        return digits[start : start + rng.randint(6, 7)]
+    if style == 1:  # the full number as a person types it: "8 (916) 123-45-67"
+        d = digits[1:]
+        return f"8 ({d[:3]}) {d[3:6]}-{d[6:8]}-{d[8:]}"
+    return "+" + digits
+
+
+def workloads(database_url: str, rng: random.Random, size: int = 1000) -> dict[str, list[str]]:
+    """Request paths per kind, drawn from the seeded data."""
+    with psycopg.connect(libpq_url(database_url)) as conn:
+        ids = [r[0] for r in conn.execute("SELECT id FROM manager_clients").fetchall()]
+        full = [
+            r[0]
+            for r in conn.execute(
+                "SELECT id FROM manager_clients WHERE status IN ('signed', 'processed')"
+            ).fetchall()
+        ]
+        phones = [r[0] for r in conn.execute("SELECT phone FROM manager_clients").fetchall()]
+    surnames = list(seed_data.SURNAMES)
+    return {
+        "health": ["/health"],
+        "list_new": [f"{API}/clients?tab=new&limit=50"],
+        "search_phone": [
+            f"{API}/clients?q={quote(_phone_query(rng.choice(phones), rng))}&limit=50"
+            for _ in range(size)
+        ],
+        "search_surname": [
+            f"{API}/clients?q={quote(rng.choice(surnames))}&limit=50" for _ in range(size)
+        ],
+        "card": [f"{API}/clients/{rng.choice(ids)}" for _ in range(size)],
+        "card_full": [f"{API}/clients/{rng.choice(full or ids)}" for _ in range(size)],
+    }
+
+
+def login(base_url: str) -> dict[str, str]:
+    r = httpx.post(
+        base_url + f"{API}/auth/login",
+        json={"email": manager_email(1), "password": BENCH_PASSWORD},
+        timeout=30,
+    )
+    r.raise_for_status()
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def probe(base_url: str, paths: list[str], headers: dict[str, str]) -> str | None:
+    """None if the kind answers 200 on a sample of its paths, else why it is skipped."""
+    for path in paths[:20]:
+        r = httpx.get(base_url + path, headers=headers, timeout=30)
+        if r.status_code != 200:
+            return f"{path} answered {r.status_code}: {r.text[:200]}"
+    return None
+
+
+def _median(runs: list[dict[str, Any]], key: str) -> float:
+    return round(statistics.median(r[key] for r in runs), 2)
+
+
+def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    keys = ("p50_ms", "p95_ms", "p99_ms", "rps", "peak_rss_mb", "server_cpu", "driver_cpu",
+            "machine_cpu")  # fmt: skip
+    out = {k: _median(runs, k) for k in keys if all(k in r for r in runs)}
+    out["errors"] = sum(r["errors"] for r in runs)
+    out["runs"] = runs
+    return out
+
+
+def measure(
+    kind: str,
+    args: argparse.Namespace,
+    server_pid: int,
+    base_url: str,
+    paths: list[str],
+    headers: dict[str, str],
+) -> dict[str, Any]:
+    """One 20-s run of one kind: latencies from the driver, RSS/CPU from the server process."""
+    if kind == "pg_select":
+        queries = [(PG_LIST_SQL, ("new",))]
+        with watch(server_pid) as usage:
+            res = drivers.run_pg(
+                libpq_url(args.database_url), queries, connections=args.connections,
+                duration=args.duration,
+            )  # fmt: skip
+    else:
+        run = drivers.run_wrk if args.driver == "wrk" else drivers.run_httpx
+        if args.warmup:
+            run(base_url, paths, headers, connections=args.connections, duration=args.warmup)
+        with watch(server_pid) as usage:
+            res = run(base_url, paths, headers, connections=args.connections,
+                      duration=args.duration)  # fmt: skip
+    seconds = res.seconds or args.duration
+    return {
+        **res.as_dict(),
+        "peak_rss_mb": round(usage.peak_rss / 2**20, 1),
+        "server_cpu": round(usage.cpu_seconds / seconds, 2),  # cores the server used
+        "driver_cpu": round(res.driver_cpu_seconds / seconds, 2),  # cores the driver used
+        "machine_cpu": round(usage.machine_cpu_seconds / seconds, 2),  # of 2
+    }
+
+
+def ratios(kinds: dict[str, Any]) -> None:
+    health, pg = kinds.get("health"), kinds.get("pg_select")
+    for name, k in kinds.items():
+        if "rps" not in k:
+            continue
+        if health and health.get("rps"):
+            k["rps_vs_health"] = round(k["rps"] / health["rps"], 3)
+        if pg and pg.get("rps"):
+            k["rps_vs_pg_select"] = round(k["rps"] / pg["rps"], 3)
+            k["p50_vs_pg_select"] = round(k["p50_ms"] / pg["p50_ms"], 2) if pg["p50_ms"] else None
+        target = TARGETS.get(name)
+        if target:
+            p95, rps = target
+            k["target"] = {"p95_ms": p95, "rps": rps}
+            k["meets_target"] = (p95 is None or k["p95_ms"] <= p95) and (
+                rps is None or k["rps"] >= rps
+            )
+
+
+def print_table(kinds: dict[str, Any]) -> None:
+    print(f"\n{'kind':16} {'p50':>7} {'p95':>7} {'p99':>7} {'req/s':>8} {'RSS MB':>7} "
+          f"{'srv cpu':>7} {'drv cpu':>7} {'vs /health':>10} {'vs pg':>6}  target")  # fmt: skip
+    for name, k in kinds.items():
+        if "skipped" in k:
+            print(f"{name:16} skipped: {k['skipped'][:90]}")
+            continue
+        t = k.get("target")
+        verdict = ""
+        if t:
+            verdict = (
+                ("OK" if k["meets_target"] else "MISS")
+                + f" (p95≤{t['p95_ms']}"
+                + (f", ≥{t['rps']}/s)" if t["rps"] else ")")
+            )
+        print(
+            f"{name:16} {k['p50_ms']:7.1f} {k['p95_ms']:7.1f} {k['p99_ms']:7.1f} {k['rps']:8.0f} "
+            f"{k['peak_rss_mb']:7.0f} {k['server_cpu']:7.2f} {k['driver_cpu']:7.2f} "
+            f"{k.get('rps_vs_health', 0):10.2f} {k.get('rps_vs_pg_select', 0):6.2f}  {verdict}"
+        )
+
+
+def git_commit() -> str:
+    r = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                       text=True, check=False)  # fmt: skip
+    return r.stdout.strip()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database-url", required=True, help="a database seeded by bench.seed")
+    parser.add_argument("--duration", type=float, default=20)
+    parser.add_argument("--warmup", type=float, default=2)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--repeat", type=int, default=1, help="runs per kind (medians reported)")
+    parser.add_argument("--driver", choices=("wrk", "httpx"), default="wrk" if drivers.have_wrk()
+                        else "httpx")  # fmt: skip
+    parser.add_argument("--kinds", default=",".join(["health", "pg_select", *TARGETS]))
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--label", default="", help="a note stored with the results")
+    parser.add_argument("--no-save", action="store_true")
+    args = parser.parse_args(argv)
+
+    kinds_wanted = [k.strip() for k in args.kinds.split(",") if k.strip()]
+    paths = workloads(args.database_url, random.Random(args.seed))
+    with psycopg.connect(libpq_url(args.database_url)) as conn:
+        row = conn.execute("SELECT count(*) FROM manager_clients").fetchone()
+        n_clients = row[0] if row else 0
+    started = datetime.now(UTC)
+    runs: dict[str, list[dict[str, Any]]] = {k: [] for k in kinds_wanted}
+    skipped: dict[str, str] = {}
+    with serve(args.database_url) as server:
+        headers = login(server.base_url)
+        for kind in kinds_wanted:
+            if kind in paths and kind != "health":
+                why = probe(server.base_url, paths[kind], headers)
+                if why:
+                    skipped[kind] = why
+        for rep in range(args.repeat):
+            for kind in kinds_wanted:
+                if kind in skipped:
+                    continue
+                res = measure(kind, args, server.pid, server.base_url, paths.get(kind, []),
+                              headers)  # fmt: skip
+                runs[kind].append(res)
+                print(f"[{rep + 1}/{args.repeat}] {kind}: p95 {res['p95_ms']:.1f} ms, "
+                      f"{res['rps']:.0f} req/s, errors {res['errors']}", flush=True)  # fmt: skip
+        server_rss = psutil.Process(server.pid).memory_info().rss
+    kinds: dict[str, Any] = {}
+    for kind in kinds_wanted:
+        if kind in skipped:
+            kinds[kind] = {"skipped": skipped[kind]}
+        elif runs[kind]:
+            kinds[kind] = {"request": DESCRIPTIONS.get(kind, kind), **summarise(runs[kind])}
+    ratios(kinds)
+    print_table(kinds)
+    peak = max((k.get("peak_rss_mb", 0) for k in kinds.values()), default=0)
+    print(f"\npeak RSS of the server over the run: {peak:.0f} MB (target < 250 MB); "
+          f"at the end {server_rss / 2**20:.0f} MB")  # fmt: skip
+    report = {
+        "benchmark": "api",
+        "started_at": started.isoformat(),
+        "label": args.label,
+        "commit": git_commit(),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+            "python": platform.python_version(),
+            "load_avg_at_start": os.getloadavg(),
+        },
+        "settings": {
+            "clients": n_clients,
+            "connections": args.connections,
+            "duration_s": args.duration,
+            "warmup_s": args.warmup,
+            "repeat": args.repeat,
+            "driver": args.driver,
+            "server": "one uvicorn process (uvloop, httptools), LOG_LEVEL=WARNING, no access log",
+        },
+        "peak_rss_mb": peak,
+        "kinds": kinds,
+    }
+    if not args.no_save:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        stamp = started.strftime("%Y%m%dT%H%M%SZ")
+        text = json.dumps(report, indent=2, ensure_ascii=False)
+        (RESULTS / f"api-{stamp}.json").write_text(text)
+        (RESULTS / "api-latest.json").write_text(text)
+        print(f"wrote bench/results/api-{stamp}.json")
+
+
+if __name__ == "__main__":
+    main()
