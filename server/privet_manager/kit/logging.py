@@ -17,6 +17,7 @@ request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 _STD_ATTRS = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__.keys()) | {
     "message",
     "asctime",
+    "color_message",
     "taskName",
 }
 _SENSITIVE_KEYS = re.compile(
