@@ -1,5 +1,5 @@
 import { lazy, Suspense } from 'react';
-import { Navigate, Route, Routes, useLocation } from 'react-router';
+import { Navigate, Outlet, Route, Routes, useLocation } from 'react-router';
 import { useAuth } from './api/auth';
 import { useLiveUpdates } from './api/events';
 import { LoginPage } from './routes/LoginPage';
@@ -8,7 +8,8 @@ import { Spinner } from './components/Spinner';
 
 const Wizard = lazy(() => import('./routes/wizard/Wizard'));
 
-function RequireAuth({ children }: { children: React.ReactNode }) {
+/** Every screen but /login: one live-updates connection for the whole session. */
+function RequireAuth() {
   const { status } = useAuth();
   const location = useLocation();
   useLiveUpdates(status === 'authenticated');
@@ -17,33 +18,26 @@ function RequireAuth({ children }: { children: React.ReactNode }) {
     const next = `${location.pathname}${location.search}`;
     return <Navigate to={`/login?next=${encodeURIComponent(next)}`} replace />;
   }
-  return <>{children}</>;
+  return <Outlet />;
 }
 
 export function App() {
   return (
     <Routes>
       <Route path="/login" element={<LoginPage />} />
-      <Route
-        path="/clients"
-        element={
-          <RequireAuth>
-            <ClientsPage />
-          </RequireAuth>
-        }
-      />
-      <Route
-        path="/clients/:clientId/step/:step"
-        element={
-          <RequireAuth>
+      <Route element={<RequireAuth />}>
+        <Route path="/clients" element={<ClientsPage />} />
+        <Route
+          path="/clients/:clientId/step/:step"
+          element={
             <Suspense fallback={<Spinner label="Загрузка…" />}>
               <Wizard />
             </Suspense>
-          </RequireAuth>
-        }
-      />
-      <Route path="/clients/:clientId" element={<Navigate to="step/1" replace />} />
-      <Route path="*" element={<Navigate to="/clients?tab=new" replace />} />
+          }
+        />
+        <Route path="/clients/:clientId" element={<Navigate to="step/1" replace />} />
+        <Route path="*" element={<Navigate to="/clients?tab=new" replace />} />
+      </Route>
     </Routes>
   );
 }

@@ -128,6 +128,9 @@ export interface ClientCard {
   current_step: string | number | null;
   version: number;
   assigned_manager: ManagerRef | null;
+  /** The caller is the assigned manager or an admin. */
+  can_edit?: boolean;
+  passport_on_file?: boolean;
   profile: { name: string | null; phone: string | null; email: string | null };
   address: Address | null;
   passport: Passport | null;

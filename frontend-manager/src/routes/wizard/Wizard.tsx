@@ -1,4 +1,6 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, Navigate, useParams } from 'react-router';
+import { claimClient } from '../../api/endpoints';
 import { describeError } from '../../api/errors';
 import { STATUS_LABELS, type ClientCard } from '../../api/types';
 import { AppHeader } from '../../components/AppHeader';
@@ -39,6 +41,29 @@ function Stepper({ clientId, step }: { clientId: string; step: string }) {
         ))}
       </ol>
     </nav>
+  );
+}
+
+function ReadOnlyNotice({ clientId, card }: { clientId: string; card: ClientCard }) {
+  const queryClient = useQueryClient();
+  const claim = useMutation({
+    mutationFn: () => claimClient(clientId),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['client', clientId] }),
+  });
+  return (
+    <div className="banner banner--error" role="alert" data-testid="read-only">
+      <span>
+        {card.assigned_manager
+          ? `Клиента ведёт ${card.assigned_manager.name}: изменения недоступны.`
+          : 'Клиент ещё не взят в работу.'}
+        {claim.isError ? ` ${describeError(claim.error)}` : ''}
+      </span>
+      {!card.assigned_manager ? (
+        <button type="button" className="btn btn--small" onClick={() => claim.mutate()} data-testid="wizard-claim">
+          Взять в работу
+        </button>
+      ) : null}
+    </div>
   );
 }
 
@@ -88,6 +113,7 @@ export default function Wizard() {
           ← К списку клиентов
         </Link>
         <Stepper clientId={clientId} step={step} />
+        {card.data && card.data.can_edit === false ? <ReadOnlyNotice clientId={clientId} card={card.data} /> : null}
         {body}
       </main>
     </div>
