@@ -146,6 +146,20 @@ def client_jwt(user_id: int | str) -> str:
     )
 
 
+_SIX = r"(?<![\w-])(\d{6})(?![\w-])"
+
+
+def otp_in(body: str) -> str | None:
+    """The code in a support message: six digits standing alone, preferably after "код"
+    (the contract number PM-2026-000123 and the hash prefix must not be mistaken for it)."""
+    tokens = [(m.start(), m.group(1)) for m in re.finditer(_SIX, body)]
+    if not tokens or not re.search("код|code", body, re.IGNORECASE):
+        return None
+    word = re.search("код|code", body, re.IGNORECASE)
+    after = [t for pos, t in tokens if word and pos > word.start()]
+    return after[0] if after else tokens[-1][1]
+
+
 def read_otp(
     server,  # type: ignore[no-untyped-def]
     user_id: int | str,
@@ -168,8 +182,8 @@ def read_otp(
                 for m in sorted(msgs, key=lambda m: (m["created_at"], str(m["id"])), reverse=True):
                     if after and str(m["id"]) in after:
                         continue
-                    found = re.search(r"(?<!\d)(\d{6})(?!\d)", m["body"])
-                    if found and ("код" in m["body"].lower() or "code" in m["body"].lower()):
-                        return found.group(1)
+                    code = otp_in(m["body"])
+                    if code:
+                        return code
             time.sleep(0.3)
     raise AssertionError("no OTP message in the client's support chat")
