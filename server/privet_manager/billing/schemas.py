@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from privet_manager.tariffs.schemas import Money
+
+
+class ConfirmPayment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount: Decimal = Field(ge=0, le=Decimal("9999999999.99"), decimal_places=2)
+    method: Literal["cash", "card", "transfer"]
+    reference: str = Field(default="", max_length=255)
+
+
+class PaymentOut(BaseModel):
+    id: int
+    contract_number: str
+    amount: Money
+    method: str
+    reference: str
+    created_at: datetime
+
+
+class InvoiceOut(BaseModel):
+    id: int
+    number: str
+    contract_number: str
+    amount: Money
+    due_date: date
+    support_message_id: int | None
+    created_at: datetime
+
+
+class PaymentResult(BaseModel):
+    payment: PaymentOut
+    client_status: str
+    current_step: str
+
+
+class InvoiceResult(BaseModel):
+    invoice: InvoiceOut
+    client_status: str
+    current_step: str

@@ -1,0 +1,166 @@
+"""Step 6: the surcharge paid on the spot, or an invoice sent to the client's support chat.
+
+Either one finishes the client (`processed`); both need a signed contract with a surcharge.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from fastapi import Request
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from privet_manager.activity import service as activity
+from privet_manager.auth.models import Manager
+from privet_manager.billing.models import Invoice, Payment
+from privet_manager.billing.schemas import ConfirmPayment
+from privet_manager.clients.models import Client
+from privet_manager.clients.service import touch
+from privet_manager.contracts.models import Contract
+from privet_manager.contracts.numbers import next_number
+from privet_manager.contracts.pdf.document import MOSCOW
+from privet_manager.contracts.service import latest_contract
+from privet_manager.events.service import publish
+from privet_manager.kit.errors import Conflict, Unprocessable
+from privet_manager.support import service as support
+
+INVOICE_DUE = timedelta(days=7)
+
+
+async def _signed_with_surcharge(session: AsyncSession, client: Client) -> Contract:
+    """The contract step 6 settles; 409 when the steps are out of order."""
+    await touch(session, client)  # lock the client: one settlement at a time
+    if client.status == "processed":
+        raise Conflict("Клиент уже оформлен", code="already_processed")
+    contract = await latest_contract(session, client.id)
+    if contract is None or contract.status != "signed" or client.status != "signed":
+        raise Conflict("Сначала подпишите договор", code="contract_not_signed")
+    if contract.surcharge == 0:
+        raise Conflict("Доплаты по договору нет", code="no_surcharge")
+    paid = await session.scalar(select(Payment.id).where(Payment.contract_id == contract.id))
+    invoiced = await session.scalar(select(Invoice.id).where(Invoice.contract_id == contract.id))
+    if paid or invoiced:
+        raise Conflict("Доплата по договору уже оформлена", code="already_settled")
+    return contract
+
+
+async def _finish(
+    session: AsyncSession,
+    client: Client,
+    manager: Manager,
+    request: Request | None,
+    action: str,
+    payload: dict[str, object],
+) -> None:
+    client.status = "processed"
+    client.current_step = "success"
+    client.processed_at = datetime.now(UTC)
+    await session.flush()
+    await activity.record(
+        session, client.id, action, manager_id=manager.id, request=request, payload=payload
+    )
+    await publish(
+        session, "client.processed", client.id, status=client.status, version=client.version
+    )
+
+
+async def confirm_payment(
+    session: AsyncSession,
+    client: Client,
+    manager: Manager,
+    data: ConfirmPayment,
+    request: Request | None,
+) -> tuple[Payment, Contract]:
+    """Record the payment of exactly the surcharge; the client is processed."""
+    contract = await _signed_with_surcharge(session, client)
+    if data.amount != contract.surcharge:
+        raise Unprocessable(
+            f"Сумма должна быть равна доплате: {contract.surcharge:.2f}",
+            code="amount_mismatch",
+            loc=("body", "amount"),
+        )
+    payment = Payment(
+        contract_id=contract.id,
+        client_id=client.id,
+        amount=contract.surcharge,
+        method=data.method,
+        reference=data.reference.strip(),
+        manager_id=manager.id,
+    )
+    session.add(payment)
+    await session.flush()
+    await session.refresh(payment)
+    await _finish(
+        session,
+        client,
+        manager,
+        request,
+        "payment.confirmed",
+        {
+            "contract_id": contract.id,
+            "payment_id": payment.id,
+            "amount": f"{payment.amount:.2f}",
+            "method": payment.method,
+        },
+    )
+    return payment, contract
+
+
+def invoice_message(invoice: Invoice, contract: Contract) -> str:
+    due = invoice.due_date.strftime("%d.%m.%Y")
+    return (
+        f"Счёт № {invoice.number} на сумму {invoice.amount:.2f} руб. — доплата по договору "
+        f"№ {contract.number}. Оплатите, пожалуйста, до {due} в приложении «Привет Супер» "
+        f"или переводом по реквизитам, которые пришлёт поддержка."
+    )
+
+
+def moscow_today() -> date:
+    return datetime.now(UTC).astimezone(MOSCOW).date()
+
+
+async def send_invoice(
+    session: AsyncSession, client: Client, manager: Manager, request: Request | None
+) -> tuple[Invoice, Contract]:
+    """Issue an invoice for the surcharge, due in 7 days, and post it to the ticket."""
+    contract = await _signed_with_surcharge(session, client)
+    today = moscow_today()
+    invoice = Invoice(
+        number=await next_number(session, "INV", today.year),
+        contract_id=contract.id,
+        client_id=client.id,
+        amount=contract.surcharge,
+        due_date=today + INVOICE_DUE,
+        manager_id=manager.id,
+    )
+    session.add(invoice)
+    await session.flush()
+    text = invoice_message(invoice, contract)
+    posted = await support.post(
+        session,
+        client,
+        body=text,
+        logged_body=text,
+        kind="invoice",
+        manager_id=manager.id,
+        contract_id=contract.id,
+    )
+    invoice.support_message_id = posted.support_message_id
+    await session.flush()
+    await session.refresh(invoice)
+    await _finish(
+        session,
+        client,
+        manager,
+        request,
+        "invoice.sent",
+        {
+            "contract_id": contract.id,
+            "invoice": invoice.number,
+            "amount": f"{invoice.amount:.2f}",
+            "due_date": invoice.due_date.isoformat(),
+            "support_message_id": posted.support_message_id,
+        },
+    )
+    return invoice, contract

@@ -1,0 +1,90 @@
+"""Contracts: snapshot, PDF, OTP state and the signing evidence; per-year number counters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from privet_manager.kit.db import Base
+from privet_manager.kit.models import Timestamps
+
+# awaiting_signature -> signed; or -> void (regenerated) / locked (5 wrong codes)
+CONTRACT_STATUSES = ("awaiting_signature", "signed", "void", "locked")
+
+
+class NumberCounter(Base):
+    """Per-year sequence of document numbers (`PM` contracts, `INV` invoices)."""
+
+    __tablename__ = "manager_number_counters"
+
+    series: Mapped[str] = mapped_column(String(8), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class Contract(Timestamps, Base):
+    __tablename__ = "manager_contracts"
+    __table_args__ = (
+        Index("ix_manager_contracts_client_id_id", "client_id", "id"),
+        # At most one live contract per client, whatever races the API loses.
+        Index(
+            "uq_manager_contracts_client_id_live",
+            "client_id",
+            unique=True,
+            postgresql_where=text("status IN ('awaiting_signature', 'signed')"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    client_id: Mapped[int] = mapped_column(
+        ForeignKey("manager_clients.id", ondelete="CASCADE"), nullable=False
+    )
+    number: Mapped[str] = mapped_column(String(32), nullable=False, unique=True)
+    status: Mapped[str] = mapped_column(String(32), nullable=False)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    surcharge: Mapped[Decimal] = mapped_column(Numeric(12, 2), nullable=False)
+    pdf_key: Mapped[str] = mapped_column(String(512), nullable=False)
+    pdf_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    generated_by_manager_id: Mapped[int | None] = mapped_column(ForeignKey("manager_users.id"))
+
+    pep_version: Mapped[str] = mapped_column(String(32), nullable=False)
+    pep_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    pep_agreed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    # OTP: only an HMAC of the code, bound to this contract and its PDF hash.
+    otp_hmac: Mapped[str | None] = mapped_column(String(64))
+    otp_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    otp_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    otp_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    otp_failures: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    otp_window_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    otp_window_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    support_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("support_tickets.id"))
+    support_message_id: Mapped[int | None] = mapped_column(ForeignKey("support_messages.id"))
+
+    # Evidence, covered by `signature_hmac` (see contracts/evidence.py).
+    signed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    signed_by_manager_id: Mapped[int | None] = mapped_column(ForeignKey("manager_users.id"))
+    signer_ip: Mapped[str | None] = mapped_column(String(64))
+    signer_user_agent: Mapped[str | None] = mapped_column(String(512))
+    photo_hashes: Mapped[list[str] | None] = mapped_column(JSONB)
+    signed_pdf_key: Mapped[str | None] = mapped_column(String(512))
+    signed_pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    signature_hmac: Mapped[str | None] = mapped_column(String(64))
+    voided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    void_reason: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,54 @@
+"""Verification anyone holding the secret can run (API and CLI): the stored PDFs still hash
+to the recorded values, the evidence HMAC matches, and the client's activity chain holds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from privet_manager.activity import service as activity
+from privet_manager.contracts import evidence
+from privet_manager.contracts.models import Contract
+from privet_manager.kit.security import constant_time_equals, sha256_hex
+from privet_manager.kit.storage import get_storage
+
+OK, FAILED, NOT_APPLICABLE = "ok", "failed", "not_applicable"
+
+
+@dataclass
+class Verification:
+    number: str
+    status: str
+    checks: dict[str, str] = field(default_factory=dict)
+    failed_activity_seq: int | None = None
+
+    @property
+    def valid(self) -> bool:
+        return all(v in (OK, NOT_APPLICABLE) for v in self.checks.values()) and (
+            self.checks.get("hmac") == OK
+        )
+
+
+async def _hash_matches(key: str | None, expected: str | None) -> str:
+    if not key or not expected:
+        return FAILED
+    try:
+        data = await get_storage().get(key)
+    except KeyError:
+        return FAILED
+    return OK if constant_time_equals(sha256_hex(data), expected) else FAILED
+
+
+async def verify_contract(session: AsyncSession, contract: Contract) -> Verification:
+    """Only a signed contract can be valid; each check says ok or failed on its own."""
+    result = Verification(number=contract.number, status=contract.status)
+    result.checks["pdf_hash"] = await _hash_matches(contract.pdf_key, contract.pdf_sha256)
+    result.checks["signed_pdf_hash"] = await _hash_matches(
+        contract.signed_pdf_key, contract.signed_pdf_sha256
+    )
+    result.checks["hmac"] = OK if evidence.hmac_valid(contract) else FAILED
+    chain_ok, bad_seq = await activity.verify_chain(session, contract.client_id)
+    result.checks["activity_chain"] = OK if chain_ok else FAILED
+    result.failed_activity_seq = bad_seq
+    return result

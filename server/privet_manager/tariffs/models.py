@@ -1,0 +1,53 @@
+"""The tariff catalogue and the calculation fixed for a client."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from privet_manager.kit.db import Base
+from privet_manager.kit.models import Timestamps
+
+
+class Tariff(Timestamps, Base):
+    __tablename__ = "manager_tariffs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), nullable=False, unique=True)
+    name: Mapped[str] = mapped_column(String(128), nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
+    base_price: Mapped[Decimal] = mapped_column(Numeric(12, 2), nullable=False)
+    included_devices: Mapped[int] = mapped_column(Integer, nullable=False)
+    extra_device_price: Mapped[Decimal] = mapped_column(Numeric(12, 2), nullable=False)
+    # device kind -> multiplier as a decimal string ("1.50"); kinds not listed count as 1
+    kind_multipliers: Mapped[dict[str, str]] = mapped_column(
+        JSONB, nullable=False, server_default="{}"
+    )
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="true")
+
+
+class ClientTariff(Timestamps, Base):
+    """The calculation fixed for a client when the manager applied a tariff (one per client)."""
+
+    __tablename__ = "manager_client_tariffs"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    client_id: Mapped[int] = mapped_column(
+        ForeignKey("manager_clients.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    tariff_id: Mapped[int] = mapped_column(ForeignKey("manager_tariffs.id"), nullable=False)
+    tariff_code: Mapped[str] = mapped_column(String(32), nullable=False)
+    tariff_name: Mapped[str] = mapped_column(String(128), nullable=False)
+    device_count: Mapped[int] = mapped_column(Integer, nullable=False)
+    base: Mapped[Decimal] = mapped_column(Numeric(12, 2), nullable=False)
+    devices_part: Mapped[Decimal] = mapped_column(Numeric(12, 2), nullable=False)
+    total: Mapped[Decimal] = mapped_column(Numeric(12, 2), nullable=False)
+    already_paid: Mapped[Decimal] = mapped_column(Numeric(12, 2), nullable=False)
+    surcharge: Mapped[Decimal] = mapped_column(Numeric(12, 2), nullable=False)
+    # {"lines": [...], "device_ids": [...], "tariff": {...}} as computed at apply time
+    breakdown: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    applied_by_manager_id: Mapped[int | None] = mapped_column(ForeignKey("manager_users.id"))

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
+
+from privet_manager.devices.models import DEVICE_KINDS
+
+# Money on the wire: a decimal string with two places ("1490.00"), never a float.
+Money = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str)]
+MoneyIn = Annotated[Decimal, Field(ge=0, le=Decimal("9999999999.99"), decimal_places=2)]
+Multiplier = Annotated[Decimal, Field(gt=0, le=100, decimal_places=2)]
+
+
+class TariffOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    name: str
+    description: str
+    base_price: Money
+    included_devices: int
+    extra_device_price: Money
+    kind_multipliers: dict[str, str]
+    is_active: bool
+
+
+class TariffList(BaseModel):
+    items: list[TariffOut]
+
+
+def _check_kinds(v: dict[str, Decimal] | None) -> dict[str, Decimal] | None:
+    if v is not None:
+        unknown = sorted(set(v) - set(DEVICE_KINDS))
+        if unknown:
+            raise ValueError("Неизвестный вид устройства: " + ", ".join(unknown))
+    return v
+
+
+class TariffCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=2, max_length=32, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    name: str = Field(min_length=1, max_length=128)
+    description: str = Field(default="", max_length=2000)
+    base_price: MoneyIn
+    included_devices: int = Field(ge=0, le=100)
+    extra_device_price: MoneyIn
+    kind_multipliers: dict[str, Multiplier] = Field(default_factory=dict)
+    is_active: bool = True
+
+    _kinds = field_validator("kind_multipliers")(_check_kinds)
+
+
+class TariffUpdate(BaseModel):
+    """Any subset of fields; `is_active: false` retires a tariff (it stays on old contracts)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=128)
+    description: str | None = Field(default=None, max_length=2000)
+    base_price: MoneyIn | None = None
+    included_devices: int | None = Field(default=None, ge=0, le=100)
+    extra_device_price: MoneyIn | None = None
+    kind_multipliers: dict[str, Multiplier] | None = None
+    is_active: bool | None = None
+
+    _kinds = field_validator("kind_multipliers")(_check_kinds)
+
+
+class ApplyTariff(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tariff_code: str = Field(min_length=1, max_length=32)
+
+
+class BreakdownLineOut(BaseModel):
+    label: str
+    amount: Money
+    device_id: int | None = None
+
+
+class ClientTariffOut(BaseModel):
+    tariff_code: str
+    tariff_name: str
+    device_count: int
+    base: Money
+    devices_part: Money
+    total: Money
+    already_paid: Money
+    surcharge: Money
+    breakdown: list[BreakdownLineOut]
+    applied_at: datetime
+    current_step: str

@@ -1,0 +1,217 @@
+"""The tariff catalogue and applying a tariff to a client (wizard step 4)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from privet_manager.activity import service as activity
+from privet_manager.auth.models import Manager
+from privet_manager.clients.models import Client
+from privet_manager.devices.models import ManagerDevice
+from privet_manager.events.service import publish
+from privet_manager.kit.errors import Conflict, NotFound
+from privet_manager.tariffs.calc import (
+    ZERO,
+    DeviceLine,
+    TariffCalculation,
+    TariffTerms,
+    calculate,
+)
+from privet_manager.tariffs.models import ClientTariff, Tariff
+from privet_manager.tariffs.schemas import TariffCreate, TariffUpdate
+
+DEFAULT_TARIFFS: list[dict[str, Any]] = [
+    {
+        "code": "basic",
+        "name": "Базовый",
+        "description": "Обслуживание одного устройства: диагностика, профилактика, ремонт.",
+        "base_price": Decimal("490.00"),
+        "included_devices": 1,
+        "extra_device_price": Decimal("290.00"),
+        "kind_multipliers": {"laptop": "1.50", "computer": "1.50", "tv": "1.30"},
+    },
+    {
+        "code": "family",
+        "name": "Семейный",
+        "description": "До трёх устройств семьи; технику дороже смартфона — с коэффициентом.",
+        "base_price": Decimal("990.00"),
+        "included_devices": 3,
+        "extra_device_price": Decimal("250.00"),
+        "kind_multipliers": {"laptop": "1.40", "computer": "1.40", "tv": "1.20"},
+    },
+    {
+        "code": "premium",
+        "name": "Премиум",
+        "description": "До пяти устройств любого вида, выезд мастера в день обращения.",
+        "base_price": Decimal("1990.00"),
+        "included_devices": 5,
+        "extra_device_price": Decimal("200.00"),
+        "kind_multipliers": {},
+    },
+]
+
+# What the client already pays in Привет Супер. No shared table records it, so it is zero
+# until such a source exists; the calculation and the stored breakdown already carry it.
+ALREADY_PAID_DEFAULT = ZERO
+
+
+def terms_of(tariff: Tariff) -> TariffTerms:
+    return TariffTerms(
+        code=tariff.code,
+        name=tariff.name,
+        base_price=tariff.base_price,
+        included_devices=tariff.included_devices,
+        extra_device_price=tariff.extra_device_price,
+        kind_multipliers={k: Decimal(v) for k, v in (tariff.kind_multipliers or {}).items()},
+    )
+
+
+async def list_tariffs(session: AsyncSession, *, active_only: bool) -> list[Tariff]:
+    stmt = select(Tariff).order_by(Tariff.base_price, Tariff.id)
+    if active_only:
+        stmt = stmt.where(Tariff.is_active.is_(True))
+    return list(await session.scalars(stmt))
+
+
+async def get_by_code(session: AsyncSession, code: str) -> Tariff | None:
+    result: Tariff | None = await session.scalar(select(Tariff).where(Tariff.code == code))
+    return result
+
+
+async def create_tariff(session: AsyncSession, data: TariffCreate) -> Tariff:
+    if await get_by_code(session, data.code):
+        raise Conflict("Тариф с таким кодом уже есть", code="tariff_exists", loc=("body", "code"))
+    values = data.model_dump()
+    values["kind_multipliers"] = _multipliers(data.kind_multipliers)
+    tariff = Tariff(**values)
+    session.add(tariff)
+    await session.flush()
+    return tariff
+
+
+async def update_tariff(session: AsyncSession, tariff: Tariff, data: TariffUpdate) -> Tariff:
+    """Change or retire a tariff. Calculations already fixed on clients keep their figures."""
+    for name, value in data.model_dump(exclude_unset=True).items():
+        if value is None:
+            continue
+        if name == "kind_multipliers":
+            value = _multipliers(value)
+        setattr(tariff, name, value)
+    await session.flush()
+    return tariff
+
+
+def _multipliers(values: dict[str, Decimal]) -> dict[str, str]:
+    return {k: f"{v:.2f}" for k, v in sorted(values.items())}
+
+
+async def seed_default_tariffs(session: AsyncSession) -> int:
+    """Create the default catalogue; existing codes are left as they are. Returns how many
+    were created."""
+    created = 0
+    for data in DEFAULT_TARIFFS:
+        if await get_by_code(session, data["code"]) is None:
+            session.add(Tariff(**data))
+            created += 1
+    await session.flush()
+    return created
+
+
+async def client_devices(session: AsyncSession, client_id: int) -> list[ManagerDevice]:
+    rows = await session.scalars(
+        select(ManagerDevice).where(ManagerDevice.client_id == client_id).order_by(ManagerDevice.id)
+    )
+    return list(rows)
+
+
+def device_lines(devices: list[ManagerDevice]) -> list[DeviceLine]:
+    return [DeviceLine(id=d.id, kind=d.kind, title=f"{d.brand} {d.model}") for d in devices]
+
+
+def breakdown_json(calc: TariffCalculation, tariff: Tariff, device_ids: list[int]) -> dict:
+    return {
+        "lines": [
+            {"label": line.label, "amount": f"{line.amount:.2f}", "device_id": line.device_id}
+            for line in calc.lines
+        ],
+        "device_ids": sorted(device_ids),
+        "tariff": {
+            "code": tariff.code,
+            "name": tariff.name,
+            "base_price": f"{tariff.base_price:.2f}",
+            "included_devices": tariff.included_devices,
+            "extra_device_price": f"{tariff.extra_device_price:.2f}",
+            "kind_multipliers": dict(tariff.kind_multipliers or {}),
+        },
+    }
+
+
+async def get_client_tariff(session: AsyncSession, client_id: int) -> ClientTariff | None:
+    result: ClientTariff | None = await session.scalar(
+        select(ClientTariff).where(ClientTariff.client_id == client_id)
+    )
+    return result
+
+
+async def apply_tariff(
+    session: AsyncSession,
+    client: Client,
+    code: str,
+    manager: Manager,
+    request: Request | None = None,
+) -> ClientTariff:
+    """Compute the tariff for the client's current devices and fix it on the client.
+
+    An unsigned contract becomes void: it states the old figures."""
+    if client.status in ("signed", "processed"):
+        raise Conflict("Договор уже подписан, тариф изменить нельзя", code="contract_signed")
+    tariff = await get_by_code(session, code)
+    if tariff is None or not tariff.is_active:
+        raise NotFound("Тариф не найден", code="tariff_not_found", loc=("body", "tariff_code"))
+    devices = await client_devices(session, client.id)
+    if not devices:
+        raise Conflict(
+            "Добавьте хотя бы одно устройство", code="no_devices", loc=("body", "tariff_code")
+        )
+    calc = calculate(device_lines(devices), terms_of(tariff), ALREADY_PAID_DEFAULT)
+    fixed = await get_client_tariff(session, client.id)
+    if fixed is None:
+        fixed = ClientTariff(client_id=client.id)
+        session.add(fixed)
+    fixed.tariff_id = tariff.id
+    fixed.tariff_code = tariff.code
+    fixed.tariff_name = tariff.name
+    fixed.device_count = len(devices)
+    fixed.base = calc.base
+    fixed.devices_part = calc.devices_part
+    fixed.total = calc.total
+    fixed.already_paid = calc.already_paid
+    fixed.surcharge = calc.surcharge
+    fixed.breakdown = breakdown_json(calc, tariff, [d.id for d in devices])
+    fixed.applied_by_manager_id = manager.id
+
+    from privet_manager.contracts.service import void_live_contract
+
+    if await void_live_contract(session, client, "Тариф пересчитан"):
+        client.status = "in_progress"
+    client.current_step = "4"
+    client.version += 1
+    await session.flush()
+    await session.refresh(fixed)
+    await activity.record(
+        session,
+        client.id,
+        "tariff.applied",
+        manager_id=manager.id,
+        request=request,
+        payload={"tariff_code": tariff.code, "total": calc.total, "surcharge": calc.surcharge},
+    )
+    await publish(
+        session, "client.updated", client.id, status=client.status, version=client.version
+    )
+    return fixed
