@@ -127,3 +127,56 @@ def seed_demo(clients: Annotated[int, typer.Option(min=0, max=100_000)] = 30) ->
     typer.echo("Demo logins:")
     for role, email, password in result.logins:
         typer.echo(f"  {role:8} {email}  password: {password}")
+
+
+@app.command()
+def backup(
+    keep: Annotated[int, typer.Option(min=1, help="backups to keep")] = 14,
+    list_: Annotated[bool, typer.Option("--list", help="only list the stored backups")] = False,
+) -> None:
+    """pg_dump the database into the object store (backups/), keeping the newest --keep."""
+    from privet_manager.ops.commands import run_backup
+
+    try:
+        lines = run_backup(get_settings(), keep=keep, list_only=list_)
+    except Exception as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    for line in lines:
+        typer.echo(line)
+
+
+@app.command()
+def restore(
+    name: Annotated[str, typer.Argument(help="privet-manager-YYYYmmddTHHMMSSZ.dump")],
+    target_url: Annotated[
+        str | None, typer.Option(help="database to restore into (default: DATABASE_URL)")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="restore into a non-empty database")] = False,
+) -> None:
+    """Restore a backup from the object store into an empty database."""
+    from privet_manager.ops.commands import run_restore
+
+    try:
+        lines = run_restore(get_settings(), name, target_url, force)
+    except Exception as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    for line in lines:
+        typer.echo(line)
+
+
+@app.command("rotate-passport-key")
+def rotate_passport_key(
+    batch_size: Annotated[int, typer.Option(min=1, max=10_000)] = 500,
+) -> None:
+    """Re-encrypt passports under the first key of PASSPORT_ENCRYPTION_KEY, without downtime."""
+    from privet_manager.ops.commands import run_rotate
+
+    try:
+        lines = run_rotate(get_settings(), batch_size)
+    except Exception as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    for line in lines:
+        typer.echo(line)

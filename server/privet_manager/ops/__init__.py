@@ -1,0 +1,1 @@
+"""Operator tools: backup and restore (pg_dump into the object store), key rotation."""
