@@ -180,3 +180,21 @@ def rotate_passport_key(
         raise typer.Exit(1) from exc
     for line in lines:
         typer.echo(line)
+
+
+@app.command("verify-contract")
+def verify_contract_cmd(number: str) -> None:
+    """Re-hash a signed contract's PDFs, recompute its HMAC and check the activity chain."""
+    from privet_manager.contracts.verify import verify_number
+    from privet_manager.kit.storage import init_storage
+
+    init_storage(get_settings())
+    result = run_in_session(lambda s: verify_number(s, number))
+    if result is None:
+        typer.echo(f"contract {number} not found", err=True)
+        raise typer.Exit(2)
+    for check, outcome in result.checks.items():
+        typer.echo(f"  {check:16} {outcome}")
+    typer.echo(f"{number}: {'VALID' if result.valid else 'INVALID'} ({result.status})")
+    if not result.valid:
+        raise typer.Exit(1)

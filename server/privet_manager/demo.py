@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from privet_manager.auth import service as auth_service
 from privet_manager.clients.backfill import backfill_clients
 from privet_manager.legacy.models import SupportMessage, SupportTicket, User
+from privet_manager.tariffs.service import seed_default_tariffs
 
 DEMO_ADMIN = ("admin@privet.demo", "Анна Админова", "Privet-Admin-2026")
 DEMO_MANAGER = ("manager@privet.demo", "Михаил Мастеров", "Privet-Master-2026")
@@ -48,7 +49,7 @@ async def seed_demo(session: AsyncSession, clients: int = 30, seed: int = 2026) 
                 session, email=email, name=name, password=password, role=role
             )
             created = True
-    await seed_tariffs(session)
+    await seed_default_tariffs(session)
     if not await session.scalar(select(func.count()).select_from(User)):
         rng = random.Random(seed)
         for i in range(clients):
@@ -73,12 +74,3 @@ async def seed_demo(session: AsyncSession, clients: int = 30, seed: int = 2026) 
         created = True
     await backfill_clients(session)
     return DemoResult(created=created, logins=logins)
-
-
-async def seed_tariffs(session: AsyncSession) -> None:
-    """The tariff catalogue of a demo install (filled in by the tariffs domain)."""
-    try:
-        from privet_manager.tariffs.service import seed_default_tariffs
-    except ImportError:  # the tariffs domain is not installed yet
-        return
-    await seed_default_tariffs(session)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from privet_manager.activity import service as activity
@@ -52,3 +53,11 @@ async def verify_contract(session: AsyncSession, contract: Contract) -> Verifica
     result.checks["activity_chain"] = OK if chain_ok else FAILED
     result.failed_activity_seq = bad_seq
     return result
+
+
+async def verify_number(session: AsyncSession, number: str) -> Verification | None:
+    """Verify the contract with this number (None if there is none)."""
+    contract = await session.scalar(select(Contract).where(Contract.number == number.strip()))
+    if contract is None:
+        return None
+    return await verify_contract(session, contract)
