@@ -140,11 +140,11 @@ export function DeviceCard({
             onChange={onFiles}
             data-testid="photo-camera"
           />
-          📷 Сфотографировать
+          Сфотографировать
         </label>
         <label className="btn btn--file">
           <input type="file" accept="image/*" multiple className="visually-hidden" onChange={onFiles} data-testid="photo-gallery" />
-          🖼 Из галереи
+          Из галереи
         </label>
       </div>
     </li>

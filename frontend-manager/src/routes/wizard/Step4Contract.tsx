@@ -171,7 +171,11 @@ export function Step4Contract({ clientId, card }: StepProps) {
             ) : null}
             <p className="muted" role="status">
               Код отправлен клиенту в чат поддержки приложения «Привет Супер».
-              {contract.otp_expires_at ? ` Действует ещё ${mmss(expiresIn)}.` : ''}
+              {contract.otp_expires_at
+                ? expiresIn > 0
+                  ? ` Действует ещё ${mmss(expiresIn)}.`
+                  : ' Срок действия кода истёк — отправьте новый.'
+                : ''}
             </p>
             <form className="otp" onSubmit={(e) => void confirm(e)} noValidate>
               <Field label="Код из сообщения клиенту" error={otpError ?? undefined}>
