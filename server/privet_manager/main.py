@@ -11,11 +11,15 @@ from fastapi.routing import APIRoute
 from privet_manager import health
 from privet_manager.auth.router import admin_router as admin_managers_router
 from privet_manager.auth.router import router as auth_router
+from privet_manager.clients.router import router as clients_router
+from privet_manager.devices.router import router as devices_router
+from privet_manager.events.router import router as events_router
 from privet_manager.kit.db import close_database, init_database
 from privet_manager.kit.errors import install_error_handlers
 from privet_manager.kit.logging import configure_logging
 from privet_manager.kit.middleware import RequestContextMiddleware
 from privet_manager.kit.storage import init_storage
+from privet_manager.kit.storage.router import router as storage_router
 from privet_manager.settings import Settings, get_settings
 from privet_manager.spa import mount_spa
 
@@ -30,6 +34,9 @@ def manager_api() -> APIRouter:
     api = APIRouter(prefix="/api/manager")
     api.include_router(auth_router)
     api.include_router(admin_managers_router)
+    api.include_router(clients_router)
+    api.include_router(devices_router)
+    api.include_router(events_router)
     return api
 
 
@@ -55,5 +62,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(manager_api())
+    app.include_router(storage_router)
     mount_spa(app, settings)
     return app

@@ -14,6 +14,8 @@ from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from privet_manager.kit.storage.base import StorageUnavailable
+
 log = logging.getLogger("privet_manager.errors")
 
 PROBLEM_JSON = "application/problem+json"
@@ -213,6 +215,17 @@ async def _db_unavailable(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _storage_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    log.error("storage unavailable", extra={"error": str(exc)})
+    return problem_response(
+        request,
+        503,
+        "Хранилище файлов временно недоступно, повторите попытку",
+        "storage_unavailable",
+        headers={"Retry-After": "5"},
+    )
+
+
 async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     # Never leak details: the request id lets an operator find the traceback in the logs.
     log.exception("unhandled error", exc_info=exc)
@@ -221,6 +234,7 @@ async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(StorageUnavailable, _storage_unavailable)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(OperationalError, _db_unavailable)

@@ -1,0 +1,160 @@
+"""The full card of a client, assembled from sections.
+
+Other domains contribute without editing this file: at import time they append an async
+callable to `CARD_SECTIONS`; it receives (session, client) and returns a dict whose keys are
+card fields (`tariff`, `contract`, `payment`, `invoice`), each a JSON-ready dict or None::
+
+    from privet_manager.clients.card import card_section
+
+    @card_section
+    async def tariff_section(session: AsyncSession, client: Client) -> dict[str, object]:
+        calc = await load_calc(session, client.id)
+        return {"tariff": calc.model_dump(mode="json") if calc else None}
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+
+from fastapi import Request
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from privet_manager.activity import service as activity
+from privet_manager.auth.models import Manager
+from privet_manager.clients.deps import may_write
+from privet_manager.clients.models import Client, Passport
+from privet_manager.clients.schemas import (
+    AddressOut,
+    ClientCard,
+    ManagerRef,
+    PassportOut,
+    ProfileOut,
+    TimelineEntry,
+)
+from privet_manager.devices.service import devices_out
+from privet_manager.kit import crypto
+from privet_manager.kit.errors import ServiceUnavailable
+from privet_manager.kit.storage import get_storage
+from privet_manager.legacy.models import User
+
+log = logging.getLogger("privet_manager.clients.card")
+
+CardSection = Callable[[AsyncSession, Client], Awaitable[Mapping[str, object]]]
+CARD_SECTIONS: list[CardSection] = []
+SECTION_FIELDS = ("tariff", "contract", "payment", "invoice")
+
+
+def card_section(fn: CardSection) -> CardSection:
+    """Register a card section (idempotent: re-importing a module does not add it twice)."""
+    if fn not in CARD_SECTIONS:
+        CARD_SECTIONS.append(fn)
+    return fn
+
+
+async def manager_ref(session: AsyncSession, manager_id: int | None) -> ManagerRef | None:
+    if manager_id is None:
+        return None
+    name = await session.scalar(select(Manager.name).where(Manager.id == manager_id))
+    return ManagerRef(id=manager_id, name=name or "")
+
+
+def decrypt_passport(passport: Passport) -> PassportOut:
+    try:
+        series = crypto.decrypt(passport.series_enc, passport.key_id)
+        number = crypto.decrypt(passport.number_enc, passport.key_id)
+    except crypto.CryptoError:
+        log.error("passport does not decrypt", extra={"passport_id": passport.id})
+        raise ServiceUnavailable(
+            "Паспортные данные не удаётся расшифровать: проверьте ключи шифрования",
+            code="passport_key_missing",
+        ) from None
+    return PassportOut(
+        series=series,
+        number=number,
+        issued_by=passport.issued_by,
+        issue_date=passport.issue_date,
+        department_code=passport.department_code,
+        birth_date=passport.birth_date,
+        birth_place=passport.birth_place,
+    )
+
+
+async def timeline(session: AsyncSession, client_id: int) -> list[TimelineEntry]:
+    entries = await activity.recent_entries(session, client_id)
+    ids = {e.manager_id for e in entries if e.manager_id is not None}
+    names = (
+        dict(
+            (await session.execute(select(Manager.id, Manager.name).where(Manager.id.in_(ids))))
+            .tuples()
+            .all()
+        )
+        if ids
+        else {}
+    )
+    return [
+        TimelineEntry(
+            seq=e.seq,
+            action=e.action,
+            manager=ManagerRef(id=e.manager_id, name=names.get(e.manager_id, ""))
+            if e.manager_id is not None
+            else None,
+            created_at=e.created_at,
+            ip=e.ip,
+            payload=e.payload,
+        )
+        for e in entries
+    ]
+
+
+async def build_card(
+    session: AsyncSession, client: Client, manager: Manager, request: Request | None
+) -> ClientCard:
+    """The card as `manager` may see it: the passport is decrypted (and the read logged) only
+    for the assigned manager or an admin."""
+    can_edit = may_write(manager, client)
+    # The shared users row is the source of truth for the profile (the copies serve search).
+    user = await session.get(User, client.user_id)
+    passport_row = await session.scalar(select(Passport).where(Passport.user_id == client.user_id))
+    passport: PassportOut | None = None
+    if passport_row is not None and can_edit:
+        passport = decrypt_passport(passport_row)
+        await activity.record(
+            session, client.id, "passport.read", manager_id=manager.id, request=request
+        )
+    sections: dict[str, object] = {}
+    for section in CARD_SECTIONS:
+        for key, value in (await section(session, client)).items():
+            if key in SECTION_FIELDS:
+                sections[key] = value
+    return ClientCard(
+        id=client.id,
+        user_id=client.user_id,
+        status=client.status,
+        current_step=client.current_step,
+        version=client.version,
+        updated_at=client.updated_at,
+        assigned_manager=await manager_ref(session, client.assigned_manager_id),
+        can_edit=can_edit,
+        profile=ProfileOut(
+            name=user.name if user else client.name,
+            phone=user.phone if user else client.phone,
+            email=user.email if user else client.email,
+        ),
+        address=AddressOut(
+            text=client.address_text,
+            postal_code=client.address_postal_code,
+            region=client.address_region,
+            city=client.address_city,
+            street=client.address_street,
+            house=client.address_house,
+            building=client.address_building,
+            apartment=client.address_apartment,
+        ),
+        passport=passport,
+        passport_on_file=passport_row is not None,
+        devices=await devices_out(session, get_storage(), client.id),
+        timeline=await timeline(session, client.id),
+        **sections,
+    )

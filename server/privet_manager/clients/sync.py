@@ -1,0 +1,67 @@
+"""Users of Привет Супер appear as new clients without anyone running a command.
+
+Привет Супер inserts `users` rows on its own and cannot be asked to create ours. Creating rows
+lazily per request would be a scan of `users` on every list at 100,000 users, so:
+
+- every listing of the `new` tab first inserts rows for users whose id is above the highest
+  user_id we know (an index range scan on users' primary key: effectively free);
+- at most every FULL_SYNC_SECONDS per process, the full `backfill` (an anti-join catching users
+  committed out of id order, plus a refresh of the name/phone/email copies) runs as well;
+- `privet-manager backfill-clients` runs the full one on demand (installation, cron).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from sqlalchemy import CursorResult, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from privet_manager.clients.backfill import backfill_clients
+from privet_manager.kit.db import get_database
+
+log = logging.getLogger("privet_manager.clients.sync")
+
+FULL_SYNC_SECONDS = 300.0
+
+_INSERT_NEWER = text(
+    """
+    INSERT INTO manager_clients (user_id, name, phone, email)
+    SELECT u.id, u.name, u.phone, u.email
+    FROM users u
+    WHERE u.id > (SELECT coalesce(max(c.user_id), 0) FROM manager_clients c)
+    ORDER BY u.id
+    ON CONFLICT (user_id) DO NOTHING
+    """
+)
+
+_last_full = 0.0
+_full_lock = asyncio.Lock()
+
+
+async def insert_newer_users(session: AsyncSession) -> int:
+    result = await session.execute(_INSERT_NEWER)
+    assert isinstance(result, CursorResult)
+    return result.rowcount
+
+
+async def sync_new_users(session: AsyncSession) -> None:
+    """Make sure users without a manager_clients row are listed (see the module docstring)."""
+    global _last_full
+    if time.monotonic() - _last_full >= FULL_SYNC_SECONDS and not _full_lock.locked():
+        async with _full_lock:
+            _last_full = time.monotonic()
+            # Its own short transaction, committed before the request's session writes
+            # anything (else it would wait on the request's own uncommitted rows).
+            async with get_database().sessionmaker() as own, own.begin():
+                created, refreshed = await backfill_clients(own)
+            if created or refreshed:
+                log.info("clients synced", extra={"created": created, "refreshed": refreshed})
+    await insert_newer_users(session)
+
+
+def force_full_sync_next_time() -> None:
+    global _last_full
+    _last_full = 0.0

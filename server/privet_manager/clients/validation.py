@@ -1,0 +1,98 @@
+"""Field rules of steps 1 and 2; messages are shown beside the field, in Russian."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+_DEPARTMENT = re.compile(r"^(\d{3})-?(\d{3})$")
+
+
+def normalize_phone(raw: str) -> str:
+    """Any way of writing a Russian mobile number → +7XXXXXXXXXX."""
+    text = raw.strip()
+    digits = re.sub(r"\D", "", text)
+    if len(digits) == 11 and digits[0] == "8" and not text.startswith("+"):
+        text = "+7" + digits[1:]
+    elif len(digits) == 10 and not text.startswith("+"):
+        text = "+7" + digits
+    try:
+        number = phonenumbers.parse(text, "RU")
+    except phonenumbers.NumberParseException:
+        raise ValueError("Неверный номер телефона") from None
+    if number.country_code != 7 or not phonenumbers.is_valid_number(number):
+        raise ValueError("Нужен российский номер: +7 и 10 цифр")
+    formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if not re.fullmatch(r"\+7\d{10}", formatted):
+        raise ValueError("Нужен российский номер: +7 и 10 цифр")
+    return formatted
+
+
+def normalize_email(raw: str) -> str:
+    try:
+        result = validate_email(raw.strip(), check_deliverability=False)
+    except EmailNotValidError:
+        raise ValueError("Неверный адрес электронной почты") from None
+    return result.normalized
+
+
+def digits_exactly(raw: str, n: int, message: str) -> str:
+    value = re.sub(r"\s", "", raw)
+    if len(value) != n or not value.isascii() or not value.isdigit():
+        raise ValueError(message)
+    return value
+
+
+def department_code(raw: str) -> str:
+    m = _DEPARTMENT.fullmatch(raw.strip())
+    if m is None:
+        raise ValueError("Код подразделения — в формате 123-456")
+    return f"{m.group(1)}-{m.group(2)}"
+
+
+def add_years(d: date, years: int) -> date:
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year + years, day=28)
+
+
+def passport_date_errors(birth_date: date, issue_date: date, today: date) -> list[tuple[str, str]]:
+    """(field, message) for every date that makes no sense."""
+    errors: list[tuple[str, str]] = []
+    if birth_date > today:
+        errors.append(("birth_date", "Дата рождения не может быть в будущем"))
+    elif birth_date < add_years(today, -120):
+        errors.append(("birth_date", "Проверьте дату рождения"))
+    elif add_years(birth_date, 14) > today:
+        errors.append(("birth_date", "Паспорт выдаётся с 14 лет"))
+    if issue_date > today:
+        errors.append(("issue_date", "Дата выдачи не может быть в будущем"))
+    elif issue_date < add_years(birth_date, 14):
+        errors.append(("issue_date", "Паспорт выдаётся не раньше 14-летия"))
+    return errors
+
+
+def address_line(
+    postal_code: str | None,
+    region: str | None,
+    city: str | None,
+    street: str | None,
+    house: str | None,
+    building: str | None,
+    apartment: str | None,
+) -> str | None:
+    parts = [
+        postal_code,
+        region,
+        city,
+        street,
+        f"д. {house}" if house else None,
+        f"корп. {building}" if building else None,
+        f"кв. {apartment}" if apartment else None,
+    ]
+    line = ", ".join(p for p in parts if p)
+    return line or None

@@ -1,0 +1,164 @@
+"""Step 3: devices and their photos. Every route is for the client's assigned manager or an
+admin (ClientForWrite), and every device/photo id is checked against the client in the path."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+
+from privet_manager.auth.deps import CurrentManager
+from privet_manager.clients.deps import ClientForRead, ClientForWrite
+from privet_manager.devices import photos, service
+from privet_manager.devices.deps import DeviceForWrite, PhotoForWrite
+from privet_manager.devices.schemas import (
+    DeviceCreate,
+    DeviceDeleted,
+    DeviceSaved,
+    DeviceUpdate,
+    PhotoConfirmIn,
+    PhotoSaved,
+    SharedDeviceOut,
+    UploadUrlIn,
+    UploadUrlOut,
+)
+from privet_manager.kit.db import SessionDep
+from privet_manager.kit.errors import PROBLEM_RESPONSES
+from privet_manager.kit.idempotency import IdempotencyKeyHeader, request_hash, run_idempotent
+from privet_manager.kit.storage import get_storage
+from privet_manager.settings import get_settings
+
+router = APIRouter(
+    prefix="/clients/{client_id}",
+    tags=["devices"],
+    responses={**PROBLEM_RESPONSES, 503: PROBLEM_RESPONSES[409]},
+)
+
+VersionQuery = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
+
+
+@router.get("/shared-devices", response_model=list[SharedDeviceOut])
+async def list_shared_devices(client: ClientForRead, session: SessionDep) -> list[SharedDeviceOut]:
+    """Devices the client registered in the app, to import with `source_device_id`."""
+    rows = await service.shared_devices(session, client)
+    return [
+        SharedDeviceOut(
+            id=d.id,
+            kind=d.kind,
+            brand=d.brand,
+            model=d.model,
+            serial_number=d.serial_number,
+            imported=imported,
+        )
+        for d, imported in rows
+    ]
+
+
+@router.post(
+    "/devices",
+    status_code=201,
+    response_model=DeviceSaved,
+    responses={201: {"headers": {"Idempotent-Replayed": {"schema": {"type": "string"}}}}},
+)
+async def create_device(
+    body: DeviceCreate,
+    client: ClientForWrite,
+    session: SessionDep,
+    manager: CurrentManager,
+    request: Request,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    """Add a device (typed in, or imported from the app's devices). Honours Idempotency-Key."""
+
+    async def effect() -> tuple[int, object]:
+        device = await service.create_device(session, client, body, manager, request)
+        out = await service.device_out(get_storage(), device, [])
+        saved = DeviceSaved(**out.model_dump(), client_version=client.version)
+        return 201, saved.model_dump(mode="json")
+
+    result = await run_idempotent(
+        session,
+        manager.id,
+        idempotency_key,
+        f"POST /clients/{client.id}/devices",
+        request_hash(body),
+        effect,
+    )
+    return result.to_response()
+
+
+@router.patch("/devices/{device_id}", response_model=DeviceSaved)
+async def update_device(
+    body: DeviceUpdate,
+    client: ClientForWrite,
+    device: DeviceForWrite,
+    session: SessionDep,
+    manager: CurrentManager,
+    request: Request,
+) -> DeviceSaved:
+    device = await service.update_device(session, client, device, body, manager, request)
+    photo_rows = await service.photos_of(session, [device.id])
+    out = await service.device_out(get_storage(), device, photo_rows.get(device.id, []))
+    return DeviceSaved(**out.model_dump(), client_version=client.version)
+
+
+@router.delete("/devices/{device_id}", response_model=DeviceDeleted)
+async def delete_device(
+    client: ClientForWrite,
+    device: DeviceForWrite,
+    session: SessionDep,
+    manager: CurrentManager,
+    request: Request,
+    version: VersionQuery = None,
+) -> DeviceDeleted:
+    await service.delete_device(session, get_storage(), client, device, version, manager, request)
+    return DeviceDeleted(client_version=client.version)
+
+
+@router.post("/devices/{device_id}/photos/upload-url", response_model=UploadUrlOut)
+async def create_photo_upload_url(
+    body: UploadUrlIn, client: ClientForWrite, device: DeviceForWrite
+) -> UploadUrlOut:
+    """Instructions to upload one photo straight to storage (which enforces key, type, size)."""
+    return await photos.upload_url(
+        get_storage(), client, device, body, get_settings().max_photo_bytes
+    )
+
+
+@router.post("/devices/{device_id}/photos", status_code=201, response_model=PhotoSaved)
+async def confirm_photo(
+    body: PhotoConfirmIn,
+    client: ClientForWrite,
+    device: DeviceForWrite,
+    session: SessionDep,
+    manager: CurrentManager,
+    request: Request,
+) -> PhotoSaved:
+    """Record an uploaded photo after checking the stored object itself."""
+    storage = get_storage()
+    photo = await photos.confirm(
+        session,
+        storage,
+        client,
+        device,
+        body.file_key,
+        get_settings().max_photo_bytes,
+        manager,
+        request,
+    )
+    out = await service.photo_out(storage, photo)
+    return PhotoSaved(**out.model_dump(), client_version=client.version)
+
+
+@router.delete("/devices/{device_id}/photos/{photo_id}", response_model=DeviceDeleted)
+async def delete_photo(
+    client: ClientForWrite,
+    device: DeviceForWrite,
+    photo: PhotoForWrite,
+    session: SessionDep,
+    manager: CurrentManager,
+    request: Request,
+) -> DeviceDeleted:
+    await photos.delete(session, get_storage(), client, device, photo, manager, request)
+    return DeviceDeleted(client_version=client.version)

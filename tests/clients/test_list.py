@@ -1,0 +1,122 @@
+"""Lists: tabs, lazy appearance of new users, search in any phone format, keyset pages."""
+
+from __future__ import annotations
+
+import httpx
+from privet_manager.legacy.models import User
+from sqlalchemy import func, select, text
+
+from tests.clients.factories import make_client, make_user
+from tests.conftest import Factory, login
+
+URL = "/api/manager/clients"
+
+
+async def test_users_without_a_row_appear_as_new(client: httpx.AsyncClient, factory, clean_db):  # type: ignore[no-untyped-def]
+    headers = await login(client, await factory.manager())
+    user = await make_user(clean_db, name="Пётр Новиков")
+    r = await client.get(URL, params={"tab": "new"}, headers=headers)
+    assert r.status_code == 200, r.text
+    items = r.json()["items"]
+    assert [i["user_id"] for i in items] == [user.id]
+    item = items[0]
+    assert item["name"] == "Пётр Новиков"
+    assert item["status"] == "new" and item["assigned_manager"] is None
+    assert set(item) >= {
+        "id", "user_id", "name", "phone", "email", "registration_address", "status",
+        "current_step", "assigned_manager", "updated_at", "version",
+    }
+    # A user inserted with an id below the highest known one (committed out of order) is
+    # picked up by the periodic full pass.
+    async with clean_db.sessionmaker() as s, s.begin():
+        s.add(User(id=user.id - 1 if user.id > 1 else 10_000, name="Поздний"))
+    from privet_manager.clients import sync
+
+    sync.force_full_sync_next_time()
+    r = await client.get(URL, params={"tab": "new"}, headers=headers)
+    assert {i["name"] for i in r.json()["items"]} == {"Пётр Новиков", "Поздний"}
+
+
+async def test_tabs(client: httpx.AsyncClient, factory: Factory, clean_db):  # type: ignore[no-untyped-def]
+    me = await factory.manager()
+    other = await factory.manager()
+    headers = await login(client, me)
+    new = await make_client(clean_db)
+    mine = await make_client(clean_db, manager=me)
+    mine_signing = await make_client(clean_db, manager=me, status="awaiting_signature")
+    theirs = await make_client(clean_db, manager=other)
+    done = await make_client(clean_db, manager=me, status="processed")
+
+    async def ids(tab: str) -> list[int]:
+        r = await client.get(URL, params={"tab": tab}, headers=headers)
+        assert r.status_code == 200, r.text
+        return [i["id"] for i in r.json()["items"]]
+
+    assert await ids("new") == [new.id]
+    assert await ids("in_progress") == [theirs.id, mine_signing.id, mine.id]
+    assert await ids("mine") == [mine_signing.id, mine.id]
+    assert await ids("processed") == [done.id]
+    r = await client.get(URL, params={"tab": "mine"}, headers=headers)
+    assert r.json()["items"][0]["assigned_manager"] == {"id": me.id, "name": me.name}
+
+
+async def test_keyset_pages(client: httpx.AsyncClient, manager_headers, clean_db):  # type: ignore[no-untyped-def]
+    created = [await make_client(clean_db) for _ in range(7)]
+    seen: list[int] = []
+    cursor = None
+    pages = 0
+    while True:
+        params = {"tab": "new", "limit": "3"}
+        if cursor:
+            params["cursor"] = cursor
+        r = await client.get(URL, params=params, headers=manager_headers)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        seen += [i["id"] for i in body["items"]]
+        pages += 1
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == 3
+    assert seen == sorted((c.id for c in created), reverse=True)
+    r = await client.get(URL, params={"cursor": "not-a-cursor"}, headers=manager_headers)
+    assert r.status_code == 422 and r.json()["code"] == "bad_cursor"
+
+
+async def test_search_by_name_email_and_any_phone_format(client, manager_headers, clean_db):  # type: ignore[no-untyped-def]
+    target = await make_client(
+        clean_db, name="Смирнова Ольга", phone="+79161234567", email="olga.smirnova@mail.test"
+    )
+    legacy = await make_client(clean_db, name="Кузнецов Пётр", phone="8 (925) 765-43-21", email=None)
+    await make_client(clean_db, name="Другой Человек", phone="+79031112233", email="x@y.test")
+
+    async def found(q: str) -> list[int]:
+        r = await client.get(URL, params={"tab": "new", "q": q}, headers=manager_headers)
+        assert r.status_code == 200, r.text
+        return [i["id"] for i in r.json()["items"]]
+
+    for q in ("8 (916) 123-45-67", "+7916", "+7 916 123 45 67", "916123", "89161234567",
+              "смирнова", "Ольга", "OLGA.SMIRNOVA", "mail.test"):
+        assert await found(q) == [target.id], q
+    for q in ("+79257654321", "925 765", "кузнецов"):
+        assert await found(q) == [legacy.id], q
+    assert await found("нет такого") == []
+    assert await found("100%_") == []
+    # Search applies within the tab.
+    r = await client.get(URL, params={"tab": "processed", "q": "Ольга"}, headers=manager_headers)
+    assert r.json()["items"] == []
+
+
+async def test_list_requires_a_manager(client: httpx.AsyncClient, clean_db):  # type: ignore[no-untyped-def]
+    r = await client.get(URL)
+    assert r.status_code == 401
+    assert r.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_shared_users_table_is_not_altered(clean_db):  # type: ignore[no-untyped-def]
+    async with clean_db.sessionmaker() as s:
+        indexes = (
+            await s.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = 'users'"))
+        ).scalars().all()
+        assert indexes == ["pk_users"]
+        assert await s.scalar(select(func.count()).select_from(User)) == 0
