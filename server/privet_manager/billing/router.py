@@ -50,6 +50,7 @@ async def confirm_payment(
             ),
             client_status=client.status,
             current_step=client.current_step,
+            client_version=client.version,
         )
         return 200, result.model_dump(mode="json")
 
@@ -89,6 +90,7 @@ async def notify_billing(
             ),
             client_status=client.status,
             current_step=client.current_step,
+            client_version=client.version,
         )
         return 200, result.model_dump(mode="json")
 

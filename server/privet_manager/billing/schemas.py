@@ -40,9 +40,11 @@ class PaymentResult(BaseModel):
     payment: PaymentOut
     client_status: str
     current_step: str
+    client_version: int
 
 
 class InvoiceResult(BaseModel):
     invoice: InvoiceOut
     client_status: str
     current_step: str
+    client_version: int

@@ -23,9 +23,7 @@ async def contract_sections(session: AsyncSession, client: Client) -> dict[str, 
         payment = await session.scalar(select(Payment).where(Payment.contract_id == contract.id))
         invoice = await session.scalar(select(Invoice).where(Invoice.contract_id == contract.id))
     return {
-        "tariff": (
-            client_tariff_out(fixed, client.current_step).model_dump(mode="json") if fixed else None
-        ),
+        "tariff": (client_tariff_out(fixed, client).model_dump(mode="json") if fixed else None),
         "contract": (await contract_out(contract)).model_dump(mode="json") if contract else None,
         "payment": (
             {

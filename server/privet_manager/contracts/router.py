@@ -32,6 +32,7 @@ async def envelope(contract: Contract, client: Client) -> ContractEnvelope:
         contract=await contract_out(contract),
         client_status=client.status,
         current_step=client.current_step,
+        client_version=client.version,
     )
 
 

@@ -53,6 +53,7 @@ class ContractEnvelope(BaseModel):
     contract: ContractOut
     client_status: str
     current_step: str
+    client_version: int
 
 
 class VerifyChecks(BaseModel):

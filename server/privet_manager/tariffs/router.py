@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from privet_manager.auth.deps import AdminManager, CurrentManager
 from privet_manager.clients.deps import ClientForWrite
+from privet_manager.clients.models import Client
 from privet_manager.kit.db import SessionDep
 from privet_manager.kit.errors import PROBLEM_RESPONSES, NotFound
 from privet_manager.tariffs import service
@@ -27,7 +28,7 @@ admin_router = APIRouter(
 )
 
 
-def client_tariff_out(fixed: ClientTariff, current_step: str) -> ClientTariffOut:
+def client_tariff_out(fixed: ClientTariff, client: Client) -> ClientTariffOut:
     return ClientTariffOut(
         tariff_code=fixed.tariff_code,
         tariff_name=fixed.tariff_name,
@@ -39,7 +40,8 @@ def client_tariff_out(fixed: ClientTariff, current_step: str) -> ClientTariffOut
         surcharge=fixed.surcharge,
         breakdown=[BreakdownLineOut.model_validate(x) for x in fixed.breakdown["lines"]],
         applied_at=fixed.updated_at,
-        current_step=current_step,
+        current_step=client.current_step,
+        client_version=client.version,
     )
 
 
@@ -60,7 +62,7 @@ async def apply_tariff(
 ) -> ClientTariffOut:
     """Step 4: price the client's devices under the tariff and fix the result on the client."""
     fixed = await service.apply_tariff(session, client, body.tariff_code, manager, request)
-    return client_tariff_out(fixed, client.current_step)
+    return client_tariff_out(fixed, client)
 
 
 @admin_router.get("")

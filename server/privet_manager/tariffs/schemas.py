@@ -94,3 +94,4 @@ class ClientTariffOut(BaseModel):
     breakdown: list[BreakdownLineOut]
     applied_at: datetime
     current_step: str
+    client_version: int

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from privet_manager.activity import service as activity
 from privet_manager.auth.models import Manager
 from privet_manager.clients.models import Client
+from privet_manager.clients.service import touch
 from privet_manager.devices.models import ManagerDevice
 from privet_manager.events.service import publish
 from privet_manager.kit.errors import Conflict, NotFound
@@ -168,6 +169,7 @@ async def apply_tariff(
     """Compute the tariff for the client's current devices and fix it on the client.
 
     An unsigned contract becomes void: it states the old figures."""
+    await touch(session, client)  # locks the client row until commit
     if client.status in ("signed", "processed"):
         raise Conflict("Договор уже подписан, тариф изменить нельзя", code="contract_signed")
     tariff = await get_by_code(session, code)
@@ -200,7 +202,6 @@ async def apply_tariff(
     if await void_live_contract(session, client, "Тариф пересчитан"):
         client.status = "in_progress"
     client.current_step = "4"
-    client.version += 1
     await session.flush()
     await session.refresh(fixed)
     await activity.record(
