@@ -1,21 +1,25 @@
 // Every call the SPA makes, through the generated client. Screens import these, never fetch().
 import { api, newIdempotencyKey, unwrap } from './client';
 import type { TokenResponse } from './auth';
+import type { components } from './schema';
 import type {
   ClientCard,
   ClientList,
   Contract,
   Device,
+  PepAgreement,
+  PhotoContentType,
   Tab,
   Tariff,
   TariffCalc,
   UploadInstructions,
 } from './types';
 
+type S = components['schemas'];
 const M = '/api/manager' as const;
 type Id = string | number;
-const cid = (id: Id) => ({ path: { client_id: String(id) } });
-const did = (id: Id, deviceId: Id) => ({ path: { client_id: String(id), device_id: String(deviceId) } });
+const cid = (id: Id) => ({ path: { client_id: Number(id) } });
+const did = (id: Id, deviceId: Id) => ({ path: { client_id: Number(id), device_id: Number(deviceId) } });
 
 export async function login(email: string, password: string): Promise<TokenResponse> {
   return unwrap(api.POST(`${M}/auth/login`, { body: { email, password } }));
@@ -27,82 +31,59 @@ export async function listClients(params: {
   cursor?: string | null;
   limit?: number;
 }): Promise<ClientList> {
-  const query: Record<string, string> = { tab: params.tab, limit: String(params.limit ?? 30) };
-  if (params.q) query.q = params.q;
-  if (params.cursor) query.cursor = params.cursor;
-  return (await unwrap(api.GET(`${M}/clients`, { params: { query } }))) as unknown as ClientList;
+  return unwrap(
+    api.GET(`${M}/clients`, {
+      params: {
+        query: {
+          tab: params.tab,
+          limit: params.limit ?? 30,
+          ...(params.q ? { q: params.q } : {}),
+          ...(params.cursor ? { cursor: params.cursor } : {}),
+        },
+      },
+    }),
+  );
 }
 
 export async function getClient(id: Id): Promise<ClientCard> {
-  return (await unwrap(
-    api.GET(`${M}/clients/{client_id}`, { params: cid(id) }),
-  )) as unknown as ClientCard;
+  return (await unwrap(api.GET(`${M}/clients/{client_id}`, { params: cid(id) }))) as ClientCard;
 }
 
-export async function claimClient(id: Id): Promise<unknown> {
+export async function claimClient(id: Id): Promise<S['ClientListItem']> {
   return unwrap(api.POST(`${M}/clients/{client_id}/claim`, { params: cid(id) }));
 }
 
-export interface ProfileInput {
-  name: string;
-  phone: string;
-  email: string;
-  address: {
-    postal_code: string;
-    region: string;
-    city: string;
-    street: string;
-    house: string;
-    building: string;
-    apartment: string;
-  };
-}
+export type ProfileInput = Omit<S['ProfileIn'], 'version'>;
 
-export async function updateProfile(id: Id, version: number, body: ProfileInput): Promise<unknown> {
+export async function updateProfile(id: Id, version: number, body: ProfileInput): Promise<S['ClientState']> {
   return unwrap(
     api.PATCH(`${M}/clients/{client_id}/profile`, { params: cid(id), body: { version, ...body } }),
   );
 }
 
-export interface PassportInput {
-  series: string;
-  number: string;
-  issued_by: string;
-  issue_date: string;
-  department_code: string;
-  birth_date: string;
-  birth_place: string;
-}
+export type PassportInput = Omit<S['PassportIn'], 'version'>;
 
-export async function putPassport(id: Id, version: number, body: PassportInput): Promise<unknown> {
+export async function putPassport(id: Id, version: number, body: PassportInput): Promise<S['ClientState']> {
   return unwrap(
     api.PUT(`${M}/clients/{client_id}/passport`, { params: cid(id), body: { version, ...body } }),
   );
 }
 
-export interface DeviceInput {
-  kind: string;
-  brand: string;
-  model: string;
-  serial_number: string;
-  purchase_date: string | null;
-  declared_value: string;
-}
+export type DeviceInput = Omit<S['DeviceCreate'], 'version' | 'source_device_id'>;
 
 export async function createDevice(id: Id, body: DeviceInput, idempotencyKey: string): Promise<Device> {
-  return (await unwrap(
+  return unwrap(
     api.POST(`${M}/clients/{client_id}/devices`, {
-      params: cid(id),
-      headers: { 'Idempotency-Key': idempotencyKey },
-      body: { ...body },
+      params: { ...cid(id), header: { 'Idempotency-Key': idempotencyKey } },
+      body,
     }),
-  )) as unknown as Device;
+  );
 }
 
 export async function updateDevice(id: Id, deviceId: Id, body: DeviceInput): Promise<Device> {
-  return (await unwrap(
-    api.PATCH(`${M}/clients/{client_id}/devices/{device_id}`, { params: did(id, deviceId), body: { ...body } }),
-  )) as unknown as Device;
+  return unwrap(
+    api.PATCH(`${M}/clients/{client_id}/devices/{device_id}`, { params: did(id, deviceId), body }),
+  );
 }
 
 export async function deleteDevice(id: Id, deviceId: Id): Promise<void> {
@@ -112,18 +93,18 @@ export async function deleteDevice(id: Id, deviceId: Id): Promise<void> {
 export async function photoUploadUrl(
   id: Id,
   deviceId: Id,
-  contentType: string,
+  contentType: PhotoContentType,
   size: number,
 ): Promise<UploadInstructions> {
-  return (await unwrap(
+  return unwrap(
     api.POST(`${M}/clients/{client_id}/devices/{device_id}/photos/upload-url`, {
       params: did(id, deviceId),
       body: { content_type: contentType, size },
     }),
-  )) as unknown as UploadInstructions;
+  );
 }
 
-export async function confirmPhoto(id: Id, deviceId: Id, fileKey: string): Promise<unknown> {
+export async function confirmPhoto(id: Id, deviceId: Id, fileKey: string): Promise<S['PhotoSaved']> {
   return unwrap(
     api.POST(`${M}/clients/{client_id}/devices/{device_id}/photos`, {
       params: did(id, deviceId),
@@ -135,76 +116,62 @@ export async function confirmPhoto(id: Id, deviceId: Id, fileKey: string): Promi
 export async function deletePhoto(id: Id, deviceId: Id, photoId: Id): Promise<void> {
   await unwrap(
     api.DELETE(`${M}/clients/{client_id}/devices/{device_id}/photos/{photo_id}`, {
-      params: { path: { client_id: String(id), device_id: String(deviceId), photo_id: String(photoId) } },
+      params: { path: { client_id: Number(id), device_id: Number(deviceId), photo_id: Number(photoId) } },
     }),
   );
 }
 
 export async function listTariffs(): Promise<Tariff[]> {
-  const data = (await unwrap(api.GET(`${M}/tariffs`))) as unknown;
-  if (Array.isArray(data)) return data as Tariff[];
-  return ((data as { items?: Tariff[] }).items ?? []) as Tariff[];
+  return (await unwrap(api.GET(`${M}/tariffs`))).items;
 }
 
 export async function applyTariff(id: Id, tariffCode: string): Promise<TariffCalc> {
-  return (await unwrap(
+  return unwrap(
     api.POST(`${M}/clients/{client_id}/tariff/apply`, { params: cid(id), body: { tariff_code: tariffCode } }),
-  )) as unknown as TariffCalc;
+  );
 }
 
-export interface PepAgreement {
-  version: string;
-  text: string;
-}
-
+/** The current PEP agreement; null when the server has none to show (the screen falls back). */
 export async function getPepAgreement(): Promise<PepAgreement | null> {
   const { data, response } = await api.GET(`${M}/pep-agreement`);
-  if (!response.ok) return null;
-  return data as unknown as PepAgreement;
-}
-
-function contractOf(data: unknown): Contract {
-  const d = data as { contract?: Contract };
-  return (d.contract ?? data) as Contract;
+  return response.ok && data ? data : null;
 }
 
 export async function generateContract(id: Id): Promise<Contract> {
-  return contractOf(
-    await unwrap(
-      api.POST(`${M}/clients/{client_id}/contract/generate`, { params: cid(id), body: { pep_agreed: true } }),
-    ),
+  const env = await unwrap(
+    api.POST(`${M}/clients/{client_id}/contract/generate`, { params: cid(id), body: { pep_agreed: true } }),
   );
+  return env.contract;
 }
 
 export async function resendOtp(id: Id): Promise<Contract> {
-  return contractOf(await unwrap(api.POST(`${M}/clients/{client_id}/contract/resend-otp`, { params: cid(id) })));
+  return (await unwrap(api.POST(`${M}/clients/{client_id}/contract/resend-otp`, { params: cid(id) }))).contract;
 }
 
 export async function confirmContract(id: Id, code: string): Promise<Contract> {
-  return contractOf(
-    await unwrap(api.POST(`${M}/clients/{client_id}/contract/confirm`, { params: cid(id), body: { code } })),
+  const env = await unwrap(
+    api.POST(`${M}/clients/{client_id}/contract/confirm`, { params: cid(id), body: { code } }),
   );
+  return env.contract;
 }
 
 export async function confirmPayment(
   id: Id,
-  body: { amount: string; method: 'cash' | 'card' | 'transfer'; reference: string },
+  body: S['ConfirmPayment'],
   idempotencyKey: string = newIdempotencyKey(),
-): Promise<unknown> {
+): Promise<S['PaymentResult']> {
   return unwrap(
     api.POST(`${M}/clients/{client_id}/payment/confirm`, {
-      params: cid(id),
-      headers: { 'Idempotency-Key': idempotencyKey },
-      body: { ...body },
+      params: { ...cid(id), header: { 'Idempotency-Key': idempotencyKey } },
+      body,
     }),
   );
 }
 
-export async function notifyBilling(id: Id, idempotencyKey: string = newIdempotencyKey()): Promise<unknown> {
+export async function notifyBilling(id: Id, idempotencyKey: string = newIdempotencyKey()): Promise<S['InvoiceResult']> {
   return unwrap(
     api.POST(`${M}/clients/{client_id}/billing/notify`, {
-      params: cid(id),
-      headers: { 'Idempotency-Key': idempotencyKey },
+      params: { ...cid(id), header: { 'Idempotency-Key': idempotencyKey } },
     }),
   );
 }

@@ -78,6 +78,12 @@ export function useLiveUpdates(enabled: boolean): void {
         /* keep-alive or plain text */
       }
       const type = name || payload.type || '';
+      if (type === 'resync') {
+        // The server may have dropped events for this stream: read everything again.
+        void queryClient.invalidateQueries({ queryKey: ['clients'] });
+        void queryClient.invalidateQueries({ queryKey: ['client'] });
+        return;
+      }
       if (!type.startsWith('client.')) return;
       void queryClient.invalidateQueries({ queryKey: ['clients'] });
       if (payload.client_id !== undefined) {

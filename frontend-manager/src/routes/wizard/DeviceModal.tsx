@@ -4,7 +4,7 @@ import { useForm } from 'react-hook-form';
 import { newIdempotencyKey } from '../../api/client';
 import { createDevice, updateDevice } from '../../api/endpoints';
 import { applyServerErrors } from '../../api/errors';
-import type { Device } from '../../api/types';
+import type { Device, DeviceKind } from '../../api/types';
 import { ErrorBanner, Field } from '../../components/Field';
 import { loadDraft, removeDraft, usePersistDraft } from '../../lib/drafts';
 import {
@@ -81,7 +81,7 @@ export function DeviceModal({
   const onSubmit = handleSubmit(async (values) => {
     setFormError(null);
     const body = {
-      kind: values.kind,
+      kind: values.kind as DeviceKind,
       brand: values.brand.trim(),
       model: values.model.trim(),
       serial_number: values.serial_number.trim(),

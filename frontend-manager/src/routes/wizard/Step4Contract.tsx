@@ -18,7 +18,9 @@ export function Step4Contract({ clientId, card }: StepProps) {
   const pep = useQuery({ queryKey: ['pep-agreement'], queryFn: getPepAgreement, staleTime: Infinity, retry: false });
   const [agreed, setAgreed] = useState(false);
   const [local, setLocal] = useState<Contract | null>(null);
-  const contract = local && card.contract && String(local.id) === String(card.contract.id) ? { ...card.contract, ...local } : (local ?? card.contract);
+  // The card is refetched after every contract call, so it is the freshest; `local` bridges the
+  // moment between an answer and that refetch.
+  const contract = card.contract ?? local;
   const signed = isSigned(card, contract);
   const [lockedLocal, setLockedLocal] = useState(false);
   const locked = !signed && (lockedLocal || isLocked(contract));
@@ -32,7 +34,7 @@ export function Step4Contract({ clientId, card }: StepProps) {
   const now = useNow(Boolean(contract) && !signed);
   const resendIn = secondsUntil(contract?.otp_resend_at, now);
   const expiresIn = secondsUntil(contract?.otp_expires_at, now);
-  const attempts = attemptsLeft ?? contract?.attempts_left ?? null;
+  const attempts = attemptsLeft ?? contract?.otp_attempts_left ?? null;
 
   const generate = async () => {
     setGenError(null);

@@ -69,9 +69,9 @@ export function StepSuccess({ clientId, card }: StepProps) {
         </p>
       ) : null}
 
-      {card.payment?.confirmed_at ? (
+      {card.payment ? (
         <div className="banner banner--ok" role="status" data-testid="payment-done">
-          Оплата {money(card.payment.amount)} подтверждена {moscowDateTime(card.payment.confirmed_at)}.
+          Оплата {money(card.payment.amount)} подтверждена {moscowDateTime(card.payment.created_at)}.
         </div>
       ) : null}
       {card.invoice?.number ? (

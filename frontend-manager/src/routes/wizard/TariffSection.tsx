@@ -49,7 +49,7 @@ export function TariffSection({
   onApplied: (calc: TariffCalc) => Promise<void>;
 }) {
   const tariffs = useQuery({ queryKey: ['tariffs'], queryFn: listTariffs, staleTime: 5 * 60_000 });
-  const current = card.tariff?.tariff_code ?? card.tariff?.code ?? null;
+  const current = card.tariff?.tariff_code ?? null;
   const [pending, setPending] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [lastCode, setLastCode] = useState<string | null>(null);

@@ -1,12 +1,12 @@
 import type { ClientCard, Contract } from '../../api/types';
 import { ApiError } from '../../api/errors';
 
-export function isSigned(card: ClientCard, contract: Contract | null): boolean {
+export function isSigned(card: ClientCard, contract: Contract | null | undefined): boolean {
   return contract?.status === 'signed' || card.status === 'signed' || card.status === 'processed';
 }
 
-export function isLocked(contract: Contract | null): boolean {
-  return Boolean(contract && /lock|block|void|expired_attempts/i.test(contract.status)) || contract?.attempts_left === 0;
+export function isLocked(contract: Contract | null | undefined): boolean {
+  return Boolean(contract && /lock|block|void|expired_attempts/i.test(contract.status)) || contract?.otp_attempts_left === 0;
 }
 
 /** What a failed confirm means for the screen. */
@@ -16,7 +16,7 @@ export function otpFailure(err: unknown): { locked: boolean; expired: boolean; a
   }
   const p = err.problem;
   const code = `${p.code ?? ''}`.toLowerCase();
-  const raw = p.attempts_left ?? (p as { extra?: { attempts_left?: unknown } }).extra?.attempts_left;
+  const raw = p.attempts_left ?? p.otp_attempts_left;
   const attemptsLeft = typeof raw === 'number' ? raw : null;
   const locked = err.status === 423 || code.includes('lock') || attemptsLeft === 0;
   if (locked) {

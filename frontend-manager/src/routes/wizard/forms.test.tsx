@@ -15,6 +15,14 @@ vi.mock('../../api/endpoints', () => ({
 }));
 
 const mocked = vi.mocked(endpoints);
+const STATE = {
+  id: 7,
+  status: 'in_progress' as const,
+  current_step: '2',
+  version: 4,
+  updated_at: '2026-11-23T10:00:00Z',
+  assigned_manager: null,
+};
 
 beforeEach(() => {
   vi.resetAllMocks();
@@ -32,7 +40,7 @@ function renderStep2(card = makeCard()) {
 describe('Step 1: contact data and address', () => {
   it('fills the form from the card and saves with the version, phone normalised', async () => {
     const user = userEvent.setup();
-    mocked.updateProfile.mockResolvedValue({});
+    mocked.updateProfile.mockResolvedValue(STATE);
     renderStep1(makeCard({ profile: { name: 'Иван Петров', phone: '8 (900) 123-45-67', email: '' } }));
     expect(screen.getByLabelText('Город / населённый пункт')).toHaveValue('Москва');
     await user.click(screen.getByTestId('step1-submit'));
@@ -41,7 +49,7 @@ describe('Step 1: contact data and address', () => {
     expect(id).toBe('7');
     expect(version).toBe(3);
     expect(body.phone).toBe('+79001234567');
-    expect(body.address.apartment).toBe('5');
+    expect(body.address?.apartment).toBe('5');
     expect(await screen.findByTestId('navigated')).toBeInTheDocument();
   });
 
@@ -96,7 +104,7 @@ describe('Step 1: contact data and address', () => {
 
   it('offers a retry when the network fails', async () => {
     const user = userEvent.setup();
-    mocked.updateProfile.mockRejectedValueOnce(new TypeError('Failed to fetch')).mockResolvedValueOnce({});
+    mocked.updateProfile.mockRejectedValueOnce(new TypeError('Failed to fetch')).mockResolvedValueOnce(STATE);
     renderStep1();
     await user.click(screen.getByTestId('step1-submit'));
     expect(await screen.findByTestId('save-error')).toHaveTextContent('Нет связи');
@@ -139,7 +147,7 @@ describe('Step 2: passport', () => {
   it('restores a typed draft after a reload and removes it once saved', async () => {
     const user = userEvent.setup();
     saveDraft('7', '2', valid);
-    mocked.putPassport.mockResolvedValue({});
+    mocked.putPassport.mockResolvedValue(STATE);
     renderStep2();
     expect(screen.getByTestId('draft-restored')).toBeInTheDocument();
     expect(screen.getByLabelText('Серия')).toHaveValue('4510');

@@ -26,7 +26,7 @@ export function useStepSave(clientId: string, step: string, fields: readonly str
       return true;
     } catch (err) {
       if (err instanceof ApiError && err.status === 409) {
-        setStale(true);
+        setStale(!err.code || /version|stale/i.test(err.code));
         setError(describeError(err) || STALE_VERSION_MESSAGE);
       } else {
         setError(applyServerErrors(err, fields, setFieldError));
