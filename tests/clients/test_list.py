@@ -23,8 +23,17 @@ async def test_users_without_a_row_appear_as_new(client: httpx.AsyncClient, fact
     assert item["name"] == "Пётр Новиков"
     assert item["status"] == "new" and item["assigned_manager"] is None
     assert set(item) >= {
-        "id", "user_id", "name", "phone", "email", "registration_address", "status",
-        "current_step", "assigned_manager", "updated_at", "version",
+        "id",
+        "user_id",
+        "name",
+        "phone",
+        "email",
+        "registration_address",
+        "status",
+        "current_step",
+        "assigned_manager",
+        "updated_at",
+        "version",
     }
     # A user inserted with an id below the highest known one (committed out of order) is
     # picked up by the periodic full pass.
@@ -87,7 +96,9 @@ async def test_search_by_name_email_and_any_phone_format(client, manager_headers
     target = await make_client(
         clean_db, name="Смирнова Ольга", phone="+79161234567", email="olga.smirnova@mail.test"
     )
-    legacy = await make_client(clean_db, name="Кузнецов Пётр", phone="8 (925) 765-43-21", email=None)
+    legacy = await make_client(
+        clean_db, name="Кузнецов Пётр", phone="8 (925) 765-43-21", email=None
+    )
     await make_client(clean_db, name="Другой Человек", phone="+79031112233", email="x@y.test")
 
     async def found(q: str) -> list[int]:
@@ -95,8 +106,17 @@ async def test_search_by_name_email_and_any_phone_format(client, manager_headers
         assert r.status_code == 200, r.text
         return [i["id"] for i in r.json()["items"]]
 
-    for q in ("8 (916) 123-45-67", "+7916", "+7 916 123 45 67", "916123", "89161234567",
-              "смирнова", "Ольга", "OLGA.SMIRNOVA", "mail.test"):
+    for q in (
+        "8 (916) 123-45-67",
+        "+7916",
+        "+7 916 123 45 67",
+        "916123",
+        "89161234567",
+        "смирнова",
+        "Ольга",
+        "OLGA.SMIRNOVA",
+        "mail.test",
+    ):
         assert await found(q) == [target.id], q
     for q in ("+79257654321", "925 765", "кузнецов"):
         assert await found(q) == [legacy.id], q
@@ -116,7 +136,9 @@ async def test_list_requires_a_manager(client: httpx.AsyncClient, clean_db):  # 
 async def test_shared_users_table_is_not_altered(clean_db):  # type: ignore[no-untyped-def]
     async with clean_db.sessionmaker() as s:
         indexes = (
-            await s.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = 'users'"))
-        ).scalars().all()
+            (await s.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = 'users'")))
+            .scalars()
+            .all()
+        )
         assert indexes == ["pk_users"]
         assert await s.scalar(select(func.count()).select_from(User)) == 0

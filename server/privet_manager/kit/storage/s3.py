@@ -182,6 +182,7 @@ class S3Storage:
     async def presign_upload(
         self, key: str, content_type: str, max_size: int, expires: timedelta
     ) -> UploadTarget:
+        await self.ensure_bucket()
         expires_at = datetime.now(UTC) + expires
         policy = PostPolicy(self.bucket, expires_at)
         policy.add_equals_condition("key", key)
