@@ -1,18 +1,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from privet_manager.tariffs.schemas import Money
+from privet_manager.tariffs.schemas import Money, MoneyIn
 
 
 class ConfirmPayment(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    amount: Decimal = Field(ge=0, le=Decimal("9999999999.99"), decimal_places=2)
+    amount: MoneyIn
     method: Literal["cash", "card", "transfer"]
     reference: str = Field(default="", max_length=255)
 

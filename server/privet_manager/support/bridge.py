@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -20,7 +20,18 @@ from privet_manager.kit.security import TokenError, decode_jwt
 from privet_manager.legacy.models import SupportMessage, SupportTicket
 from privet_manager.settings import get_settings
 
-router = APIRouter(prefix="/api/support", tags=["support"], responses=PROBLEM_RESPONSES)
+
+def no_store(response: Response) -> None:
+    # Messages carry one-time codes: no cache on the way may keep them.
+    response.headers["Cache-Control"] = "no-store"
+
+
+router = APIRouter(
+    prefix="/api/support",
+    tags=["support"],
+    responses=PROBLEM_RESPONSES,
+    dependencies=[Depends(no_store)],
+)
 _bearer = HTTPBearer(auto_error=False, description="A token of the Привет Супер app")
 MAX_ID = 2**63 - 1
 

@@ -4,13 +4,33 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+)
 
 from privet_manager.devices.models import DEVICE_KINDS
 
 # Money on the wire: a decimal string with two places ("1490.00"), never a float.
 Money = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str)]
-MoneyIn = Annotated[Decimal, Field(ge=0, le=Decimal("9999999999.99"), decimal_places=2)]
+
+
+def _no_float(value: object) -> object:
+    # A JSON number with a fraction arrives as a binary float: refuse it rather than guess.
+    if isinstance(value, float):
+        raise ValueError('Сумма передаётся строкой, например "1490.00"')
+    return value
+
+
+MoneyIn = Annotated[
+    Decimal,
+    BeforeValidator(_no_float),
+    Field(ge=0, le=Decimal("9999999999.99"), decimal_places=2),
+]
 Multiplier = Annotated[Decimal, Field(gt=0, le=100, decimal_places=2)]
 
 
