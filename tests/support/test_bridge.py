@@ -35,7 +35,7 @@ def bearer(token: str) -> dict[str, str]:
 
 
 async def test_a_client_sees_only_their_own_tickets(client, clean_db) -> None:
-    a, b, ta, tb = await two_users(clean_db)
+    a, _b, ta, tb = await two_users(clean_db)
     h = bearer(app_token(a))
     r = await client.get("/api/support/tickets", headers=h)
     assert r.status_code == 200

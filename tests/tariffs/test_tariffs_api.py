@@ -6,8 +6,8 @@ from privet_manager.tariffs.models import ClientTariff, Tariff
 from privet_manager.tariffs.service import seed_default_tariffs
 from sqlalchemy import func, select
 
-from tests.contracts.helpers import API, ready_client
 from tests.conftest import login
+from tests.contracts.helpers import API, ready_client
 
 
 async def test_seed_is_idempotent(clean_db, session) -> None:
