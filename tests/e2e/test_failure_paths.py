@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.helpers import (
     ADMIN,
@@ -13,6 +14,7 @@ from tests.e2e.helpers import (
     fill_step1,
     fill_step2,
     login_in_browser,
+    read_otp,
     shoot,
 )
 
@@ -35,7 +37,7 @@ def _through_step3(page) -> str:  # type: ignore[no-untyped-def]
 def test_wrong_otp_shows_attempts_left(new_page, live_server) -> None:  # type: ignore[no-untyped-def]
     page = new_page("tablet")
     login_in_browser(page, *MANAGER)
-    _through_step3(page)
+    client_id = _through_step3(page)
     page.locator("[data-testid^='tariff-']").and_(page.locator("input[type=radio]")).first.check()
     page.get_by_test_id("tariff-breakdown").wait_for()
     page.get_by_test_id("pep-agree").check()
@@ -43,16 +45,17 @@ def test_wrong_otp_shows_attempts_left(new_page, live_server) -> None:  # type: 
     page.get_by_test_id("otp-section").wait_for()
     # The resend button waits out its cooldown.
     assert page.get_by_test_id("otp-resend").is_disabled()
-    # A six-digit code can only collide with the real one one time in a million; two tries
-    # with different codes make the test certain.
-    page.get_by_test_id("otp-input").fill("000000")
+    # Read the real code so that the wrong one is certainly wrong.
+    with live_server.api(live_server.login(*MANAGER)) as api:
+        user_id = api.get(f"/api/manager/clients/{client_id}").json()["user_id"]
+    real = read_otp(live_server, user_id)
+    wrong = "000000" if real != "000000" else "111111"
+    page.get_by_test_id("otp-input").fill(wrong)
     page.get_by_test_id("otp-submit").click()
-    attempts = page.get_by_test_id("otp-attempts")
-    attempts.wait_for()
-    if "success" not in page.url:
-        assert "Осталось попыток: 4" in attempts.inner_text()
-        assert "Неверный код" in page.get_by_role("alert").first.inner_text()
-        shoot(page, "20-step4-wrong-otp")
+    expect(page.get_by_text("Неверный код. Осталось попыток: 4")).to_be_visible()
+    expect(page.get_by_test_id("otp-attempts")).to_have_text("Осталось попыток: 4")
+    assert "/step/4" in page.url
+    shoot(page, "20-step4-wrong-otp")
 
 
 def test_photo_over_size_limit_is_refused(new_page, live_server) -> None:  # type: ignore[no-untyped-def]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from tests.e2e.helpers import (
@@ -19,6 +21,23 @@ from tests.e2e.helpers import (
 )
 
 pytestmark = pytest.mark.e2e
+
+
+def check_uploaded_photo(live_server, client_id: str) -> None:  # type: ignore[no-untyped-def]
+    """What reached storage: turned upright by EXIF, ≤1200 px, ≤400 KB, no EXIF (no GPS)."""
+    from PIL import Image
+
+    with live_server.api(live_server.login(*MANAGER)) as api:
+        card = api.get(f"/api/manager/clients/{client_id}").json()
+        photo = card["devices"][0]["photos"][0]
+        r = api.get(photo["url"])
+        assert r.status_code == 200, r.text
+    assert len(r.content) <= 400 * 1024
+    img = Image.open(io.BytesIO(r.content))
+    assert img.format == "JPEG"
+    # The camera wrote 4000×3000 with orientation 6 (rotate 90°): upright it is portrait.
+    assert img.size == (900, 1200)
+    assert not img.getexif()
 
 
 def test_login_to_success(new_page, live_server) -> None:  # type: ignore[no-untyped-def]
@@ -61,6 +80,7 @@ def test_login_to_success(new_page, live_server) -> None:  # type: ignore[no-unt
         "() => performance.getEntriesByName('photo-resize').map(e => Math.round(e.duration))"
     )
     record("photo-resize-ms", resize_ms)
+    check_uploaded_photo(live_server, client_id)
     shoot(page, "06-step3-devices")
     page.get_by_test_id("step3-next").click()
     page.wait_for_url(f"**/clients/{client_id}/step/4")
