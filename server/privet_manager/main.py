@@ -11,7 +11,9 @@ from fastapi.routing import APIRoute
 from privet_manager import health
 from privet_manager.auth.router import admin_router as admin_managers_router
 from privet_manager.auth.router import router as auth_router
+from privet_manager.billing.router import router as billing_router
 from privet_manager.clients.router import router as clients_router
+from privet_manager.contracts.router import router as contracts_router
 from privet_manager.devices.router import router as devices_router
 from privet_manager.events.router import router as events_router
 from privet_manager.kit.db import close_database, init_database
@@ -22,6 +24,9 @@ from privet_manager.kit.storage import init_storage
 from privet_manager.kit.storage.router import router as storage_router
 from privet_manager.settings import Settings, get_settings
 from privet_manager.spa import mount_spa
+from privet_manager.support.bridge import router as support_bridge_router
+from privet_manager.tariffs.router import admin_router as admin_tariffs_router
+from privet_manager.tariffs.router import router as tariffs_router
 
 
 def operation_id(route: APIRoute) -> str:
@@ -37,6 +42,10 @@ def manager_api() -> APIRouter:
     api.include_router(clients_router)
     api.include_router(devices_router)
     api.include_router(events_router)
+    api.include_router(tariffs_router)
+    api.include_router(admin_tariffs_router)
+    api.include_router(contracts_router)
+    api.include_router(billing_router)
     return api
 
 
@@ -63,5 +72,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(manager_api())
     app.include_router(storage_router)
+    app.include_router(support_bridge_router)
     mount_spa(app, settings)
     return app
