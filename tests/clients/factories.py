@@ -60,7 +60,7 @@ async def load_client(db: Database, client_id: int) -> Client:
 
 PASSPORT: dict[str, Any] = {
     "series": "4506",
-    "number": "123456",
+    "number": "739215",
     "issued_by": "ОВД Пресненского района г. Москвы",
     "issue_date": "2010-05-20",
     "department_code": "770-001",

@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from privet_manager.kit.storage.base import StorageUnavailable
@@ -246,6 +246,11 @@ async def _db_is_down_or_unhandled(request: Request, exc: Exception) -> JSONResp
     assert isinstance(exc, DBAPIError)
     if exc.connection_invalidated:
         return await _db_unavailable(request, exc)
+    if isinstance(exc, DataError):
+        # SQLSTATE class 22: a value the database cannot take (a NUL character in text, a
+        # number out of range). Bad input in every case we know, so a 4xx, never a 500.
+        log.warning("data error", extra={"error": type(exc.orig).__name__})
+        return problem_response(request, 422, "Недопустимое значение в запросе", "invalid_value")
     return await _unhandled(request, exc)
 
 
