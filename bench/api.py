@@ -121,8 +121,8 @@ def _median(runs: list[dict[str, Any]], key: str) -> float:
 
 def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
     keys = ("p50_ms", "p95_ms", "p99_ms", "rps", "peak_rss_mb", "server_cpu", "driver_cpu",
-            "machine_cpu")  # fmt: skip
-    out = {k: _median(runs, k) for k in keys if all(k in r for r in runs)}
+            "machine_cpu", "server_cpu_ms_per_request")  # fmt: skip
+    out = {k: _median(runs, k) for k in keys if all(r.get(k) is not None for r in runs)}
     out["errors"] = sum(r["errors"] for r in runs)
     out["runs"] = runs
     return out
@@ -156,6 +156,10 @@ def measure(
         **res.as_dict(),
         "peak_rss_mb": round(usage.peak_rss / 2**20, 1),
         "server_cpu": round(usage.cpu_seconds / seconds, 2),  # cores the server used
+        # CPU the server spent per request: far less sensitive to a busy machine than req/s
+        "server_cpu_ms_per_request": round(usage.cpu_seconds / res.requests * 1000, 3)
+        if res.requests and kind != "pg_select"
+        else None,
         "driver_cpu": round(res.driver_cpu_seconds / seconds, 2),  # cores the driver used
         "machine_cpu": round(usage.machine_cpu_seconds / seconds, 2),  # of 2
     }
@@ -182,7 +186,7 @@ def ratios(kinds: dict[str, Any]) -> None:
 
 def print_table(kinds: dict[str, Any]) -> None:
     print(f"\n{'kind':16} {'p50':>7} {'p95':>7} {'p99':>7} {'req/s':>8} {'RSS MB':>7} "
-          f"{'srv cpu':>7} {'drv cpu':>7} {'vs /health':>10} {'vs pg':>6}  target")  # fmt: skip
+          f"{'srv cpu':>7} {'ms/req':>7} {'drv cpu':>7} {'vs /health':>10} {'vs pg':>6}  target")  # fmt: skip
     for name, k in kinds.items():
         if "skipped" in k:
             print(f"{name:16} skipped: {k['skipped'][:90]}")
@@ -197,7 +201,8 @@ def print_table(kinds: dict[str, Any]) -> None:
             )
         print(
             f"{name:16} {k['p50_ms']:7.1f} {k['p95_ms']:7.1f} {k['p99_ms']:7.1f} {k['rps']:8.0f} "
-            f"{k['peak_rss_mb']:7.0f} {k['server_cpu']:7.2f} {k['driver_cpu']:7.2f} "
+            f"{k['peak_rss_mb']:7.0f} {k['server_cpu']:7.2f} "
+            f"{k.get('server_cpu_ms_per_request') or 0:7.2f} {k['driver_cpu']:7.2f} "
             f"{k.get('rps_vs_health', 0):10.2f} {k.get('rps_vs_pg_select', 0):6.2f}  {verdict}"
         )
 
