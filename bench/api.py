@@ -186,7 +186,8 @@ def ratios(kinds: dict[str, Any]) -> None:
 
 def print_table(kinds: dict[str, Any]) -> None:
     print(f"\n{'kind':16} {'p50':>7} {'p95':>7} {'p99':>7} {'req/s':>8} {'RSS MB':>7} "
-          f"{'srv cpu':>7} {'ms/req':>7} {'drv cpu':>7} {'vs /health':>10} {'vs pg':>6}  target")  # fmt: skip
+          f"{'srv cpu':>7} {'ms/req':>7} {'drv cpu':>7} {'vs /health':>10} {'vs pg':>6}  "
+          "target")  # fmt: skip
     for name, k in kinds.items():
         if "skipped" in k:
             print(f"{name:16} skipped: {k['skipped'][:90]}")

@@ -1,6 +1,7 @@
 """Profile one request kind in-process with pyinstrument (where does a request's CPU go?).
 
-    .venv/bin/python -m bench.profile --database-url URL --path '/api/manager/clients?tab=new&limit=50'
+    .venv/bin/python -m bench.profile --database-url URL \
+        --path '/api/manager/clients?tab=new&limit=50'
 
 The app runs in this process behind httpx's ASGI transport, driven with `--concurrency`
 requests in flight, after a warm-up; the profile is printed (and written as HTML with --html).
