@@ -85,7 +85,8 @@ async def confirm(
     )
     if consumed is None:
         raise Conflict("Код уже использован или заменён новым", code="otp_invalid")
-    await session.refresh(contract)
+    # What the UPDATE wrote, mirrored in memory (no refresh round trip).
+    contract.otp_used_at, contract.otp_hmac = now, None
 
     original = await get_storage().get(contract.pdf_key)
     if sha256_hex(original) != contract.pdf_sha256:

@@ -15,8 +15,10 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
     KeepTogether,
@@ -142,44 +144,65 @@ def render_contract(doc: ContractDocument) -> bytes:
     return _build(contract_flowables(doc), f"Договор {doc.number}")
 
 
-def evidence_flowables(ev: EvidenceDocument) -> list[Flowable]:
+def evidence_page(ev: EvidenceDocument) -> bytes:
+    """The evidence page, drawn straight on a canvas with one font: it sits on the signing
+    path, where platypus layout and a second embedded font subset would cost most of the
+    request's time."""
     rows = [
-        ["Договор", ev.number],
-        ["Клиент", ev.client_name],
-        ["Подписано (ПЭП)", ev.signed_at],
-        ["Мастер", ev.manager],
-        ["SHA-256 подписанного документа", ev.pdf_sha256],
-        ["Соглашение о ПЭП", ev.pep],
-        ["Согласие с соглашением", ev.pep_agreed_at],
-        ["IP-адрес", ev.signer_ip],
-        ["Программа (User-Agent)", ev.signer_user_agent],
-        ["Код направлен", ev.ticket],
-        ["SHA-256 фотографий устройств", "\n".join(ev.photo_hashes) or "—"],
+        ("Договор", ev.number),
+        ("Клиент", ev.client_name),
+        ("Подписано (ПЭП)", ev.signed_at),
+        ("Мастер", ev.manager),
+        ("SHA-256 подписанного документа", ev.pdf_sha256),
+        ("Соглашение о ПЭП", ev.pep),
+        ("Согласие с соглашением", ev.pep_agreed_at),
+        ("IP-адрес", ev.signer_ip),
+        ("Программа (User-Agent)", ev.signer_user_agent),
+        ("Код направлен", ev.ticket),
+        ("SHA-256 фотографий устройств", " ".join(ev.photo_hashes) or "—"),
     ]
-    table = Table(
-        [[_p(k, "cell"), _p(v, "small")] for k, v in rows],
-        colWidths=[50 * mm, 120 * mm],
-        style=TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ]
-        ),
-    )
-    return [
-        _p("Лист подписания простой электронной подписью", "title"),
-        _p(
-            "Документ на предыдущих страницах подписан простой электронной подписью Клиента: "
-            "одноразовым кодом, направленным в чат поддержки приложения «Привет Супер».",
-        ),
-        Spacer(1, 3 * mm),
-        table,
-    ]
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=A4, invariant=1)
+    c.setTitle(f"Лист подписания {ev.number}")
+    c.setAuthor("Privet Manager")
+    left, value_x, width = 20 * mm, 72 * mm, 118 * mm
+    y = A4[1] - 22 * mm
+    c.setFont(REGULAR, 13)
+    c.drawString(left, y, "Лист подписания простой электронной подписью")
+    y -= 8 * mm
+    c.setFont(REGULAR, 9)
+    for line in simpleSplit(
+        "Документ на предыдущих страницах подписан простой электронной подписью Клиента: "
+        "одноразовым кодом, направленным в чат поддержки приложения «Привет Супер».",
+        REGULAR,
+        9,
+        170 * mm,
+    ):
+        c.drawString(left, y, line)
+        y -= 4.6 * mm
+    y -= 4 * mm
+    for label, value in rows:
+        top = y
+        c.setFont(REGULAR, 8.5)
+        for line in simpleSplit(label, REGULAR, 8.5, value_x - left - 4 * mm):
+            c.drawString(left, y, line)
+            y -= 4.2 * mm
+        y_label = y
+        y = top
+        for line in simpleSplit(value, REGULAR, 8, width) or ["—"]:
+            c.drawString(value_x, y, line)
+            y -= 4.2 * mm
+        y = min(y, y_label) - 1.5 * mm
+        c.setStrokeColor(colors.lightgrey)
+        c.line(left, y + 3 * mm, left + 170 * mm, y + 3 * mm)
+    c.showPage()
+    c.save()
+    return buf.getvalue()
 
 
 def append_evidence(pdf: bytes, ev: EvidenceDocument) -> bytes:
     """The signed copy: the exact pages the client was shown, plus the evidence page."""
-    page = _build(evidence_flowables(ev), f"Лист подписания {ev.number}")
+    page = evidence_page(ev)
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
     for p in PdfReader(io.BytesIO(page)).pages:
         writer.add_page(p)
