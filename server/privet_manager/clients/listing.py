@@ -13,7 +13,7 @@ import binascii
 import json
 import re
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from privet_manager.auth.models import Manager
@@ -70,10 +70,19 @@ def search_condition(q: str) -> ColumnElement[bool]:
 def tab_condition(tab: Tab, manager_id: int) -> ColumnElement[bool]:
     if tab == "new":
         return Client.status == "new"
+    # The statuses are rendered into the SQL (literal_execute), not sent as parameters, so
+    # that even a generic prepared plan matches the partial indexes' predicates.
     if tab == "in_progress":
-        return Client.status.in_(IN_PROGRESS_STATUSES)
+        return Client.status.in_(
+            bindparam(
+                "in_progress", list(IN_PROGRESS_STATUSES), expanding=True, literal_execute=True
+            )
+        )
     if tab == "mine":
-        return and_(Client.assigned_manager_id == manager_id, Client.status != "processed")
+        return and_(
+            Client.assigned_manager_id == manager_id,
+            Client.status != bindparam("processed", "processed", literal_execute=True),
+        )
     return Client.status == "processed"
 
 
