@@ -61,6 +61,8 @@ def upgrade() -> None:
         sa.Column("address_building", sa.String(length=32), nullable=True),
         sa.Column("address_apartment", sa.String(length=32), nullable=True),
         sa.Column("version", sa.Integer(), server_default="1", nullable=False),
+        sa.Column("activity_seq", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("activity_hash", sa.String(length=64), nullable=True),
         sa.Column(
             "created_at",
             sa.DateTime(timezone=True),

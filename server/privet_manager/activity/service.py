@@ -12,15 +12,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from privet_manager.activity.models import ActivityEntry
+from privet_manager.clients.models import Client
 from privet_manager.kit.net import client_ip, user_agent
 
 GENESIS_HASH = "0" * 64
-# First key of the two-key advisory lock: "PMAL" (Privet Manager Activity Log).
-_LOCK_NAMESPACE = 0x504D414C
 
 
 def _json_ready(payload: dict[str, Any] | None) -> dict[str, Any]:
@@ -86,23 +85,22 @@ async def record(
 ) -> ActivityEntry:
     """Append an entry to the client's chain inside the caller's transaction.
 
-    A transaction-scoped advisory lock per client serialises appenders, so `seq` has no gaps
-    or duplicates and each entry links to the one committed before it. Never put passport
-    values or other secrets in `payload`.
+    The client's row is locked (FOR UPDATE) until the transaction ends, so appenders are
+    serialised: `seq` has no gaps or duplicates and each entry links to the one before. Every
+    writer locks that row first (bump_version, claim), so lock order is always the same. The
+    row keeps the chain's head, so even removing the newest entries is detected. Never put
+    passport values or other secrets in `payload`.
     """
-    await session.execute(
-        text("SELECT pg_advisory_xact_lock(:ns, hashint8(:cid))"),
-        {"ns": _LOCK_NAMESPACE, "cid": client_id},
-    )
-    last = (
+    head = (
         await session.execute(
-            select(ActivityEntry.seq, ActivityEntry.hash)
-            .where(ActivityEntry.client_id == client_id)
-            .order_by(ActivityEntry.seq.desc())
-            .limit(1)
+            select(Client.activity_seq, Client.activity_hash)
+            .where(Client.id == client_id)
+            .with_for_update()
         )
     ).first()
-    seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+    if head is None:
+        raise ValueError(f"no client {client_id}")
+    seq, prev_hash = head[0] + 1, head[1] or GENESIS_HASH
     # Microsecond precision survives timestamptz exactly, so the hash can be recomputed.
     created_at = datetime.now(UTC)
     entry = ActivityEntry(
@@ -120,6 +118,13 @@ async def record(
     entry.hash = _hash_of(entry)
     session.add(entry)
     await session.flush()
+    await session.execute(
+        update(Client)
+        .where(Client.id == client_id)
+        # updated_at kept as it is: reading a passport is logged but changes nothing.
+        .values(activity_seq=seq, activity_hash=entry.hash, updated_at=Client.updated_at)
+        .execution_options(synchronize_session=False)
+    )
     return entry
 
 
@@ -127,8 +132,14 @@ async def verify_chain(session: AsyncSession, client_id: int) -> tuple[bool, int
     """Check the client's whole chain: (True, None), or (False, the first seq that is bad).
 
     An entry is bad when its seq is not the next one, its `prev_hash` is not the hash of the
-    entry before, or its own hash does not match its content.
+    entry before, or its own hash does not match its content; entries missing at the end
+    (below the head kept on the client row) are reported as the first missing seq.
     """
+    head = (
+        await session.execute(
+            select(Client.activity_seq, Client.activity_hash).where(Client.id == client_id)
+        )
+    ).first()
     rows = await session.scalars(
         select(ActivityEntry)
         .where(ActivityEntry.client_id == client_id)
@@ -143,6 +154,10 @@ async def verify_chain(session: AsyncSession, client_id: int) -> tuple[bool, int
         ):
             return False, expected_seq if entry.seq > expected_seq else entry.seq
         expected_prev, expected_seq = entry.hash, entry.seq + 1
+    if head is not None and (
+        head[0] != expected_seq - 1 or (head[1] or GENESIS_HASH) != expected_prev
+    ):
+        return False, expected_seq
     return True, None
 
 

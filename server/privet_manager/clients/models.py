@@ -100,6 +100,10 @@ class Client(Timestamps, Base):
 
     version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
 
+    # The head of the client's activity chain: deleting the newest entries is detected too.
+    activity_seq: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    activity_hash: Mapped[str | None] = mapped_column(String(64))
+
 
 class Passport(Timestamps, Base):
     """Passport of a user; series and number encrypted at rest (AES-GCM, key id kept)."""
