@@ -19,7 +19,7 @@ class GenerateContract(BaseModel):
 class ConfirmContract(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    code: str = Field(pattern=r"^\d{6}$", description="The 6-digit code the client read out")
+    code: str = Field(pattern=r"^[0-9]{6}$", description="The 6-digit code the client read out")
 
 
 class ContractOut(BaseModel):
