@@ -72,7 +72,7 @@ SYSTEM_PG ?= postgresql://postgres@127.0.0.1:5432/postgres
 test-py: venv
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(SYSTEM_PG)', connect_timeout=2).close()" 2>/dev/null; then \
 		echo "== migrations and auth on the system PostgreSQL =="; \
-		PM_TEST_PG_URL=$(SYSTEM_PG) $(BIN)/pytest -q -p no:cacheprovider tests/migrations tests/auth; \
+		PM_TEST_PG_URL=$(SYSTEM_PG) $(BIN)/pytest -q -p no:cacheprovider tests/migrations tests/auth tests/ops/test_backup.py; \
 	else echo "system PostgreSQL not reachable: skipping the second run"; fi
 	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS) tests
 
