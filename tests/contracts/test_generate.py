@@ -275,3 +275,29 @@ async def test_support_message_row_is_the_one_in_the_contract(
     message = await session.get(SupportMessage, contract["support_message_id"])
     assert message is not None and message.author_type == "system"
     assert contract["number"] in message.body
+
+
+async def test_a_broken_operator_template_is_a_clear_503(
+    client, headers, manager, clean_db, session
+) -> None:
+    folder = get_settings().privet_data_dir / "templates"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "contract.txt.j2"
+    path.write_text("# Договор {{ doc.no_such_field }}\n{% if %}", encoding="utf-8")
+    try:
+        ready = await ready_client(clean_db, manager)
+        r = await client.post(
+            f"{API}/clients/{ready.client_id}/tariff/apply",
+            json={"tariff_code": "basic"},
+            headers=headers,
+        )
+        assert r.status_code == 200
+        r = await client.post(
+            f"{API}/clients/{ready.client_id}/contract/generate",
+            json={"pep_agreed": True},
+            headers=headers,
+        )
+        assert r.status_code == 503 and r.json()["code"] == "contract_template_error"
+        assert await session.scalar(select(func.count()).select_from(Contract)) == 0
+    finally:
+        path.unlink()

@@ -229,3 +229,24 @@ async def test_verify_contract_command(client, headers, manager, clean_db, sessi
     assert bad.returncode == 1
     assert "INVALID" in bad.stdout and "hmac" in bad.stdout and "failed" in bad.stdout
     assert cli("verify-contract", "PM-1900-000001").returncode == 2
+
+
+async def test_a_pdf_changed_before_signing_cannot_be_signed(
+    client, headers, manager, clean_db, session
+) -> None:
+    ready = await ready_client(clean_db, manager)
+    contract = await apply_and_generate(client, headers, ready.client_id)
+    code = await read_code(client, ready.user_id)
+    key = f"contracts/{ready.client_id}/{contract['number']}.pdf"
+    original = await get_storage().get(key)
+    await get_storage().put(key, original + b"%", "application/pdf")
+    url = f"{API}/clients/{ready.client_id}/contract/confirm"
+    r = await client.post(url, json={"code": code}, headers=headers)
+    assert r.status_code == 409 and r.json()["code"] == "pdf_tampered"
+    await get_storage().delete(key)
+    r = await client.post(url, json={"code": code}, headers=headers)
+    assert r.status_code == 409 and r.json()["code"] == "pdf_tampered"
+    # Nothing was signed, and the code was not spent: the original PDF restores signing.
+    await get_storage().put(key, original, "application/pdf")
+    r = await client.post(url, json={"code": code}, headers=headers)
+    assert r.status_code == 200, r.text

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime
 
 from fastapi import Request
+from jinja2 import TemplateError
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,13 +23,13 @@ from privet_manager.contracts.pdf.document import ContractDocument
 from privet_manager.contracts.pdf.render import render_contract
 from privet_manager.contracts.pep import agreement
 from privet_manager.events.service import publish
-from privet_manager.kit.errors import Conflict, TooManyRequests
+from privet_manager.kit.errors import Conflict, ServiceUnavailable, TooManyRequests
 from privet_manager.kit.logging import security_log
 from privet_manager.kit.security import sha256_hex
 from privet_manager.kit.storage import get_storage
 from privet_manager.support import service as support
 
-LIVE = ("awaiting_signature", "signed")
+log = logging.getLogger(__name__)
 
 
 def pdf_key(client_id: int, number: str) -> str:
@@ -91,7 +93,15 @@ async def generate(
     doc = ContractDocument.from_snapshot(
         snap, passport_series=series, passport_number=passport_number
     )
-    pdf = await asyncio.to_thread(render_contract, doc)
+    try:
+        pdf = await asyncio.to_thread(render_contract, doc)
+    except TemplateError as exc:
+        # An operator's edited template is broken: say so instead of a bare 500.
+        log.error("contract template error", extra={"error": str(exc)[:500]})
+        raise ServiceUnavailable(
+            "Шаблон договора содержит ошибку: обратитесь к администратору",
+            code="contract_template_error",
+        ) from None
     digest = sha256_hex(pdf)
     key = pdf_key(client.id, number)
     await get_storage().put(key, pdf, "application/pdf")

@@ -88,7 +88,10 @@ async def confirm(
     # What the UPDATE wrote, mirrored in memory (no refresh round trip).
     contract.otp_used_at, contract.otp_hmac = now, None
 
-    original = await get_storage().get(contract.pdf_key)
+    try:
+        original = await get_storage().get(contract.pdf_key)
+    except KeyError:
+        original = b""
     if sha256_hex(original) != contract.pdf_sha256:
         security_log.error("stored contract pdf changed", extra={"contract_id": contract.id})
         raise StoredPdfChanged("Файл договора в хранилище изменён: сформируйте договор заново")
