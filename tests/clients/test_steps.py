@@ -243,3 +243,22 @@ async def test_unclaimed_or_foreign_clients_cannot_be_changed(client, factory, c
         headers=admin,
     )
     assert r.status_code == 200, r.text
+
+
+async def test_signed_clients_are_frozen(client, factory, clean_db):  # type: ignore[no-untyped-def]
+    me = await factory.manager()
+    headers = await login(client, me)
+    c = await make_client(clean_db, manager=me, status="signed")
+    calls = [
+        ("PATCH", f"{C}/{c.id}/profile", {"version": c.version, "name": "Новое Имя"}),
+        ("PUT", f"{C}/{c.id}/passport", {"version": c.version, **PASSPORT}),
+        (
+            "POST",
+            f"{C}/{c.id}/devices",
+            {"kind": "tv", "brand": "LG", "model": "C3", "declared_value": "1"},
+        ),
+    ]
+    for method, url, body in calls:
+        r = await client.request(method, url, json=body, headers=headers)
+        assert r.status_code == 409 and r.json()["code"] == "client_locked", (url, r.text)
+    assert (await load_client(clean_db, c.id)).version == c.version

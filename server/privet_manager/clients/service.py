@@ -128,6 +128,16 @@ async def holder_of(session: AsyncSession, client_id: int) -> Manager | None:
     )
 
 
+# Once the client has signed, the data the contract was made of is frozen.
+LOCKED_STATUSES = ("signed", "processed")
+
+
+def ensure_editable(client: Client) -> None:
+    """Steps 1-3 change the contract's data: refused once the contract is signed."""
+    if client.status in LOCKED_STATUSES:
+        raise Conflict("Договор уже подписан: данные клиента изменить нельзя", code="client_locked")
+
+
 def advance_step(client: Client, done: str) -> None:
     """After step `done` is saved, resume at the next one (never move backwards)."""
     nxt = STEPS[min(STEPS.index(done) + 1, len(STEPS) - 1)]
@@ -139,6 +149,7 @@ async def update_profile(
     session: AsyncSession, client: Client, body: ProfileIn, manager: Manager, request: Request
 ) -> None:
     """Step 1: the shared users row (its data only) and our copies, with the address."""
+    ensure_editable(client)
     await bump_version(session, client, body.version)
     changes: dict[str, Any] = body.model_dump(
         exclude_unset=True, include={"name", "phone", "email"}
@@ -195,6 +206,7 @@ async def put_passport(
         raise Unprocessable(
             errors[0][1], errors=[{"loc": ["body", f], "msg": m} for f, m in errors]
         )
+    ensure_editable(client)
     await bump_version(session, client, body.version)
     series_enc, kid = crypto.encrypt(body.series)
     number_enc, kid2 = crypto.encrypt(body.number)

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from privet_manager.activity import service as activity
 from privet_manager.auth.models import Manager
 from privet_manager.clients.models import Client
+from privet_manager.clients.service import ensure_editable
 from privet_manager.devices.models import DevicePhoto, ManagerDevice
 from privet_manager.devices.schemas import UploadInstructions, UploadUrlIn, UploadUrlOut
 from privet_manager.devices.service import delete_object_quietly, next_version
@@ -51,6 +52,7 @@ def sniff_image(head: bytes) -> str | None:
 async def upload_url(
     storage: Storage, client: Client, device: ManagerDevice, body: UploadUrlIn, max_size: int
 ) -> UploadUrlOut:
+    ensure_editable(client)
     if body.size > max_size:
         raise Unprocessable(
             f"Фото больше {max_size // (1024 * 1024)} МБ",
@@ -84,6 +86,7 @@ async def confirm(
     request: Request | None,
 ) -> DevicePhoto:
     """Record an uploaded object as a photo of the device, after checking the object."""
+    ensure_editable(client)
     if not file_key.startswith(device_prefix(client.id, device.id)) or not _KEY.fullmatch(file_key):
         raise _refuse("Файл не относится к этому устройству", "photo_key_foreign")
     existing = await session.scalar(select(DevicePhoto).where(DevicePhoto.object_key == file_key))

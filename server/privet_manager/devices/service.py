@@ -29,6 +29,7 @@ MAX_DEVICES = 50
 
 async def next_version(session: AsyncSession, client: Client, version: int | None) -> int:
     """Device writes may carry the client's version (then checked); they always bump it."""
+    clients.ensure_editable(client)
     if version is None:
         return await clients.touch(session, client)
     return await clients.bump_version(session, client, version)
