@@ -43,7 +43,9 @@ pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD, italic=REGULAR
 
 STYLES = {
     "title": ParagraphStyle("title", fontName=BOLD, fontSize=13, leading=17, spaceAfter=6),
-    "h2": ParagraphStyle("h2", fontName=BOLD, fontSize=10.5, leading=14, spaceBefore=8),
+    "h2": ParagraphStyle(
+        "h2", fontName=BOLD, fontSize=10.5, leading=14, spaceBefore=8, keepWithNext=1
+    ),
     "body": ParagraphStyle("body", fontName=REGULAR, fontSize=9.5, leading=13, spaceAfter=4),
     "cell": ParagraphStyle("cell", fontName=REGULAR, fontSize=8.5, leading=11),
     "small": ParagraphStyle("small", fontName=REGULAR, fontSize=7.5, leading=10),
@@ -76,7 +78,7 @@ def _devices_table(doc: ContractDocument) -> Table:
                 d.declared_value,
             ]
         )
-    widths = [8 * mm, 30 * mm, 62 * mm, 40 * mm, 30 * mm]
+    widths = [8 * mm, 28 * mm, 60 * mm, 40 * mm, 29 * mm]
     return Table(rows, colWidths=widths, style=TABLE_STYLE, repeatRows=1)
 
 
@@ -84,7 +86,7 @@ def _tariff_table(doc: ContractDocument) -> Table:
     rows: list[list[object]] = [["Позиция", "Сумма"]]
     rows += [[_p(line.label, "cell"), line.amount] for line in doc.lines]
     rows.append([_p("Итого", "cell"), doc.total])
-    return Table(rows, colWidths=[140 * mm, 30 * mm], style=TABLE_STYLE, repeatRows=1)
+    return Table(rows, colWidths=[135 * mm, 30 * mm], style=TABLE_STYLE, repeatRows=1)
 
 
 def _signatures(doc: ContractDocument) -> Table:
@@ -96,7 +98,7 @@ def _signatures(doc: ContractDocument) -> Table:
             _p("Подписано простой электронной подписью (код из чата поддержки)", "cell"),
         ],
     ]
-    return Table(rows, colWidths=[85 * mm, 85 * mm], style=TableStyle([]))
+    return Table(rows, colWidths=[82 * mm, 82 * mm], style=TableStyle([]))
 
 
 def contract_flowables(doc: ContractDocument) -> list[Flowable]:
@@ -104,7 +106,7 @@ def contract_flowables(doc: ContractDocument) -> list[Flowable]:
     blocks = {
         "[[devices]]": lambda: _devices_table(doc),
         "[[tariff]]": lambda: _tariff_table(doc),
-        "[[signatures]]": lambda: KeepTogether([_signatures(doc)]),
+        "[[signatures]]": lambda: _signatures(doc),
     }
     story: list[Flowable] = []
     for raw in text.split("\n\n"):
@@ -112,7 +114,10 @@ def contract_flowables(doc: ContractDocument) -> list[Flowable]:
         if not block:
             continue
         if block in blocks:
-            story += [Spacer(1, 2 * mm), blocks[block](), Spacer(1, 2 * mm)]
+            group: list[Flowable] = [Spacer(1, 2 * mm), blocks[block]()]
+            if story and getattr(story[-1], "style", None) is STYLES["h2"]:
+                group.insert(0, story.pop())  # a heading stays with its table
+            story += [KeepTogether(group), Spacer(1, 2 * mm)]
         elif block.startswith("## "):
             story.append(_p(block[3:].strip(), "h2"))
         elif block.startswith("# "):
