@@ -91,4 +91,7 @@ async def get_session() -> AsyncIterator[AsyncSession]:
             raise
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": commit before the response is sent. FastAPI's default for dependencies
+# with yield ("request") runs the exit code after sending, so a client could be told 200 for
+# a write whose commit then failed, and its next request could still see the old state.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
