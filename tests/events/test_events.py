@@ -112,3 +112,46 @@ async def test_events_need_a_token(api_processes, clean_db):  # type: ignore[no-
         assert r.status_code == 401
         r = await c.get("/api/manager/events", headers={"Authorization": "Bearer forged"})
         assert r.status_code == 401
+
+
+async def test_heartbeats_and_a_disabled_manager_loses_the_stream(
+    app, factory: Factory, clean_db: Database, monkeypatch
+):  # type: ignore[no-untyped-def]
+    import uvicorn
+    from privet_manager.auth.models import Manager
+    from privet_manager.events import router as events_router
+    from sqlalchemy import update
+
+    from tests.s3 import free_port
+
+    monkeypatch.setattr(events_router, "HEARTBEAT_SECONDS", 0.3)
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    serving = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            await asyncio.sleep(0.05)
+        base = f"http://127.0.0.1:{port}"
+        m = await factory.manager()
+        headers = await api_login(base, m.email)
+        lines: list[str] = []
+        async with (
+            httpx.AsyncClient(base_url=base, timeout=15) as c,
+            c.stream("GET", "/api/manager/events", headers=headers) as r,
+        ):
+            assert r.status_code == 200
+            async for line in r.aiter_lines():
+                lines.append(line)
+                if line == ": ping" and lines.count(": ping") == 2:
+                    async with clean_db.sessionmaker() as s, s.begin():
+                        await s.execute(
+                            update(Manager).where(Manager.id == m.id).values(is_active=False)
+                        )
+        # The stream ended by itself after telling the client why.
+        assert "event: unauthorized" in lines
+        assert lines.count(": ping") >= 2
+    finally:
+        server.should_exit = True
+        await serving

@@ -33,6 +33,14 @@ async def _authenticate(credentials: HTTPAuthorizationCredentials | None) -> int
         return manager.id
 
 
+async def _still_valid(credentials: HTTPAuthorizationCredentials) -> bool:
+    try:
+        await _authenticate(credentials)
+    except Unauthorized:
+        return False
+    return True
+
+
 def _frame(event_id: int, payload: str) -> str:
     data = parse(payload) or {}
     kind = str(data.get("type") or "message")
@@ -49,8 +57,12 @@ async def stream_events(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> StreamingResponse:
     """Events `client.claimed`, `client.updated`, `client.processed` (data: JSON with `type`
-    and `client_id`), `resync` when some may have been missed; a comment every 15 s."""
+    and `client_id`), `resync` when some may have been missed; a comment every 15 s.
+
+    The token is checked again at every heartbeat: logout, an expired token, a disabled account
+    or a changed password end the stream (last event `unauthorized`)."""
     manager_id = await _authenticate(credentials)
+    assert credentials is not None
     hub = get_hub()
     queue = await hub.subscribe()
 
@@ -62,6 +74,9 @@ async def stream_events(
                 try:
                     payload = await asyncio.wait_for(queue.get(), timeout=HEARTBEAT_SECONDS)
                 except TimeoutError:
+                    if not await _still_valid(credentials):
+                        yield 'event: unauthorized\ndata: {"type":"unauthorized"}\n\n'
+                        return
                     yield ": ping\n\n"
                     continue
                 if payload == RESYNC:
