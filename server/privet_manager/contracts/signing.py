@@ -37,6 +37,8 @@ class StoredPdfChanged(AppError):
 class FailedAttempt:
     failures: int
     locked: bool
+    # Set when the contract was no longer open for codes (nothing counted): its status.
+    gone: str | None = None
 
 
 def signed_key(contract: Contract) -> str:
@@ -167,12 +169,12 @@ async def confirm(
 
 async def record_failure(
     contract_id: int, client_id: int, manager_id: int, request: Request, expired: bool
-) -> FailedAttempt | None:
+) -> FailedAttempt:
     """Count one wrong entry atomically in its own committed transaction.
 
     `otp_failures < 5` in the WHERE clause makes the count exact under any number of
-    parallel guesses: each UPDATE re-checks the row after the previous one commits. None
-    when the contract was no longer open for codes (locked or signed meanwhile)."""
+    parallel guesses: each UPDATE re-checks the row after the previous one commits. A contract
+    no longer open for codes (locked or signed meanwhile) is reported as `gone`."""
     limit = otp.MAX_FAILURES
     async with get_database().sessionmaker() as s, s.begin():
         row = (
@@ -197,7 +199,11 @@ async def record_failure(
             )
         ).first()
         if row is None:
-            return None
+            status = await s.scalar(select(Contract.status).where(Contract.id == contract_id))
+            security_log.warning(
+                "otp refused", extra={"contract_id": contract_id, "contract_status": status}
+            )
+            return FailedAttempt(otp.MAX_FAILURES, locked=status == "locked", gone=status or "void")
         attempt = FailedAttempt(failures=int(row[0]), locked=int(row[0]) >= limit)
         await activity.record(
             s,
@@ -208,14 +214,18 @@ async def record_failure(
             payload={"contract_id": contract_id, "failures": attempt.failures, "expired": expired},
         )
     security_log.warning(
-        "otp lockout" if attempt.locked else "otp failure",
+        "otp lockout" if attempt.locked else "otp failure",  # a counted failure only
         extra={"contract_id": contract_id, "failures": attempt.failures, "expired": expired},
     )
     return attempt
 
 
-def _refusal(attempt: FailedAttempt | None, expired: bool) -> AppError:
-    if attempt is None or attempt.locked:
+def _refusal(attempt: FailedAttempt, expired: bool) -> AppError:
+    if attempt.gone == "signed":
+        return Conflict("Договор уже подписан", code="contract_signed")
+    if attempt.gone == "void":
+        return Conflict("Договор заменён новым: введите новый код", code="contract_void")
+    if attempt.locked:
         return Conflict(
             "Договор заблокирован после пяти неверных кодов: сформируйте его заново",
             code="contract_locked",
