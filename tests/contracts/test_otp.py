@@ -227,3 +227,20 @@ async def test_the_code_is_in_no_log_line_and_no_manager_response(
         for body in manager_bodies:
             assert code not in body
     assert all(wrong_code not in line for line in lines)
+
+
+async def test_right_and_wrong_codes_racing_never_deadlock(
+    client, headers, manager, clean_db
+) -> None:
+    for _ in range(3):
+        ready = await ready_client(clean_db, manager)
+        await apply_and_generate(client, headers, ready.client_id)
+        code = await read_code(client, ready.user_id)
+        url = f"{API}/clients/{ready.client_id}/contract/confirm"
+        bodies = [{"code": wrong(code)}] * 2 + [{"code": code}] + [{"code": wrong(code)}] * 2
+        rs = await asyncio.gather(*(client.post(url, json=b, headers=headers) for b in bodies))
+        statuses = [r.status_code for r in rs]
+        assert statuses.count(200) == 1, statuses
+        assert set(statuses) <= {200, 409, 422}, statuses
+        row = await contract_row(clean_db, ready.client_id)
+        assert row.status == "signed" and row.otp_failures <= 4

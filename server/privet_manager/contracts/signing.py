@@ -177,6 +177,9 @@ async def record_failure(
     no longer open for codes (locked or signed meanwhile) is reported as `gone`."""
     limit = otp.MAX_FAILURES
     async with get_database().sessionmaker() as s, s.begin():
+        # Client row first, as every writer does (activity.record locks it too): the same
+        # lock order as a parallel confirm with the right code, so the two cannot deadlock.
+        await s.execute(select(Client.id).where(Client.id == client_id).with_for_update())
         row = (
             await s.execute(
                 update(Contract)
