@@ -43,7 +43,8 @@ SELECT u.id, u.name, u.phone, u.email,
             WHEN u.id % 10 = 7 THEN 'signed'
             ELSE 'processed' END,
        '1',
-       CASE WHEN u.id % 10 < 4 THEN NULL ELSE (SELECT min(id) FROM manager_users) + u.id % :m END,
+       CASE WHEN u.id % 10 < 4 THEN NULL
+            ELSE (SELECT min(id) FROM manager_users) + (u.id / 10) % :m END,
        'г. Москва, ул. Тверская, д. ' || u.id
 FROM users u;
 """
@@ -63,7 +64,9 @@ async def explain(conn: AsyncConnection, stmt: Any) -> tuple[list[dict[str, Any]
     raw = await conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + sql, params)
     plan = raw.scalar_one()
     plan = json.loads(plan) if isinstance(plan, str) else plan
-    textual = await conn.exec_driver_sql("EXPLAIN " + sql, params)
+    # PM_EXPLAIN_ANALYZE=1 runs the queries too, for timings in the kept text.
+    analyze = "EXPLAIN (ANALYZE, BUFFERS) " if os.environ.get("PM_EXPLAIN_ANALYZE") else "EXPLAIN "
+    textual = await conn.exec_driver_sql(analyze + sql, params)
     return nodes(plan[0]["Plan"]), "\n".join(r[0] for r in textual)
 
 
@@ -103,6 +106,7 @@ async def test_every_list_and_search_query_uses_an_index(factory: Factory, clean
             assert any(
                 str(i).startswith(("ix_manager_clients", "pk_manager_clients")) for i in index_names
             ), f"{name}:\n{textual}"
+        os.environ.pop("PM_EXPLAIN_ANALYZE", None)  # never run the INSERT itself
         plan_nodes, textual = await explain(conn, _INSERT_NEWER)
         report.append(f"-- sync of new users\n{textual}\n")
         seq = [n for n in plan_nodes if n["Node Type"] == "Seq Scan"]

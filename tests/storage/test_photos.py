@@ -131,6 +131,18 @@ async def test_upload_confirm_and_short_lived_url(client, factory, clean_db, bac
     r = await client.delete(f"{C}/{cid}/devices/{did}/photos/{photo['id']}", headers=headers)
     assert r.status_code == 200, r.text
     assert not await stored(key) and await photo_rows(clean_db) == 0
+    # Deleting a device removes its photos' objects as well (after the commit).
+    instructions = await upload_url(client, headers, cid, did, size=len(JPEG))
+    assert await send(client, instructions["upload"], JPEG, "image/jpeg") in (200, 201, 204)
+    r = await client.post(
+        f"{C}/{cid}/devices/{did}/photos",
+        json={"file_key": instructions["file_key"]},
+        headers=headers,
+    )
+    assert r.status_code == 201
+    r = await client.delete(f"{C}/{cid}/devices/{did}", headers=headers)
+    assert r.status_code == 200, r.text
+    assert not await stored(instructions["file_key"]) and await photo_rows(clean_db) == 0
 
 
 async def test_one_byte_over_the_limit_is_refused_by_the_store(client, factory, clean_db):  # type: ignore[no-untyped-def]

@@ -138,13 +138,13 @@ async def confirm(
 
 async def delete(
     session: AsyncSession,
-    storage: Storage,
     client: Client,
     device: ManagerDevice,
     photo: DevicePhoto,
     manager: Manager,
     request: Request | None,
-) -> None:
+) -> str:
+    """Remove the photo row; returns the object key to delete after the commit."""
     await next_version(session, client, None)
     key = photo.object_key
     await session.delete(photo)
@@ -158,4 +158,4 @@ async def delete(
         payload={"device_id": device.id, "photo_id": photo.id},
     )
     await publish(session, "client.updated", client.id, version=client.version)
-    await delete_object_quietly(storage, key)
+    return key

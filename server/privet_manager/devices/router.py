@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.responses import JSONResponse
 
 from privet_manager.auth.deps import CurrentManager
@@ -110,9 +110,13 @@ async def delete_device(
     session: SessionDep,
     manager: CurrentManager,
     request: Request,
+    background: BackgroundTasks,
     version: VersionQuery = None,
 ) -> DeviceDeleted:
-    await service.delete_device(session, get_storage(), client, device, version, manager, request)
+    keys = await service.delete_device(session, client, device, version, manager, request)
+    # Background tasks run after the response, hence after the commit (SessionDep commits
+    # before the response is sent): a rolled-back delete never loses its images.
+    background.add_task(service.delete_objects, get_storage(), keys)
     return DeviceDeleted(client_version=client.version)
 
 
@@ -159,6 +163,8 @@ async def delete_photo(
     session: SessionDep,
     manager: CurrentManager,
     request: Request,
+    background: BackgroundTasks,
 ) -> DeviceDeleted:
-    await photos.delete(session, get_storage(), client, device, photo, manager, request)
+    key = await photos.delete(session, client, device, photo, manager, request)
+    background.add_task(service.delete_objects, get_storage(), [key])
     return DeviceDeleted(client_version=client.version)

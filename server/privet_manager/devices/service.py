@@ -148,13 +148,14 @@ async def update_device(
 
 async def delete_device(
     session: AsyncSession,
-    storage: Storage,
     client: Client,
     device: ManagerDevice,
     version: int | None,
     manager: Manager,
     request: Request | None,
-) -> None:
+) -> list[str]:
+    """Remove the device and its photo rows; returns the object keys to delete once the
+    transaction has committed (deleting them earlier could leave rows without images)."""
     await next_version(session, client, version)
     keys = list(
         (
@@ -174,16 +175,20 @@ async def delete_device(
         payload={"device_id": device.id, "photos": len(keys)},
     )
     await publish(session, "client.updated", client.id, version=client.version)
-    for key in keys:
-        await delete_object_quietly(storage, key)
+    return keys
 
 
 async def delete_object_quietly(storage: Storage, key: str) -> None:
     """Remove an object whose row is gone; an orphan left by a dead store is only logged."""
     try:
         await storage.delete(key)
-    except StorageUnavailable:
+    except (StorageUnavailable, ValueError):
         log.warning("could not delete object", extra={"key": key})
+
+
+async def delete_objects(storage: Storage, keys: list[str]) -> None:
+    for key in keys:
+        await delete_object_quietly(storage, key)
 
 
 async def photo_out(storage: Storage, photo: DevicePhoto) -> PhotoOut:
