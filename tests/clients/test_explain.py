@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from privet_manager.clients.listing import list_query
-from privet_manager.clients.sync import _INSERT_NEWER
+from privet_manager.clients.sync import _INSERT_NEWER, BATCH
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -107,7 +107,7 @@ async def test_every_list_and_search_query_uses_an_index(factory: Factory, clean
                 str(i).startswith(("ix_manager_clients", "pk_manager_clients")) for i in index_names
             ), f"{name}:\n{textual}"
         os.environ.pop("PM_EXPLAIN_ANALYZE", None)  # never run the INSERT itself
-        plan_nodes, textual = await explain(conn, _INSERT_NEWER)
+        plan_nodes, textual = await explain(conn, _INSERT_NEWER.bindparams(limit=BATCH))
         report.append(f"-- sync of new users\n{textual}\n")
         seq = [n for n in plan_nodes if n["Node Type"] == "Seq Scan"]
         assert not seq, textual

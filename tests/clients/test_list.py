@@ -142,3 +142,21 @@ async def test_shared_users_table_is_not_altered(clean_db):  # type: ignore[no-u
         )
         assert indexes == ["pk_users"]
         assert await s.scalar(select(func.count()).select_from(User)) == 0
+
+
+async def test_backfill_creates_missing_rows_and_refreshes_copies(clean_db):  # type: ignore[no-untyped-def]
+    from privet_manager.clients.backfill import backfill_clients
+    from privet_manager.clients.models import Client
+
+    users = [await make_user(clean_db) for _ in range(3)]
+    async with clean_db.sessionmaker() as s, s.begin():
+        assert await backfill_clients(s, limit=1) == (1, 0)
+    async with clean_db.sessionmaker() as s, s.begin():
+        assert await backfill_clients(s) == (2, 0)
+        await s.execute(
+            text("UPDATE users SET phone = '8 (903) 111-22-33' WHERE id = :id"), {"id": users[0].id}
+        )
+    async with clean_db.sessionmaker() as s, s.begin():
+        assert await backfill_clients(s) == (0, 1)
+        row = await s.scalar(select(Client).where(Client.user_id == users[0].id))
+        assert row is not None and row.phone_digits == "79031112233"

@@ -12,6 +12,8 @@ _INSERT_MISSING = text(
     SELECT u.id, u.name, u.phone, u.email
     FROM users u
     WHERE NOT EXISTS (SELECT 1 FROM manager_clients c WHERE c.user_id = u.id)
+    ORDER BY u.id
+    LIMIT :limit
     ON CONFLICT (user_id) DO NOTHING
     """
 )
@@ -26,9 +28,9 @@ _REFRESH_COPIES = text(
 )
 
 
-async def backfill_clients(session: AsyncSession) -> tuple[int, int]:
-    """Return (rows created, rows refreshed)."""
-    created = await session.execute(_INSERT_MISSING)
+async def backfill_clients(session: AsyncSession, limit: int | None = None) -> tuple[int, int]:
+    """Return (rows created, rows refreshed); create at most `limit` rows (None: all)."""
+    created = await session.execute(_INSERT_MISSING, {"limit": limit})
     refreshed = await session.execute(_REFRESH_COPIES)
     assert isinstance(created, CursorResult) and isinstance(refreshed, CursorResult)
     return created.rowcount, refreshed.rowcount

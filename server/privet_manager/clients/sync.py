@@ -7,7 +7,9 @@ lazily per request would be a scan of `users` on every list at 100,000 users, so
   user_id we know (an index range scan on users' primary key: effectively free);
 - at most every FULL_SYNC_SECONDS per process, the full `backfill` (an anti-join catching users
   committed out of id order, plus a refresh of the name/phone/email copies) runs as well;
-- `privet-manager backfill-clients` runs the full one on demand (installation, cron).
+- `privet-manager backfill-clients` runs the full one on demand, without limits: run it once
+  at installation (creating 100,000 rows takes seconds, which no request should pay for;
+  the passes above create at most BATCH rows at a time).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from privet_manager.kit.db import get_database
 log = logging.getLogger("privet_manager.clients.sync")
 
 FULL_SYNC_SECONDS = 300.0
+BATCH = 2000
 
 _INSERT_NEWER = text(
     """
@@ -33,6 +36,7 @@ _INSERT_NEWER = text(
     FROM users u
     WHERE u.id > (SELECT coalesce(max(c.user_id), 0) FROM manager_clients c)
     ORDER BY u.id
+    LIMIT :limit
     ON CONFLICT (user_id) DO NOTHING
     """
 )
@@ -42,7 +46,7 @@ _full_lock = asyncio.Lock()
 
 
 async def insert_newer_users(session: AsyncSession) -> int:
-    result = await session.execute(_INSERT_NEWER)
+    result = await session.execute(_INSERT_NEWER, {"limit": BATCH})
     assert isinstance(result, CursorResult)
     return result.rowcount
 
@@ -56,7 +60,7 @@ async def sync_new_users(session: AsyncSession) -> None:
             # Its own short transaction, committed before the request's session writes
             # anything (else it would wait on the request's own uncommitted rows).
             async with get_database().sessionmaker() as own, own.begin():
-                created, refreshed = await backfill_clients(own)
+                created, refreshed = await backfill_clients(own, limit=BATCH)
             if created or refreshed:
                 log.info("clients synced", extra={"created": created, "refreshed": refreshed})
     await insert_newer_users(session)
