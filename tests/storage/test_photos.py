@@ -260,3 +260,29 @@ async def test_dead_store_is_a_503_problem(client, factory, clean_db, backend): 
     assert r.status_code == 503
     assert r.headers["content-type"].startswith("application/problem+json")
     assert r.json()["code"] == "storage_unavailable"
+
+
+async def test_local_upload_without_length_is_cut_off_while_streaming(
+    client, factory, clean_db, backend
+):  # type: ignore[no-untyped-def]
+    if backend != "local":
+        pytest.skip("the S3 store enforces its policy itself")
+    headers, cid, did = await setup_device(client, factory, clean_db)
+    instructions = await upload_url(client, headers, cid, did, size=MAX)
+    sent = 0
+
+    async def chunks():  # type: ignore[no-untyped-def]
+        nonlocal sent
+        yield JPEG[:3]
+        sent += 3
+        for _ in range(MAX // 65536 + 2):
+            yield b"\x00" * 65536
+            sent += 65536
+
+    upload = instructions["upload"]
+    r = await client.put(upload["url"], content=chunks(), headers=upload["headers"])
+    assert r.status_code == 413
+    assert not await stored(instructions["file_key"])
+    # Nothing half-written is left behind either.
+    root = get_storage().root  # type: ignore[attr-defined]
+    assert not [p for p in root.rglob("*") if p.is_file()]
