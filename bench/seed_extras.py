@@ -107,6 +107,19 @@ def seed_activity(cur: psycopg.Cursor, n: int, rng: random.Random, out: Seeded) 
          "prev_hash", "hash"),
         rows,
     )  # fmt: skip
+    cur.execute(
+        "SELECT 1 FROM information_schema.columns "
+        "WHERE table_name = 'manager_clients' AND column_name = 'activity_seq'"
+    )
+    if cur.fetchone():  # the chain's head is kept on the client row
+        cur.execute(
+            """
+            UPDATE manager_clients c SET activity_seq = a.seq, activity_hash = a.hash
+            FROM (SELECT DISTINCT ON (client_id) client_id, seq, hash
+                  FROM manager_activity_log ORDER BY client_id, seq DESC) a
+            WHERE a.client_id = c.id
+            """
+        )
     return f"{len(rows)} activity entries"
 
 
