@@ -4,7 +4,6 @@ import { BrowserRouter } from 'react-router';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { App } from './App';
 import { ApiError } from './api/errors';
-import { refreshSession } from './api/auth';
 import './index.css';
 
 const queryClient = new QueryClient({
@@ -17,9 +16,6 @@ const queryClient = new QueryClient({
     mutations: { retry: false },
   },
 });
-
-// Restore the session from the refresh cookie before the first screen decides where to go.
-void refreshSession();
 
 createRoot(document.getElementById('root') as HTMLElement).render(
   <StrictMode>

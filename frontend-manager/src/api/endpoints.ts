@@ -1,6 +1,6 @@
 // Every call the SPA makes, through the generated client. Screens import these, never fetch().
 import { api, newIdempotencyKey, unwrap } from './client';
-import type { TokenResponse } from './auth';
+import { listKey, takePrefetchedList, type TokenResponse } from './session';
 import type { components } from './schema';
 import type {
   ClientCard,
@@ -31,6 +31,16 @@ export async function listClients(params: {
   cursor?: string | null;
   limit?: number;
 }): Promise<ClientList> {
+  if (!params.cursor && (params.limit ?? 30) === 30) {
+    const early = takePrefetchedList(listKey(params.tab, params.q ?? ''));
+    if (early) {
+      try {
+        return (await early) as ClientList;
+      } catch {
+        // Fall through to a normal request (with the 401 refresh and the error mapping).
+      }
+    }
+  }
   return unwrap(
     api.GET(`${M}/clients`, {
       params: {

@@ -2,7 +2,8 @@ import { act, render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { useForm } from 'react-hook-form';
 import { describe, expect, it } from 'vitest';
-import { clearAllDrafts, draftKey, loadDraft, removeDraft, saveDraft, usePersistDraft } from './drafts';
+import { clearAllDrafts, draftKey, loadDraft, removeDraft, saveDraft } from './drafts';
+import { usePersistDraft } from './useDraft';
 
 describe('drafts', () => {
   it('round-trips per client and step', () => {

@@ -6,7 +6,8 @@ import { createDevice, updateDevice } from '../../api/endpoints';
 import { applyServerErrors } from '../../api/errors';
 import type { Device, DeviceKind } from '../../api/types';
 import { ErrorBanner, Field } from '../../components/Field';
-import { loadDraft, removeDraft, usePersistDraft } from '../../lib/drafts';
+import { loadDraft, removeDraft } from '../../lib/drafts';
+import { usePersistDraft } from '../../lib/useDraft';
 import {
   DEVICE_FIELDS,
   DEVICE_KINDS,

@@ -5,7 +5,8 @@ import { Link, useNavigate } from 'react-router';
 import { putPassport } from '../../api/endpoints';
 import type { ClientCard } from '../../api/types';
 import { Field } from '../../components/Field';
-import { loadDraft, usePersistDraft } from '../../lib/drafts';
+import { loadDraft } from '../../lib/drafts';
+import { usePersistDraft } from '../../lib/useDraft';
 import type { StepProps } from './Wizard';
 import { SaveError } from './StepActions';
 import {
