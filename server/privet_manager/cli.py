@@ -71,6 +71,8 @@ def serve(
         log_config=None,
         proxy_headers=False,  # the client IP is decided by TRUSTED_PROXIES, not uvicorn
         server_header=False,
+        # Open live-update streams never end by themselves: do not wait for them forever.
+        timeout_graceful_shutdown=10,
     )
 
 

@@ -15,6 +15,7 @@ from privet_manager.billing.router import router as billing_router
 from privet_manager.clients.router import router as clients_router
 from privet_manager.contracts.router import router as contracts_router
 from privet_manager.devices.router import router as devices_router
+from privet_manager.events.hub import close_hub
 from privet_manager.events.router import router as events_router
 from privet_manager.kit.db import close_database, init_database
 from privet_manager.kit.errors import install_error_handlers
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         init_database(settings)
         init_storage(settings)
         yield
+        await close_hub()
         await close_database()
 
     app = FastAPI(
