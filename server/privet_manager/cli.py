@@ -184,6 +184,18 @@ def rotate_passport_key(
         typer.echo(line)
 
 
+@app.command()
+def cleanup() -> None:
+    """Delete expired idempotency keys, stale login counters and sessions ended 30+ days ago."""
+    from privet_manager.ops.cleanup import cleanup as run_cleanup
+
+    result = run_in_session(run_cleanup)
+    typer.echo(
+        f"deleted {result.idempotency_keys} idempotency keys, {result.rate_limits} login "
+        f"counters, {result.auth_sessions} ended sessions"
+    )
+
+
 @app.command("verify-contract")
 def verify_contract_cmd(number: str) -> None:
     """Re-hash a signed contract's PDFs, recompute its HMAC and check the activity chain."""
