@@ -44,9 +44,10 @@ async def test_connection_cut_in_the_middle_of_a_save(db_api: Api, database, wor
     cid, body = await _profile_save(db_api, database, world)
     before = await _state(database, cid)
 
-    # The client row is already updated inside the transaction when the activity entry is
-    # written: the connection dies right there.
-    db_api.proxy.cut_on(b"INSERT INTO manager_activity_log")
+    # The version is already bumped inside the transaction when the new name goes over the
+    # wire (in a statement's parameters: sent every time, prepared statement or not): the
+    # connection dies right there.
+    db_api.proxy.cut_on(body["name"].encode())
     r = await db_api.http.patch(f"{API}/clients/{cid}/profile", json=body, headers=db_api.headers)
     assert db_api.proxy.state.cuts == 1
     assert_503_problem(r, "database_unavailable")
