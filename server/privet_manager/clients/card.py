@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from privet_manager.activity import service as activity
+from privet_manager.activity.models import ActivityEntry
 from privet_manager.auth.models import Manager
 from privet_manager.clients.deps import may_write
 from privet_manager.clients.models import Client, Passport
@@ -82,29 +83,25 @@ def decrypt_passport(passport: Passport) -> PassportOut:
 
 
 async def timeline(session: AsyncSession, client_id: int) -> list[TimelineEntry]:
-    entries = await activity.recent_entries(session, client_id)
-    ids = {e.manager_id for e in entries if e.manager_id is not None}
-    names = (
-        dict(
-            (await session.execute(select(Manager.id, Manager.name).where(Manager.id.in_(ids))))
-            .tuples()
-            .all()
-        )
-        if ids
-        else {}
+    rows = await session.execute(
+        select(ActivityEntry, Manager.name)
+        .outerjoin(Manager, Manager.id == ActivityEntry.manager_id)
+        .where(ActivityEntry.client_id == client_id)
+        .order_by(ActivityEntry.seq.desc())
+        .limit(100)
     )
     return [
         TimelineEntry(
             seq=e.seq,
             action=e.action,
-            manager=ManagerRef(id=e.manager_id, name=names.get(e.manager_id, ""))
+            manager=ManagerRef(id=e.manager_id, name=name or "")
             if e.manager_id is not None
             else None,
             created_at=e.created_at,
             ip=e.ip,
             payload=e.payload,
         )
-        for e in entries
+        for e, name in rows
     ]
 
 
@@ -115,8 +112,16 @@ async def build_card(
     for the assigned manager or an admin."""
     can_edit = may_write(manager, client)
     # The shared users row is the source of truth for the profile (the copies serve search).
-    user = await session.get(User, client.user_id)
-    passport_row = await session.scalar(select(Passport).where(Passport.user_id == client.user_id))
+    # One round trip for the users row, the passport and the holder's name.
+    user, passport_row, holder_name = (
+        await session.execute(
+            select(User, Passport, Manager.name)
+            .select_from(User)
+            .outerjoin(Passport, Passport.user_id == User.id)
+            .outerjoin(Manager, Manager.id == client.assigned_manager_id)
+            .where(User.id == client.user_id)
+        )
+    ).one_or_none() or (None, None, None)
     passport: PassportOut | None = None
     if passport_row is not None and can_edit:
         passport = decrypt_passport(passport_row)
@@ -135,7 +140,9 @@ async def build_card(
         current_step=client.current_step,
         version=client.version,
         updated_at=client.updated_at,
-        assigned_manager=await manager_ref(session, client.assigned_manager_id),
+        assigned_manager=ManagerRef(id=client.assigned_manager_id, name=holder_name or "")
+        if client.assigned_manager_id is not None
+        else None,
         can_edit=can_edit,
         profile=ProfileOut(
             name=user.name if user else client.name,

@@ -12,6 +12,7 @@ import base64
 import binascii
 import json
 import re
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -86,9 +87,24 @@ def tab_condition(tab: Tab, manager_id: int) -> ColumnElement[bool]:
     return Client.status == "processed"
 
 
+# Only what a short card shows: plain rows, no ORM identity map or attribute instrumentation.
+LIST_COLUMNS = (
+    Client.id,
+    Client.user_id,
+    Client.name,
+    Client.phone,
+    Client.email,
+    Client.address_text,
+    Client.status,
+    Client.current_step,
+    Client.updated_at,
+    Client.version,
+)
+
+
 def list_query(
     tab: Tab, manager_id: int, q: str | None, limit: int, after_id: int | None
-) -> Select[Client, int, str]:
+) -> Select[*tuple[Any, ...]]:
     """The list statement (also what the EXPLAIN test checks)."""
     conditions = [tab_condition(tab, manager_id)]
     if q:
@@ -96,7 +112,7 @@ def list_query(
     if after_id is not None:
         conditions.append(Client.id < after_id)
     return (
-        select(Client, Manager.id, Manager.name)
+        select(*LIST_COLUMNS, Manager.id, Manager.name)
         .outerjoin(Manager, Manager.id == Client.assigned_manager_id)
         .where(*conditions)
         .order_by(Client.id.desc())
@@ -133,6 +149,21 @@ async def list_clients(
     after_id = decode_cursor(cursor) if cursor else None
     q = " ".join(q.split()) if q else None
     rows = (await session.execute(list_query(tab, manager.id, q, limit, after_id))).all()
-    items = [to_item(c, mid, mname) for c, mid, mname in rows[:limit]]
+    items = [
+        ClientListItem(
+            id=r[0],
+            user_id=r[1],
+            name=r[2],
+            phone=r[3],
+            email=r[4],
+            registration_address=r[5],
+            status=r[6],
+            current_step=r[7],
+            updated_at=r[8],
+            version=r[9],
+            assigned_manager=ManagerRef(id=r[10], name=r[11] or "") if r[10] is not None else None,
+        )
+        for r in rows[:limit]
+    ]
     next_cursor = encode_cursor(items[-1].id) if len(rows) > limit and items else None
     return ClientList(items=items, next_cursor=next_cursor)

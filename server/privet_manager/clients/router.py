@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from privet_manager.auth.deps import CurrentManager
@@ -50,7 +50,9 @@ async def list_clients(
     """One tab of clients, newest first; `q` finds by name, email or phone in any format."""
     if tab == "new":
         await sync.sync_new_users(session)
-    return await listing.list_clients(session, manager, tab, q, limit, cursor)
+    result = await listing.list_clients(session, manager, tab, q, limit, cursor)
+    # Serialised once here: returning the model would make FastAPI validate it again.
+    return Response(result.model_dump_json(), media_type="application/json")  # type: ignore[return-value]
 
 
 @router.get("/{client_id}", response_model=ClientCard)
@@ -59,7 +61,8 @@ async def get_client(
 ) -> ClientCard:
     """The full card. The passport is shown (and the read logged) only to the assigned
     manager or an admin."""
-    return await card.build_card(session, client, manager, request)
+    result = await card.build_card(session, client, manager, request)
+    return Response(result.model_dump_json(), media_type="application/json")  # type: ignore[return-value]
 
 
 @router.post("/{client_id}/claim", response_model=ClientListItem)

@@ -27,6 +27,8 @@ from privet_manager.kit.db import get_database
 log = logging.getLogger("privet_manager.clients.sync")
 
 FULL_SYNC_SECONDS = 300.0
+# The cheap catch-up of users with a higher id runs at most this often per process.
+NEWER_SYNC_SECONDS = 1.0
 BATCH = 2000
 
 _INSERT_NEWER = text(
@@ -42,6 +44,7 @@ _INSERT_NEWER = text(
 )
 
 _last_full = 0.0
+_last_newer = 0.0
 _full_lock = asyncio.Lock()
 
 
@@ -63,9 +66,13 @@ async def sync_new_users(session: AsyncSession) -> None:
                 created, refreshed = await backfill_clients(own, limit=BATCH)
             if created or refreshed:
                 log.info("clients synced", extra={"created": created, "refreshed": refreshed})
-    await insert_newer_users(session)
+    global _last_newer
+    now = time.monotonic()
+    if now - _last_newer >= NEWER_SYNC_SECONDS:
+        _last_newer = now
+        await insert_newer_users(session)
 
 
 def force_full_sync_next_time() -> None:
-    global _last_full
-    _last_full = 0.0
+    global _last_full, _last_newer
+    _last_full = _last_newer = 0.0

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from privet_manager.billing.models import Invoice, Payment
 from privet_manager.clients.card import card_section
 from privet_manager.clients.models import Client
-from privet_manager.contracts.service import latest_contract
+from privet_manager.contracts.models import Contract
 from privet_manager.contracts.views import contract_out
 from privet_manager.tariffs.router import client_tariff_out
 from privet_manager.tariffs.service import get_client_tariff
@@ -17,11 +17,17 @@ from privet_manager.tariffs.service import get_client_tariff
 @card_section
 async def contract_sections(session: AsyncSession, client: Client) -> dict[str, object]:
     fixed = await get_client_tariff(session, client.id)
-    contract = await latest_contract(session, client.id)
-    payment = invoice = None
-    if contract is not None:
-        payment = await session.scalar(select(Payment).where(Payment.contract_id == contract.id))
-        invoice = await session.scalar(select(Invoice).where(Invoice.contract_id == contract.id))
+    # The latest contract with its payment and invoice: one round trip.
+    contract, payment, invoice = (
+        await session.execute(
+            select(Contract, Payment, Invoice)
+            .outerjoin(Payment, Payment.contract_id == Contract.id)
+            .outerjoin(Invoice, Invoice.contract_id == Contract.id)
+            .where(Contract.client_id == client.id)
+            .order_by(Contract.id.desc())
+            .limit(1)
+        )
+    ).one_or_none() or (None, None, None)
     return {
         "tariff": (client_tariff_out(fixed, client).model_dump(mode="json") if fixed else None),
         "contract": (await contract_out(contract)).model_dump(mode="json") if contract else None,
