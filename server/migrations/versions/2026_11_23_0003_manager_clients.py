@@ -112,6 +112,13 @@ def upgrade() -> None:
             postgresql_using="gin",
             postgresql_ops={column: "gin_trgm_ops"},
         )
+    # With the default statistics (100 buckets) the planner misjudges how rare a surname
+    # is and walks the primary key backwards through most of the table (51 ms for a rare
+    # surname at 100,000 clients) instead of using the trigram index (1 ms).
+    op.execute(
+        "ALTER TABLE manager_clients ALTER COLUMN name SET STATISTICS 1000, "
+        "ALTER COLUMN email SET STATISTICS 1000, ALTER COLUMN phone_digits SET STATISTICS 1000"
+    )
     op.create_table(
         "users_passports",
         sa.Column("id", sa.BigInteger(), nullable=False),
