@@ -69,7 +69,7 @@ export function Step1Profile({ clientId, card }: StepProps) {
 
   return (
     <form className="card step" onSubmit={onSubmit} noValidate aria-labelledby="step1-title" data-testid="step-1">
-      <h1 id="step1-title">Контактные данные и адрес регистрации</h1>
+      <h1 id="step1-title" tabIndex={-1}>Контактные данные и адрес регистрации</h1>
       {draft ? <p className="muted" data-testid="draft-restored">Восстановлен несохранённый ввод.</p> : null}
       <fieldset>
         <legend>Клиент</legend>

@@ -60,7 +60,7 @@ export function Step2Passport({ clientId, card }: StepProps) {
 
   return (
     <form className="card step" onSubmit={onSubmit} noValidate aria-labelledby="step2-title" data-testid="step-2">
-      <h1 id="step2-title">Паспорт</h1>
+      <h1 id="step2-title" tabIndex={-1}>Паспорт</h1>
       {draft ? <p className="muted" data-testid="draft-restored">Восстановлен несохранённый ввод.</p> : null}
       <div className="grid">
         <Field label="Серия" error={errors.series?.message}>

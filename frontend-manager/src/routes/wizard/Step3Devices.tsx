@@ -16,7 +16,7 @@ export function Step3Devices({ clientId, card }: StepProps) {
 
   return (
     <section className="card step" aria-labelledby="step3-title" data-testid="step-3">
-      <h1 id="step3-title">Устройства</h1>
+      <h1 id="step3-title" tabIndex={-1}>Устройства</h1>
       {devices.length === 0 ? (
         <p className="empty" data-testid="devices-empty">
           Устройств пока нет. Добавьте технику клиента и сфотографируйте её.

@@ -99,7 +99,7 @@ export function Step4Contract({ clientId, card }: StepProps) {
 
   return (
     <div className="card step" data-testid="step-4">
-      <h1>Тариф и договор</h1>
+      <h1 tabIndex={-1}>Тариф и договор</h1>
       <TariffSection
         clientId={clientId}
         card={card}

@@ -45,7 +45,7 @@ export function StepSuccess({ clientId, card }: StepProps) {
   if (!signed) {
     return (
       <div className="card step" data-testid="step-success">
-        <h1>Договор ещё не подписан</h1>
+        <h1 tabIndex={-1}>Договор ещё не подписан</h1>
         <p>Вернитесь к шагу «Договор», чтобы сформировать его и ввести код клиента.</p>
         <Link className="btn btn--primary" to={`/clients/${clientId}/step/4`} data-testid="to-step4">
           К договору
@@ -56,7 +56,7 @@ export function StepSuccess({ clientId, card }: StepProps) {
 
   return (
     <div className="card step" data-testid="step-success">
-      <h1 data-testid="success-title">{processed ? 'Клиент оформлен' : 'Договор подписан'}</h1>
+      <h1 data-testid="success-title" tabIndex={-1}>{processed ? 'Клиент оформлен' : 'Договор подписан'}</h1>
       <p>
         Договор <strong data-testid="success-contract-number">{card.contract?.number}</strong>
         {card.contract?.signed_at ? ` подписан ${moscowDateTime(card.contract.signed_at)} (МСК)` : ' подписан'}.

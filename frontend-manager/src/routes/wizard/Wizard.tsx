@@ -1,4 +1,5 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useEffect } from 'react';
 import { Link, Navigate, useParams } from 'react-router';
 import { claimClient } from '../../api/endpoints';
 import { describeError } from '../../api/errors';
@@ -75,6 +76,12 @@ export interface StepProps {
 export default function Wizard() {
   const { clientId = '', step = '1' } = useParams();
   const card = useClientCard(clientId);
+  const loaded = card.isSuccess;
+
+  // A new step is a new page for a screen reader: move focus to its heading.
+  useEffect(() => {
+    if (loaded) document.querySelector<HTMLElement>('#main h1')?.focus();
+  }, [step, loaded]);
 
   if (!STEPS.some((s) => s.id === step)) return <Navigate to={`/clients/${clientId}/step/1`} replace />;
 
