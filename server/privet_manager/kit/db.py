@@ -36,8 +36,14 @@ class Database:
 
     def __init__(self, url: str, pool_size: int = 10) -> None:
         self.url = url
+        # No pool_pre_ping: it costs a round trip on every checkout. A connection that died
+        # in the pool fails its first statement instead; SQLAlchemy then invalidates it and
+        # every connection pooled before it, the error handler answers that one request 503
+        # `database_unavailable`, and the next checkout connects afresh
+        # (tests/faults/test_database.py). pool_recycle retires connections before servers
+        # or firewalls drop idle ones.
         self.engine: AsyncEngine = create_async_engine(
-            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+            url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800
         )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
 
