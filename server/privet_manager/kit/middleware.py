@@ -45,7 +45,9 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             path = scope.get("path", "")
-            if not path.startswith("/assets/"):
+            # The record and its fields are built only when INFO is on (production runs
+            # at WARNING too: the dict, the rounding and the record cost per request).
+            if log.isEnabledFor(logging.INFO) and not path.startswith("/assets/"):
                 log.info(
                     "request",
                     extra={
