@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -238,14 +239,36 @@ _LIVE_MANAGER = (
 )
 
 
-async def authenticate(session: AsyncSession, token: str) -> Manager:
-    """The manager behind a live access token (its session not revoked, the account active)."""
+# Access tokens already verified, by (secret, token): (manager id, session id, exp). A token
+# is used for many requests in its lifetime and checking its signature and claims on each one
+# cost more than the database query. Only the decoding is cached: whether the session is still
+# live and the account active is asked of the database on every request, and an entry is not
+# used past the token's `exp`. Bounded: emptied when full.
+_VERIFIED: dict[tuple[str, str], tuple[int, uuid.UUID, float]] = {}
+_VERIFIED_MAX = 4096
+
+
+def _access_claims(token: str) -> tuple[int, uuid.UUID]:
+    secret = get_settings().manager_jwt_secret
+    hit = _VERIFIED.get((secret, token))
+    if hit is not None and time.time() < hit[2]:
+        return hit[0], hit[1]
     try:
-        claims = decode_jwt(get_settings().manager_jwt_secret, token, token_type=ACCESS)
+        claims = decode_jwt(secret, token, token_type=ACCESS)
         manager_id = int(claims["sub"])
         session_id = uuid.UUID(str(claims["sid"]))
-    except (TokenError, KeyError, ValueError) as exc:
+        exp = float(claims["exp"])
+    except (TokenError, KeyError, ValueError, TypeError) as exc:
         raise Unauthorized("Недействительный или просроченный токен", code="invalid_token") from exc
+    if len(_VERIFIED) >= _VERIFIED_MAX:
+        _VERIFIED.clear()
+    _VERIFIED[(secret, token)] = (manager_id, session_id, exp)
+    return manager_id, session_id
+
+
+async def authenticate(session: AsyncSession, token: str) -> Manager:
+    """The manager behind a live access token (its session not revoked, the account active)."""
+    manager_id, session_id = _access_claims(token)
     manager = await session.scalar(
         _LIVE_MANAGER, {"manager_id": manager_id, "session_id": session_id}
     )
