@@ -34,7 +34,9 @@ from privet_manager.clients.schemas import (
     ProfileOut,
     TimelineEntry,
 )
-from privet_manager.devices.service import devices_out
+from privet_manager.devices.models import DevicePhoto, ManagerDevice
+from privet_manager.devices.schemas import DeviceOut
+from privet_manager.devices.service import device_out
 from privet_manager.kit import crypto
 from privet_manager.kit.errors import ServiceUnavailable
 from privet_manager.kit.storage import get_storage
@@ -80,6 +82,23 @@ def decrypt_passport(passport: Passport) -> PassportOut:
         birth_date=passport.birth_date,
         birth_place=passport.birth_place,
     )
+
+
+async def devices(session: AsyncSession, client_id: int) -> list[DeviceOut]:
+    """The client's devices with their photos (short-lived URLs): one round trip."""
+    rows = await session.execute(
+        select(ManagerDevice, DevicePhoto)
+        .outerjoin(DevicePhoto, DevicePhoto.device_id == ManagerDevice.id)
+        .where(ManagerDevice.client_id == client_id)
+        .order_by(ManagerDevice.id, DevicePhoto.id)
+    )
+    grouped: dict[int, tuple[ManagerDevice, list[DevicePhoto]]] = {}
+    for device, photo in rows.tuples():
+        entry = grouped.setdefault(device.id, (device, []))
+        if photo is not None:
+            entry[1].append(photo)
+    storage = get_storage()
+    return [await device_out(storage, d, photos) for d, photos in grouped.values()]
 
 
 async def timeline(session: AsyncSession, client_id: int) -> list[TimelineEntry]:
@@ -161,7 +180,7 @@ async def build_card(
         ),
         passport=passport,
         passport_on_file=passport_row is not None,
-        devices=await devices_out(session, get_storage(), client.id),
+        devices=await devices(session, client.id),
         timeline=await timeline(session, client.id),
         **sections,
     )

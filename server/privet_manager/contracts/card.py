@@ -2,32 +2,36 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from privet_manager.billing.models import Invoice, Payment
 from privet_manager.clients.card import card_section
 from privet_manager.clients.models import Client
 from privet_manager.contracts.models import Contract
 from privet_manager.contracts.views import contract_out
+from privet_manager.tariffs.models import ClientTariff
 from privet_manager.tariffs.router import client_tariff_out
-from privet_manager.tariffs.service import get_client_tariff
 
 
 @card_section
 async def contract_sections(session: AsyncSession, client: Client) -> dict[str, object]:
-    fixed = await get_client_tariff(session, client.id)
-    # The latest contract with its payment and invoice: one round trip.
-    contract, payment, invoice = (
+    # The fixed tariff and the latest contract with its payment and invoice: one round trip
+    # (each of them is at most one row: unique on the client or on the contract).
+    earlier = aliased(Contract)
+    latest = select(func.max(earlier.id)).where(earlier.client_id == client.id).scalar_subquery()
+    fixed, contract, payment, invoice = (
         await session.execute(
-            select(Contract, Payment, Invoice)
+            select(ClientTariff, Contract, Payment, Invoice)
+            .select_from(Client)
+            .outerjoin(ClientTariff, ClientTariff.client_id == Client.id)
+            .outerjoin(Contract, Contract.id == latest)
             .outerjoin(Payment, Payment.contract_id == Contract.id)
             .outerjoin(Invoice, Invoice.contract_id == Contract.id)
-            .where(Contract.client_id == client.id)
-            .order_by(Contract.id.desc())
-            .limit(1)
+            .where(Client.id == client.id)
         )
-    ).one_or_none() or (None, None, None)
+    ).one_or_none() or (None, None, None, None)
     return {
         "tariff": (client_tariff_out(fixed, client).model_dump(mode="json") if fixed else None),
         "contract": (await contract_out(contract)).model_dump(mode="json") if contract else None,
