@@ -150,7 +150,9 @@ def live_server(pg_server) -> Iterator[LiveServer]:  # type: ignore[no-untyped-d
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
+# Package scope: the sync Playwright API runs its own event loop in this thread; it must be
+# gone before the asyncio tests of the following packages start theirs.
+@pytest.fixture(scope="package")
 def browser():  # type: ignore[no-untyped-def]
     from playwright.sync_api import sync_playwright
 

@@ -65,9 +65,21 @@ type PicaLike = {
 
 let picaInstance: Promise<PicaLike> | null = null;
 
+/** Loads the resizer ahead of need, so that a photo taken offline can still be resized. */
+export function preloadResizer(): void {
+  void getPica().catch(() => {
+    picaInstance = null;
+  });
+}
+
 async function getPica(): Promise<PicaLike> {
   if (!picaInstance) {
-    picaInstance = import('pica').then(
+    picaInstance = import('pica')
+      .catch((err: unknown) => {
+        picaInstance = null; // try again next time (the chunk failed to load, e.g. offline)
+        throw err;
+      })
+      .then(
       // No web workers: they would need blob: workers that a strict CSP or a WebView may refuse.
       (mod) => mod.default({ features: ['js', 'wasm', 'cib'] }) as unknown as PicaLike,
     );

@@ -17,6 +17,8 @@ export interface PhotoItem {
   message: string | null;
   previewUrl: string | null;
   blob: Blob | null;
+  /** The original, kept until it is resized (a retry may have to resize it again). */
+  file: File | null;
 }
 
 let seq = 0;
@@ -71,6 +73,24 @@ export function usePhotoQueue(clientId: string, deviceId: string, onUploaded: ()
     [clientId, deviceId, onUploaded, patch],
   );
 
+  const process = useCallback(
+    async (localId: string, file: File) => {
+      patch(localId, { status: 'resizing', message: null });
+      let blob: Blob;
+      try {
+        ({ blob } = await resizePhoto(file));
+      } catch (err) {
+        if (err instanceof PhotoRejected) patch(localId, { status: 'rejected', message: err.message, file: null });
+        // Most likely the resizer's code could not be loaded (offline): keep it for a retry.
+        else patch(localId, { status: 'failed', message: 'Не удалось обработать фото — повторите.' });
+        return;
+      }
+      patch(localId, { blob, file: null, previewUrl: URL.createObjectURL(blob) });
+      await upload(localId, blob);
+    },
+    [patch, upload],
+  );
+
   const addFiles = useCallback(
     async (files: FileList | File[]) => {
       for (const file of Array.from(files)) {
@@ -78,34 +98,31 @@ export function usePhotoQueue(clientId: string, deviceId: string, onUploaded: ()
         const localId = `p${seq}`;
         setItems((prev) => [
           ...prev,
-          { localId, name: file.name, status: 'resizing', progress: 0, message: null, previewUrl: null, blob: null },
+          { localId, name: file.name, status: 'resizing', progress: 0, message: null, previewUrl: null, blob: null, file },
         ]);
-        let blob: Blob;
-        try {
-          ({ blob } = await resizePhoto(file));
-        } catch (err) {
-          const message = err instanceof PhotoRejected ? err.message : 'Не удалось обработать фото.';
-          patch(localId, { status: 'rejected', message });
-          continue;
-        }
-        patch(localId, { blob, previewUrl: URL.createObjectURL(blob) });
-        await upload(localId, blob);
+        await process(localId, file);
       }
     },
-    [patch, upload],
+    [process],
+  );
+
+  const resume = useCallback(
+    (item: PhotoItem | undefined) => {
+      if (!item || item.status !== 'failed') return;
+      if (item.blob) void upload(item.localId, item.blob);
+      else if (item.file) void process(item.localId, item.file);
+    },
+    [process, upload],
   );
 
   const retry = useCallback(
-    (localId: string) => {
-      const item = itemsRef.current.find((it) => it.localId === localId);
-      if (item?.blob) void upload(localId, item.blob);
-    },
-    [upload],
+    (localId: string) => resume(itemsRef.current.find((it) => it.localId === localId)),
+    [resume],
   );
 
   const retryAll = useCallback(() => {
-    for (const item of itemsRef.current) if (item.status === 'failed' && item.blob) void upload(item.localId, item.blob);
-  }, [upload]);
+    for (const item of itemsRef.current) resume(item);
+  }, [resume]);
 
   const dismiss = useCallback((localId: string) => {
     setItems((prev) => {

@@ -1,4 +1,5 @@
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
+import { preloadResizer } from '../../photos/resize';
 import { Link, useNavigate } from 'react-router';
 import type { Device } from '../../api/types';
 import type { StepProps } from './Wizard';
@@ -10,6 +11,7 @@ export function Step3Devices({ clientId, card }: StepProps) {
   const navigate = useNavigate();
   const refresh = useRefreshClient(clientId);
   const [modal, setModal] = useState<{ device: Device | null } | null>(null);
+  useEffect(preloadResizer, []);
   const closeModal = useCallback(() => setModal(null), []);
   const devices = card.devices ?? [];
   const withoutPhotos = devices.filter((d) => !d.photos?.length).length;
