@@ -23,15 +23,12 @@ export interface PhotoItem {
 
 let seq = 0;
 
-function sizeRefusal(err: unknown): string | null {
-  if (err instanceof ApiError && (err.status === 413 || err.status === 422 || err.status === 400)) {
-    const text = `${err.problem.code ?? ''} ${err.problem.detail ?? ''} ${(err.problem.errors ?? []).map((e) => e.msg).join(' ')}`;
-    if (err.status === 413 || /size|large|размер|больш/i.test(text)) {
-      return `Фото отклонено: ${err.problem.detail || 'размер больше допустимого'}.`;
-    }
-    if (/type|тип|format|формат/i.test(text)) return `Фото отклонено: ${err.problem.detail || 'неподдерживаемый формат'}.`;
+/** A refusal that a retry cannot fix (too large, wrong type, too many photos): its message. */
+function permanentRefusal(err: unknown): string | null {
+  if (err instanceof ApiError && err.status >= 400 && err.status < 500 && ![401, 408, 409, 429].includes(err.status)) {
+    return `Фото отклонено: ${err.problem.detail || err.problem.title || `ошибка ${err.status}`}`;
   }
-  if (err instanceof UploadFailed && (err.status === 413 || /размер/.test(err.message))) return err.message;
+  if (err instanceof UploadFailed && err.status === 413) return err.message;
   return null;
 }
 
@@ -62,7 +59,7 @@ export function usePhotoQueue(clientId: string, deviceId: string, onUploaded: ()
           return prev.filter((it) => it.localId !== localId);
         });
       } catch (err) {
-        const refusal = sizeRefusal(err);
+        const refusal = permanentRefusal(err);
         if (refusal) patch(localId, { status: 'rejected', message: refusal });
         else {
           const message = err instanceof UploadFailed ? err.message : describeError(err);
