@@ -18,7 +18,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 
 from fastapi import Request
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from privet_manager.activity import service as activity
@@ -84,14 +84,42 @@ def decrypt_passport(passport: Passport) -> PassportOut:
     )
 
 
+# The card's statements, built once (building one cost about as much CPU as running it).
+_DEVICES = (
+    select(ManagerDevice, DevicePhoto)
+    .outerjoin(DevicePhoto, DevicePhoto.device_id == ManagerDevice.id)
+    .where(ManagerDevice.client_id == bindparam("client_id"))
+    .order_by(ManagerDevice.id, DevicePhoto.id)
+)
+_TIMELINE = (
+    select(
+        ActivityEntry.seq,
+        ActivityEntry.action,
+        ActivityEntry.manager_id,
+        Manager.name,
+        ActivityEntry.created_at,
+        ActivityEntry.ip,
+        ActivityEntry.payload,
+    )
+    .outerjoin(Manager, Manager.id == ActivityEntry.manager_id)
+    .where(ActivityEntry.client_id == bindparam("client_id"))
+    .order_by(ActivityEntry.seq.desc())
+    .limit(100)
+)
+# The shared users row (the source of truth for the profile; the copies serve search), the
+# passport and the holder's name: one round trip.
+_PROFILE = (
+    select(User, Passport, Manager.name)
+    .select_from(User)
+    .outerjoin(Passport, Passport.user_id == User.id)
+    .outerjoin(Manager, Manager.id == bindparam("holder_id"))
+    .where(User.id == bindparam("user_id"))
+)
+
+
 async def devices(session: AsyncSession, client_id: int) -> list[DeviceOut]:
     """The client's devices with their photos (short-lived URLs): one round trip."""
-    rows = await session.execute(
-        select(ManagerDevice, DevicePhoto)
-        .outerjoin(DevicePhoto, DevicePhoto.device_id == ManagerDevice.id)
-        .where(ManagerDevice.client_id == client_id)
-        .order_by(ManagerDevice.id, DevicePhoto.id)
-    )
+    rows = await session.execute(_DEVICES, {"client_id": client_id})
     grouped: dict[int, tuple[ManagerDevice, list[DevicePhoto]]] = {}
     for device, photo in rows.tuples():
         entry = grouped.setdefault(device.id, (device, []))
@@ -102,25 +130,17 @@ async def devices(session: AsyncSession, client_id: int) -> list[DeviceOut]:
 
 
 async def timeline(session: AsyncSession, client_id: int) -> list[TimelineEntry]:
-    rows = await session.execute(
-        select(ActivityEntry, Manager.name)
-        .outerjoin(Manager, Manager.id == ActivityEntry.manager_id)
-        .where(ActivityEntry.client_id == client_id)
-        .order_by(ActivityEntry.seq.desc())
-        .limit(100)
-    )
+    rows = await session.execute(_TIMELINE, {"client_id": client_id})
     return [
         TimelineEntry(
-            seq=e.seq,
-            action=e.action,
-            manager=ManagerRef(id=e.manager_id, name=name or "")
-            if e.manager_id is not None
-            else None,
-            created_at=e.created_at,
-            ip=e.ip,
-            payload=e.payload,
+            seq=seq,
+            action=action,
+            manager=ManagerRef(id=manager_id, name=name or "") if manager_id is not None else None,
+            created_at=created_at,
+            ip=ip,
+            payload=payload,
         )
-        for e, name in rows
+        for seq, action, manager_id, name, created_at, ip, payload in rows.tuples()
     ]
 
 
@@ -130,15 +150,9 @@ async def build_card(
     """The card as `manager` may see it: the passport is decrypted (and the read logged) only
     for the assigned manager or an admin."""
     can_edit = may_write(manager, client)
-    # The shared users row is the source of truth for the profile (the copies serve search).
-    # One round trip for the users row, the passport and the holder's name.
     user, passport_row, holder_name = (
         await session.execute(
-            select(User, Passport, Manager.name)
-            .select_from(User)
-            .outerjoin(Passport, Passport.user_id == User.id)
-            .outerjoin(Manager, Manager.id == client.assigned_manager_id)
-            .where(User.id == client.user_id)
+            _PROFILE, {"user_id": client.user_id, "holder_id": client.assigned_manager_id}
         )
     ).one_or_none() or (None, None, None)
     passport: PassportOut | None = None
