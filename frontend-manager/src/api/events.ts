@@ -78,6 +78,11 @@ export function useLiveUpdates(enabled: boolean): void {
         /* keep-alive or plain text */
       }
       const type = name || payload.type || '';
+      if (type === 'unauthorized') {
+        // The server ended the stream: the token expired or the session was revoked.
+        void refreshSession();
+        return;
+      }
       if (type === 'resync') {
         // The server may have dropped events for this stream: read everything again.
         void queryClient.invalidateQueries({ queryKey: ['clients'] });

@@ -557,6 +557,9 @@ export interface paths {
          * Stream Events
          * @description Events `client.claimed`, `client.updated`, `client.processed` (data: JSON with `type`
          *     and `client_id`), `resync` when some may have been missed; a comment every 15 s.
+         *
+         *     The token is checked again at every heartbeat: logout, an expired token, a disabled account
+         *     or a changed password end the stream (last event `unauthorized`).
          */
         get: operations["events-stream_events"];
         put?: never;
@@ -1523,11 +1526,11 @@ export interface components {
          */
         TariffUpdate: {
             /** Base Price */
-            base_price?: number | string | null;
+            base_price?: (number | string) | null;
             /** Description */
             description?: string | null;
             /** Extra Device Price */
-            extra_device_price?: number | string | null;
+            extra_device_price?: (number | string) | null;
             /** Included Devices */
             included_devices?: number | null;
             /** Is Active */
