@@ -110,6 +110,8 @@ def test_login_to_success(new_page, live_server) -> None:  # type: ignore[no-unt
         page.get_by_test_id("payment-confirm").click()
         page.get_by_test_id("payment-done").wait_for()
     page.get_by_test_id("success-title").filter(has_text="Клиент оформлен").wait_for()
+    page.get_by_test_id("contract-verify").click()
+    page.get_by_test_id("contract-verdict").filter(has_text="Подпись действительна").wait_for()
     shoot(page, "10-success-processed")
 
     page.get_by_test_id("success-back").click()

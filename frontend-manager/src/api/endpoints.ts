@@ -185,3 +185,7 @@ export async function notifyBilling(id: Id, idempotencyKey: string = newIdempote
     }),
   );
 }
+
+export async function verifyContract(id: Id): Promise<S['VerifyOut']> {
+  return unwrap(api.GET(`${M}/clients/{client_id}/contract/verify`, { params: cid(id) }));
+}

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { newIdempotencyKey } from '../../api/client';
-import { confirmPayment, notifyBilling } from '../../api/endpoints';
+import { confirmPayment, notifyBilling, verifyContract } from '../../api/endpoints';
 import { describeError } from '../../api/errors';
 import { ErrorBanner, Field } from '../../components/Field';
 import { isPositiveAmount, money, moscowDateTime } from '../../lib/format';
@@ -22,7 +22,25 @@ export function StepSuccess({ clientId, card }: StepProps) {
   // One key per screen: a tap repeated after a lost answer does not pay twice.
   const [payKey] = useState(newIdempotencyKey);
   const [invoiceKey] = useState(newIdempotencyKey);
+  const [verdict, setVerdict] = useState<string | null>(null);
   const signed = isSigned(card, card.contract);
+
+  const verify = async () => {
+    setVerdict('Проверяем…');
+    try {
+      const v = await verifyContract(clientId);
+      setVerdict(
+        v.valid
+          ? `Подпись действительна: хэш PDF и HMAC совпадают, журнал действий не изменён.`
+          : `Проверка не пройдена: ${Object.entries(v.checks)
+              .filter(([, r]) => r !== 'ok' && r !== 'not_applicable')
+              .map(([k, r]) => `${k} — ${r}`)
+              .join(', ')}.`,
+      );
+    } catch (err) {
+      setVerdict(describeError(err));
+    }
+  };
   const processed = card.status === 'processed';
 
   const run = async (kind: 'pay' | 'invoice') => {
@@ -65,7 +83,15 @@ export function StepSuccess({ clientId, card }: StepProps) {
         <p>
           <a href={card.contract.signed_pdf_url ?? card.contract.pdf_url ?? '#'} target="_blank" rel="noopener" data-testid="success-pdf">
             Подписанный договор (PDF)
-          </a>
+          </a>{' '}
+          <button type="button" className="btn btn--small" onClick={() => void verify()} data-testid="contract-verify">
+            Проверить подпись
+          </button>
+        </p>
+      ) : null}
+      {verdict ? (
+        <p role="status" data-testid="contract-verdict">
+          {verdict}
         </p>
       ) : null}
 
