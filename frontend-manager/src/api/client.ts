@@ -1,7 +1,7 @@
 // The generated, typed API client. Adds the bearer token, refreshes once on 401 and retries.
 import createClient from 'openapi-fetch';
 import type { paths } from './schema';
-import { AUTH_BASE, endSession, getToken, refreshSession } from './auth';
+import { AUTH_BASE, getToken, refreshSession } from './session';
 import { toApiError } from './errors';
 
 function withAuth(request: Request, token: string | null): Request {
@@ -17,10 +17,9 @@ export async function authFetch(input: Request): Promise<Response> {
   if (response.status !== 401 || new URL(input.url).pathname.startsWith(AUTH_BASE)) {
     return response;
   }
-  if (!(await refreshSession())) {
-    endSession();
-    return response;
-  }
+  // refreshSession() ends the session itself when the server refuses the cookie (the screens
+  // then go to /login?next=…); a network failure keeps it, so a flaky connection logs no one out.
+  if (!(await refreshSession())) return response;
   return fetch(withAuth(retryCopy, getToken()));
 }
 
