@@ -65,7 +65,7 @@ chromium:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); }
 
 test-unit-spa:
-	@if [ -f $(SPA)/package.json ]; then cd $(SPA) && npm run test:unit --silent; fi
+	@if [ -f $(SPA)/package.json ]; then cd $(SPA) && npm run test:unit:ci --silent; fi
 
 # Migration and auth tests also run against the machine's PostgreSQL when it answers.
 SYSTEM_PG ?= postgresql://postgres@127.0.0.1:5432/postgres
