@@ -161,3 +161,33 @@ async def test_login_password_field_is_never_echoed(
     r = await client.post("/api/manager/auth/login", json={"email": manager.email, "password": 5})
     assert r.status_code == 422
     assert TEST_PASSWORD not in r.text
+
+
+async def test_a_token_already_accepted_is_still_checked_on_every_request(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    # Verified tokens are cached (auth/service.py); the cache must not outlive the session,
+    # the token's exp or a changed signing key.
+    import time_machine
+
+    manager = await factory.manager()
+    with time_machine.travel(time.time(), tick=True) as traveller:
+        headers = await login(client, manager)
+        assert (await client.get(ME, headers=headers)).status_code == 200
+        traveller.shift(get_settings().manager_access_token_expire_minutes * 60 + 5)
+        r = await client.get(ME, headers=headers)
+        assert r.status_code == 401 and r.json()["code"] == "invalid_token"
+
+    headers = await login(client, manager)
+    assert (await client.get(ME, headers=headers)).status_code == 200
+    settings = get_settings()
+    secret = settings.manager_jwt_secret
+    settings.manager_jwt_secret = secret + "-rotated"
+    try:
+        assert (await client.get(ME, headers=headers)).status_code == 401
+    finally:
+        settings.manager_jwt_secret = secret
+    assert (await client.get(ME, headers=headers)).status_code == 200
+    assert (await client.post("/api/manager/auth/logout")).status_code == 204
+    r = await client.get(ME, headers=headers)
+    assert r.status_code == 401 and r.json()["code"] == "session_revoked"
