@@ -182,13 +182,20 @@ async def update_profile(
         fields.append("address")
     advance_step(client, "1")
     await session.flush()
+    await record_change(session, client, "profile.updated", manager, request, {"fields": fields})
+
+
+async def record_change(
+    session: AsyncSession,
+    client: Client,
+    action: str,
+    manager: Manager,
+    request: Request | None,
+    payload: dict[str, Any],
+) -> None:
+    """Log a change of the client in its activity chain and tell the live lists."""
     await activity.record(
-        session,
-        client.id,
-        "profile.updated",
-        manager_id=manager.id,
-        request=request,
-        payload={"fields": fields},
+        session, client.id, action, manager_id=manager.id, request=request, payload=payload
     )
     await publish(session, "client.updated", client.id, version=client.version)
 
@@ -230,12 +237,4 @@ async def put_passport(
     )
     advance_step(client, "2")
     await session.flush()
-    await activity.record(
-        session,
-        client.id,
-        "passport.updated",
-        manager_id=manager.id,
-        request=request,
-        payload={"key_id": kid},
-    )
-    await publish(session, "client.updated", client.id, version=client.version)
+    await record_change(session, client, "passport.updated", manager, request, {"key_id": kid})

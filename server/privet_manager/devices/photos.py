@@ -17,14 +17,12 @@ from fastapi import Request
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from privet_manager.activity import service as activity
 from privet_manager.auth.models import Manager
 from privet_manager.clients.models import Client
-from privet_manager.clients.service import ensure_editable
+from privet_manager.clients.service import ensure_editable, record_change
 from privet_manager.devices.models import DevicePhoto, ManagerDevice
 from privet_manager.devices.schemas import UploadInstructions, UploadUrlIn, UploadUrlOut
 from privet_manager.devices.service import delete_object_quietly, next_version
-from privet_manager.events.service import publish
 from privet_manager.kit.errors import Unprocessable
 from privet_manager.kit.storage import Storage
 
@@ -124,15 +122,14 @@ async def confirm(
     )
     session.add(photo)
     await session.flush()
-    await activity.record(
+    await record_change(
         session,
-        client.id,
+        client,
         "photo.added",
-        manager_id=manager.id,
-        request=request,
-        payload={"device_id": device.id, "photo_id": photo.id, "sha256": photo.sha256},
+        manager,
+        request,
+        {"device_id": device.id, "photo_id": photo.id, "sha256": photo.sha256},
     )
-    await publish(session, "client.updated", client.id, version=client.version)
     return photo
 
 
@@ -149,13 +146,12 @@ async def delete(
     key = photo.object_key
     await session.delete(photo)
     await session.flush()
-    await activity.record(
+    await record_change(
         session,
-        client.id,
+        client,
         "photo.deleted",
-        manager_id=manager.id,
-        request=request,
-        payload={"device_id": device.id, "photo_id": photo.id},
+        manager,
+        request,
+        {"device_id": device.id, "photo_id": photo.id},
     )
-    await publish(session, "client.updated", client.id, version=client.version)
     return key

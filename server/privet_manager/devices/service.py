@@ -10,13 +10,11 @@ from fastapi import Request
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from privet_manager.activity import service as activity
 from privet_manager.auth.models import Manager
 from privet_manager.clients import service as clients
 from privet_manager.clients.models import Client
 from privet_manager.devices.models import DEVICE_KINDS, DevicePhoto, ManagerDevice
 from privet_manager.devices.schemas import DeviceCreate, DeviceOut, DeviceUpdate, PhotoOut
-from privet_manager.events.service import publish
 from privet_manager.kit.errors import Conflict, Unprocessable
 from privet_manager.kit.storage import Storage, StorageUnavailable
 from privet_manager.legacy.models import Device
@@ -106,15 +104,14 @@ async def create_device(
     )
     session.add(device)
     await session.flush()
-    await activity.record(
+    await clients.record_change(
         session,
-        client.id,
+        client,
         "device.added",
-        manager_id=manager.id,
-        request=request,
-        payload={"device_id": device.id, "source_device_id": device.source_device_id},
+        manager,
+        request,
+        {"device_id": device.id, "source_device_id": device.source_device_id},
     )
-    await publish(session, "client.updated", client.id, version=client.version)
     return device
 
 
@@ -134,15 +131,14 @@ async def update_device(
     for name, value in changes.items():
         setattr(device, name, value)
     await session.flush()
-    await activity.record(
+    await clients.record_change(
         session,
-        client.id,
+        client,
         "device.updated",
-        manager_id=manager.id,
-        request=request,
-        payload={"device_id": device.id, "fields": sorted(changes)},
+        manager,
+        request,
+        {"device_id": device.id, "fields": sorted(changes)},
     )
-    await publish(session, "client.updated", client.id, version=client.version)
     return device
 
 
@@ -166,15 +162,14 @@ async def delete_device(
     )
     await session.delete(device)
     await session.flush()
-    await activity.record(
+    await clients.record_change(
         session,
-        client.id,
+        client,
         "device.deleted",
-        manager_id=manager.id,
-        request=request,
-        payload={"device_id": device.id, "photos": len(keys)},
+        manager,
+        request,
+        {"device_id": device.id, "photos": len(keys)},
     )
-    await publish(session, "client.updated", client.id, version=client.version)
     return keys
 
 
