@@ -39,7 +39,11 @@ export function createSseParser(onEvent: (e: ServerEvent) => void) {
   };
 }
 
-async function streamEvents(signal: AbortSignal, onEvent: (e: ServerEvent) => void): Promise<void> {
+async function streamEvents(
+  signal: AbortSignal,
+  onEvent: (e: ServerEvent) => void,
+  onOpen: () => void,
+): Promise<void> {
   const token = getToken();
   const res = await fetch('/api/manager/events', {
     headers: { Accept: 'text/event-stream', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
@@ -51,6 +55,7 @@ async function streamEvents(signal: AbortSignal, onEvent: (e: ServerEvent) => vo
     throw new Error('unauthorized');
   }
   if (!res.ok || !res.body) throw new Error(`events: ${res.status}`);
+  onOpen();
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   const feed = createSseParser(onEvent);
   for (;;) {
@@ -98,7 +103,11 @@ export function useLiveUpdates(enabled: boolean): void {
     (async () => {
       while (!stopped) {
         try {
-          await streamEvents(controller.signal, onEvent);
+          // Changes made between the list's fetch and this stream opening were not delivered:
+          // read the lists again once it is open.
+          await streamEvents(controller.signal, onEvent, () => {
+            void queryClient.invalidateQueries({ queryKey: ['clients'] });
+          });
           // The stream ended: lists may have missed changes meanwhile.
           void queryClient.invalidateQueries({ queryKey: ['clients'] });
         } catch {
