@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from privet_manager.auth.deps import CurrentManager
+from privet_manager.auth.deps import CurrentManager, ReadManager
 from privet_manager.clients import card, listing, service, sync
 from privet_manager.clients.deps import ClientForRead, ClientForWrite
 from privet_manager.clients.models import Client
@@ -20,7 +20,7 @@ from privet_manager.clients.schemas import (
     ProfileIn,
     Tab,
 )
-from privet_manager.kit.db import SessionDep
+from privet_manager.kit.db import ReadSessionDep, SessionDep
 from privet_manager.kit.errors import PROBLEM_RESPONSES, Conflict
 
 router = APIRouter(prefix="/clients", tags=["clients"], responses=PROBLEM_RESPONSES)
@@ -40,14 +40,15 @@ async def _state(session: AsyncSession, client: Client) -> ClientState:
 
 @router.get("", response_model=ClientList)
 async def list_clients(
-    session: SessionDep,
-    manager: CurrentManager,
+    session: ReadSessionDep,
+    manager: ReadManager,
     tab: Tab = "new",
     q: Annotated[str | None, Query(max_length=100, description="Name, email or phone")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 30,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> ClientList:
     """One tab of clients, newest first; `q` finds by name, email or phone in any format."""
+    # No transaction (ReadSessionDep): the `new` tab's catch-up is one INSERT, atomic alone.
     if tab == "new":
         await sync.sync_new_users(session)
     result = await listing.list_clients(session, manager, tab, q, limit, cursor)

@@ -46,6 +46,12 @@ class Database:
             url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800
         )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Read-only requests: the same pool, each statement its own transaction (no BEGIN
+        # and COMMIT round trips). Switching psycopg's autocommit on checkout and back on
+        # return is client-side only.
+        self.read_sessionmaker = async_sessionmaker(
+            self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+        )
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -101,3 +107,14 @@ async def get_session() -> AsyncIterator[AsyncSession]:
 # with yield ("request") runs the exit code after sending, so a client could be told 200 for
 # a write whose commit then failed, and its next request could still see the old state.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def get_read_session() -> AsyncIterator[AsyncSession]:
+    """A session in AUTOCOMMIT for read-only requests: every statement commits on its own, so
+    no BEGIN/COMMIT round trips. Only for routes whose writes (if any) are single statements
+    that need no transaction around them (the `new` tab's catch-up INSERT)."""
+    async with get_database().read_sessionmaker() as session:
+        yield session
+
+
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
