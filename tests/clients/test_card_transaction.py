@@ -1,5 +1,6 @@
-"""The card runs in AUTOCOMMIT (no BEGIN/COMMIT); a logged passport read is its one write and
-runs in an explicit transaction that a failing section still rolls back."""
+"""The card's one write, the passport-read log (an entry and the chain head on the client row),
+commits or rolls back with the rest of the card: a failing section undoes it, and a manager who
+may not see the passport writes nothing."""
 
 from __future__ import annotations
 

@@ -14,7 +14,6 @@ card fields (`tariff`, `contract`, `payment`, `invoice`), each a JSON-ready dict
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
@@ -39,7 +38,6 @@ from privet_manager.devices.models import DevicePhoto, ManagerDevice
 from privet_manager.devices.schemas import DeviceOut
 from privet_manager.devices.service import device_out
 from privet_manager.kit import crypto
-from privet_manager.kit.db import explicit_transaction
 from privet_manager.kit.errors import ServiceUnavailable
 from privet_manager.kit.storage import get_storage
 from privet_manager.legacy.models import User
@@ -157,26 +155,6 @@ async def build_card(
             _PROFILE, {"user_id": client.user_id, "holder_id": client.assigned_manager_id}
         )
     ).one_or_none() or (None, None, None)
-    logs_read = passport_row is not None and can_edit
-    # The session is AUTOCOMMIT (ReadSessionDep): only a logged passport read needs a
-    # transaction (the entry and the chain head on the client row), held to the end so a
-    # failing section undoes the log entry as before.
-    async with explicit_transaction(session) if logs_read else contextlib.nullcontext():
-        return await _assemble(
-            session, client, manager, request, can_edit, user, passport_row, holder_name
-        )
-
-
-async def _assemble(
-    session: AsyncSession,
-    client: Client,
-    manager: Manager,
-    request: Request | None,
-    can_edit: bool,
-    user: User | None,
-    passport_row: Passport | None,
-    holder_name: str | None,
-) -> ClientCard:
     passport: PassportOut | None = None
     if passport_row is not None and can_edit:
         passport = decrypt_passport(passport_row)

@@ -13,12 +13,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Path
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from privet_manager.auth.deps import CurrentManager, ReadManager
+from privet_manager.auth.deps import CurrentManager
 from privet_manager.auth.models import Manager
 from privet_manager.clients.models import Client
-from privet_manager.kit.db import ReadSessionDep, SessionDep
+from privet_manager.kit.db import SessionDep
 from privet_manager.kit.errors import Forbidden, NotFound
 
 # The largest BIGINT: larger path ids are a clean 422, not a database error.
@@ -33,24 +32,13 @@ def may_write(manager: Manager, client: Client) -> bool:
     )
 
 
-async def _load(session: AsyncSession, client_id: int) -> Client:
+async def client_for_read(
+    client_id: ClientIdPath, session: SessionDep, manager: CurrentManager
+) -> Client:
     client = await session.get(Client, client_id)
     if client is None:
         raise NotFound("Клиент не найден", code="client_not_found")
     return client
-
-
-async def client_for_read(
-    client_id: ClientIdPath, session: SessionDep, manager: CurrentManager
-) -> Client:
-    return await _load(session, client_id)
-
-
-async def client_for_read_only(
-    client_id: ClientIdPath, session: ReadSessionDep, manager: ReadManager
-) -> Client:
-    """The same, through the request's AUTOCOMMIT session (routes taking `ReadSessionDep`)."""
-    return await _load(session, client_id)
 
 
 async def client_for_write(
@@ -64,5 +52,4 @@ async def client_for_write(
 
 
 ClientForRead = Annotated[Client, Depends(client_for_read)]
-ClientForReadOnly = Annotated[Client, Depends(client_for_read_only)]
 ClientForWrite = Annotated[Client, Depends(client_for_write)]

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from privet_manager.auth.deps import CurrentManager, ReadManager
 from privet_manager.clients import card, listing, service, sync
-from privet_manager.clients.deps import ClientForRead, ClientForReadOnly, ClientForWrite
+from privet_manager.clients.deps import ClientForRead, ClientForWrite
 from privet_manager.clients.models import Client
 from privet_manager.clients.schemas import (
     ClientCard,
@@ -58,7 +58,7 @@ async def list_clients(
 
 @router.get("/{client_id}", response_model=ClientCard)
 async def get_client(
-    client: ClientForReadOnly, session: ReadSessionDep, manager: ReadManager, request: Request
+    client: ClientForRead, session: SessionDep, manager: CurrentManager, request: Request
 ) -> ClientCard:
     """The full card. The passport is shown (and the read logged) only to the assigned
     manager or an admin."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -119,22 +118,3 @@ async def get_read_session() -> AsyncIterator[AsyncSession]:
 
 
 ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
-
-
-@contextlib.asynccontextmanager
-async def explicit_transaction(session: AsyncSession) -> AsyncIterator[None]:
-    """A real transaction on a `ReadSessionDep` session's connection (AUTOCOMMIT), for a
-    read-only route's rare write of several statements (the card's passport-read log):
-    BEGIN here, COMMIT (after a flush) on success, ROLLBACK on any error."""
-    conn = await session.connection()
-    await conn.exec_driver_sql("BEGIN")
-    try:
-        yield
-        await session.flush()
-    except BaseException:
-        # A broken connection fails the ROLLBACK too: the original error is the one to raise
-        # (the pool discards the connection; psycopg rolls back on return anyway).
-        with contextlib.suppress(Exception):
-            await conn.exec_driver_sql("ROLLBACK")
-        raise
-    await conn.exec_driver_sql("COMMIT")
