@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -18,6 +19,7 @@ from privet_manager.contracts.router import router as contracts_router
 from privet_manager.devices.router import router as devices_router
 from privet_manager.events.hub import close_hub
 from privet_manager.events.router import router as events_router
+from privet_manager.kit import embedded_postgres
 from privet_manager.kit.db import close_database, init_database
 from privet_manager.kit.errors import install_error_handlers
 from privet_manager.kit.logging import configure_logging
@@ -63,6 +65,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         await close_hub()
         await close_database()
+        # uvicorn re-raises SIGTERM after shutdown, so atexit handlers never run: stop the
+        # embedded server here (a no-op when this process did not start one).
+        await asyncio.to_thread(embedded_postgres.stop)
 
     app = FastAPI(
         title="Privet Manager API",

