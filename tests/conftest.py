@@ -92,6 +92,8 @@ def database_url(pg_server: PgServer) -> Iterator[str]:
     get_settings.cache_clear()
     yield url
     os.environ.pop("DATABASE_URL", None)
+    # On a shared server (PM_TEST_PG_URL) nothing may be left behind.
+    pg_server.drop_database(url)
 
 
 @pytest.fixture(scope="session")
