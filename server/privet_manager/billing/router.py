@@ -17,7 +17,12 @@ from privet_manager.billing.schemas import (
 from privet_manager.clients.deps import ClientForWrite
 from privet_manager.kit.db import SessionDep
 from privet_manager.kit.errors import PROBLEM_RESPONSES
-from privet_manager.kit.idempotency import IdempotencyKeyHeader, request_hash, run_idempotent
+from privet_manager.kit.idempotency import (
+    IdempotencyKeyHeader,
+    request_hash,
+    run_idempotent,
+    scope_of,
+)
 
 router = APIRouter(tags=["billing"], responses=PROBLEM_RESPONSES)
 
@@ -54,9 +59,13 @@ async def confirm_payment(
         )
         return 200, result.model_dump(mode="json")
 
-    scope = f"POST /clients/{client.id}/payment/confirm"
     outcome = await run_idempotent(
-        session, manager.id, idempotency_key, scope, request_hash(body, client.id), effect
+        session,
+        manager.id,
+        idempotency_key,
+        scope_of(request),
+        request_hash(body, client.id),
+        effect,
     )
     return outcome.to_response()
 
@@ -94,8 +103,12 @@ async def notify_billing(
         )
         return 200, result.model_dump(mode="json")
 
-    scope = f"POST /clients/{client.id}/billing/notify"
     outcome = await run_idempotent(
-        session, manager.id, idempotency_key, scope, request_hash(None, client.id), effect
+        session,
+        manager.id,
+        idempotency_key,
+        scope_of(request),
+        request_hash(None, client.id),
+        effect,
     )
     return outcome.to_response()

@@ -25,7 +25,12 @@ from privet_manager.devices.schemas import (
 )
 from privet_manager.kit.db import SessionDep
 from privet_manager.kit.errors import PROBLEM_RESPONSES
-from privet_manager.kit.idempotency import IdempotencyKeyHeader, request_hash, run_idempotent
+from privet_manager.kit.idempotency import (
+    IdempotencyKeyHeader,
+    request_hash,
+    run_idempotent,
+    scope_of,
+)
 from privet_manager.kit.storage import get_storage
 from privet_manager.settings import get_settings
 
@@ -81,7 +86,7 @@ async def create_device(
         session,
         manager.id,
         idempotency_key,
-        f"POST /clients/{client.id}/devices",
+        scope_of(request),
         request_hash(body),
         effect,
     )

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import Header
+from fastapi import Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import DateTime, ForeignKey, Integer, String, delete, func, text
@@ -94,6 +94,11 @@ def request_hash(body: BaseModel | dict[str, Any] | list[Any] | None, *extra: ob
         [data, [str(e) for e in extra]], sort_keys=True, separators=(",", ":"), default=str
     )
     return sha256_hex(canonical)
+
+
+def scope_of(request: Request) -> str:
+    """What a key is bound to: the method and path of the request that first used it."""
+    return f"{request.method} {request.url.path}"
 
 
 async def run_idempotent(
@@ -177,4 +182,5 @@ __all__ = [
     "purge_expired",
     "request_hash",
     "run_idempotent",
+    "scope_of",
 ]
