@@ -74,10 +74,10 @@ async def test_an_event_through_one_process_reaches_the_other(
     m1 = await factory.manager()
     m2 = await factory.manager()
     c = await make_client(clean_db)
-    h1 = await api_login(a.base_url, m1.email)
-    h2 = await api_login(b.base_url, m2.email)
-    async with Stream(b.base_url, h2) as on_b, Stream(a.base_url, h1) as on_a:
-        async with httpx.AsyncClient(base_url=a.base_url) as api:
+    h1 = await api_login(a.url, m1.email)
+    h2 = await api_login(b.url, m2.email)
+    async with Stream(b.url, h2) as on_b, Stream(a.url, h1) as on_a:
+        async with httpx.AsyncClient(base_url=a.url) as api:
             r = await api.post(f"/api/manager/clients/{c.id}/claim", headers=h1)
             assert r.status_code == 200, r.text
             r = await api.patch(
@@ -104,7 +104,7 @@ async def test_an_event_through_one_process_reaches_the_other(
 
 async def test_events_need_a_token(api_processes, clean_db):  # type: ignore[no-untyped-def]
     a = api_processes()
-    async with httpx.AsyncClient(base_url=a.base_url) as c:
+    async with httpx.AsyncClient(base_url=a.url) as c:
         r = await c.get("/api/manager/events")
         assert r.status_code == 401
         assert r.headers["content-type"].startswith("application/problem+json")

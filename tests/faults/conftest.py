@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from tests.conftest import TEST_PASSWORD, truncate_all
 from tests.faults.proxy import FaultProxy
 from tests.fuzz import world as world_mod
-from tests.fuzz.live import LiveServer, live_server
+from tests.live import LiveServer, live_server
 from tests.s3 import SeaweedFS, s3_env, seaweedfs  # noqa: F401 - the session fixture
 
 

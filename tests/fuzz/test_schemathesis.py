@@ -34,7 +34,7 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.conftest import TEST_PASSWORD, truncate_all
 from tests.fuzz import world as world_mod
-from tests.fuzz.live import LiveServer, live_server
+from tests.live import LiveServer, live_server
 
 MAX_EXAMPLES = int(os.environ.get("PM_FUZZ_EXAMPLES", "25"))
 # Streaming, and the operations that end the caller's own sessions (they run under a

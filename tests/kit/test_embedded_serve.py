@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,19 +13,15 @@ import httpx
 import psutil
 import pytest
 
+from tests.s3 import free_port
+
 CLI = Path(sys.executable).with_name("privet-manager")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _serve(data_dir: Path) -> tuple[subprocess.Popen[bytes], int]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "S3_ENDPOINT")}
     env.update(PRIVET_DATA_DIR=str(data_dir), ENVIRONMENT="development", LOG_LEVEL="WARNING")
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [str(CLI), "serve", "--port", str(port)],
         env=env,
