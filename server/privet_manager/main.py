@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -62,6 +63,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         init_database(settings)
         init_storage(settings)
+        # What start-up built (modules, the app, SQLAlchemy's mappers and compiled statements)
+        # lives as long as the process: moved out of the collector's generations, so a full
+        # collection walks only what requests allocate (they ran tens of milliseconds and
+        # made the 99th percentile under load).
+        gc.collect()
+        gc.freeze()
         yield
         await close_hub()
         await close_database()

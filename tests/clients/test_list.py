@@ -6,7 +6,7 @@ import httpx
 from privet_manager.legacy.models import User
 from sqlalchemy import func, select, text
 
-from tests.clients.factories import make_client, make_user
+from tests.clients.factories import load_client, make_client, make_user
 from tests.conftest import Factory, login
 
 URL = "/api/manager/clients"
@@ -131,6 +131,67 @@ async def test_list_requires_a_manager(client: httpx.AsyncClient, clean_db):  # 
     r = await client.get(URL)
     assert r.status_code == 401
     assert r.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_list_checks_the_session_in_its_own_statement(  # type: ignore[no-untyped-def]
+    client: httpx.AsyncClient, factory: Factory, clean_db
+):
+    """The list authenticates in the same statement as the page: a logged-out session or a
+    disabled account gets 401 even on an empty tab, where no row of the page would exist."""
+    from privet_manager.auth.models import Manager
+
+    me = await factory.manager()
+    headers = await login(client, me)
+    for tab in ("new", "mine"):
+        r = await client.get(URL, params={"tab": tab}, headers=headers)
+        assert r.status_code == 200 and r.json() == {"items": [], "next_cursor": None}
+    async with clean_db.sessionmaker() as s, s.begin():
+        manager = await s.get(Manager, me.id)
+        assert manager is not None
+        manager.is_active = False
+    r = await client.get(URL, params={"tab": "mine"}, headers=headers)
+    assert r.status_code == 401 and r.json()["code"] == "session_revoked"
+
+    other = await factory.manager()
+    headers = await login(client, other)
+    await make_client(clean_db)
+    assert (await client.get(URL, headers=headers)).status_code == 200
+    assert (await client.post("/api/manager/auth/logout")).status_code == 204
+    r = await client.get(URL, params={"tab": "new"}, headers=headers)
+    assert r.status_code == 401 and r.json()["code"] == "session_revoked"
+
+
+async def test_list_items_match_the_schema(  # type: ignore[no-untyped-def]
+    client: httpx.AsyncClient, factory: Factory, clean_db
+):
+    """PostgreSQL writes the page's JSON: every item must equal what the Pydantic model makes
+    of the same row (names with quotes, backslashes and Ё, missing e-mails, a holder's name,
+    times to the microsecond)."""
+    from privet_manager.clients.listing import to_item
+    from privet_manager.clients.schemas import ClientList
+
+    me = await factory.manager(name='Менеджер "Ёлкин" \\ 1')
+    headers = await login(client, me)
+    made = [
+        await make_client(clean_db, manager=me, name='Ёжиков "Лёва" \\ \t Тест', email=None),
+        await make_client(clean_db, manager=me, status="awaiting_signature", phone=None),
+        await make_client(clean_db, manager=me, name=None),
+    ]
+    async with clean_db.sessionmaker() as s, s.begin():
+        await s.execute(
+            text("UPDATE manager_clients SET address_text = :a WHERE id = :id"),
+            {"a": 'г. Москва, ул. "Тверская", д. 1', "id": made[0].id},
+        )
+    expected = [to_item(await load_client(clean_db, c.id), me.id, me.name) for c in reversed(made)]
+    r = await client.get(URL, params={"tab": "mine", "limit": "2"}, headers=headers)
+    assert r.status_code == 200, r.text
+    first = ClientList.model_validate_json(r.content)
+    assert first.items == expected[:2] and first.next_cursor
+    r = await client.get(
+        URL, params={"tab": "mine", "limit": "2", "cursor": first.next_cursor}, headers=headers
+    )
+    last = ClientList.model_validate_json(r.content)
+    assert last.items == expected[2:] and last.next_cursor is None
 
 
 async def test_shared_users_table_is_not_altered(clean_db):  # type: ignore[no-untyped-def]

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from privet_manager.auth import service
 from privet_manager.auth.models import Manager
-from privet_manager.kit.db import ReadSessionDep, SessionDep
+from privet_manager.kit.db import SessionDep
 from privet_manager.kit.errors import Forbidden, Unauthorized
 
 bearer = HTTPBearer(auto_error=False, description="Access token from /auth/login")
 
 
-async def _authenticate(
-    request: Request, session: AsyncSession, credentials: HTTPAuthorizationCredentials | None
+async def current_manager(
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Manager:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized()
@@ -26,28 +28,22 @@ async def _authenticate(
     return manager
 
 
-async def current_manager(
-    request: Request,
-    session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> Manager:
-    return await _authenticate(request, session, credentials)
-
-
 CurrentManager = Annotated[Manager, Depends(current_manager)]
 
 
-async def read_manager(
-    request: Request,
-    session: ReadSessionDep,
+async def token_claims(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> Manager:
-    """The same check through the request's read-only (AUTOCOMMIT) session: for routes that
-    take `ReadSessionDep`, so the request uses one connection and no transaction."""
-    return await _authenticate(request, session, credentials)
+) -> tuple[int, uuid.UUID]:
+    """(manager id, session id) of a valid access token, not yet checked against the database:
+    for routes that check the session in their own statement (joining
+    `service.LIVE_MANAGER_JOIN`/`LIVE_MANAGER_WHERE`) and raise `service.SessionRevoked`
+    when it finds none."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized()
+    return service.access_claims(credentials.credentials)
 
 
-ReadManager = Annotated[Manager, Depends(read_manager)]
+TokenClaims = Annotated[tuple[int, uuid.UUID], Depends(token_claims)]
 
 
 async def admin_manager(manager: CurrentManager) -> Manager:

@@ -226,17 +226,18 @@ async def logout(session: AsyncSession, token: str | None) -> None:
     )
 
 
-# Built once: constructing the statement on every request cost more than running it.
-_LIVE_MANAGER = (
-    select(Manager)
-    .join(AuthSession, AuthSession.manager_id == Manager.id)
-    .where(
-        Manager.id == bindparam("manager_id"),
-        Manager.is_active.is_(True),
-        AuthSession.id == bindparam("session_id"),
-        AuthSession.revoked_at.is_(None),
-    )
+# What makes an access token's manager (`manager_id`, `session_id` from `access_claims`) a
+# live one: the account active and the session not revoked. Statements that authenticate in
+# the same round trip as their own work (the lists) join these too.
+LIVE_MANAGER_JOIN = (AuthSession, AuthSession.manager_id == Manager.id)
+LIVE_MANAGER_WHERE = (
+    Manager.id == bindparam("manager_id"),
+    Manager.is_active.is_(True),
+    AuthSession.id == bindparam("session_id"),
+    AuthSession.revoked_at.is_(None),
 )
+# Built once: constructing the statement on every request cost more than running it.
+_LIVE_MANAGER = select(Manager).join(*LIVE_MANAGER_JOIN).where(*LIVE_MANAGER_WHERE)
 
 
 # Access tokens already verified, by (secret, token): (manager id, session id, exp). A token
@@ -248,7 +249,7 @@ _VERIFIED: dict[tuple[str, str], tuple[int, uuid.UUID, float]] = {}
 _VERIFIED_MAX = 4096
 
 
-def _access_claims(token: str) -> tuple[int, uuid.UUID]:
+def access_claims(token: str) -> tuple[int, uuid.UUID]:
     secret = get_settings().manager_jwt_secret
     hit = _VERIFIED.get((secret, token))
     if hit is not None and time.time() < hit[2]:
@@ -266,12 +267,17 @@ def _access_claims(token: str) -> tuple[int, uuid.UUID]:
     return manager_id, session_id
 
 
+class SessionRevoked(Unauthorized):
+    def __init__(self) -> None:
+        super().__init__("Сессия завершена, войдите снова", code="session_revoked")
+
+
 async def authenticate(session: AsyncSession, token: str) -> Manager:
     """The manager behind a live access token (its session not revoked, the account active)."""
-    manager_id, session_id = _access_claims(token)
+    manager_id, session_id = access_claims(token)
     manager = await session.scalar(
         _LIVE_MANAGER, {"manager_id": manager_id, "session_id": session_id}
     )
     if manager is None:
-        raise Unauthorized("Сессия завершена, войдите снова", code="session_revoked")
+        raise SessionRevoked()
     return manager

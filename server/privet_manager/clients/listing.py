@@ -12,14 +12,31 @@ import base64
 import binascii
 import json
 import re
+import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+import psycopg
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Text,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.orm import aliased
 
 from privet_manager.auth.models import Manager
+from privet_manager.auth.service import LIVE_MANAGER_JOIN, LIVE_MANAGER_WHERE, SessionRevoked
 from privet_manager.clients.models import IN_PROGRESS_STATUSES, Client
-from privet_manager.clients.schemas import ClientList, ClientListItem, ManagerRef, Tab
+from privet_manager.clients.schemas import ClientListItem, ManagerRef, Tab
+from privet_manager.kit.db import driver_sql
 from privet_manager.kit.errors import Unprocessable
 
 _PHONE_LIKE = re.compile(r"^[\d\s()+\-.]+$")
@@ -84,11 +101,17 @@ def search_condition(kind: str, pattern: ColumnElement[str]) -> ColumnElement[bo
     )
 
 
+def sql_literal(value: str) -> Any:
+    """A constant written into the SQL, not sent as a parameter (statements compiled once for
+    psycopg by `driver_sql` carry only the request's own parameters)."""
+    return literal(value, literal_execute=True)
+
+
 def tab_condition(tab: Tab, manager_id: ColumnElement[int] | int) -> ColumnElement[bool]:
-    if tab == "new":
-        return Client.status == "new"
-    # The statuses are rendered into the SQL (literal_execute), not sent as parameters, so
+    # The statuses are written into the SQL (literal_execute), not sent as parameters, so
     # that even a generic prepared plan matches the partial indexes' predicates.
+    if tab == "new":
+        return Client.status == sql_literal("new")
     if tab == "in_progress":
         return Client.status.in_(
             bindparam(
@@ -100,30 +123,57 @@ def tab_condition(tab: Tab, manager_id: ColumnElement[int] | int) -> ColumnEleme
             Client.assigned_manager_id == manager_id,
             Client.status != bindparam("processed", "processed", literal_execute=True),
         )
-    return Client.status == "processed"
+    return Client.status == sql_literal("processed")
 
 
-# Only what a short card shows: plain rows, no ORM identity map or attribute instrumentation.
-LIST_COLUMNS = (
-    Client.id,
-    Client.user_id,
-    Client.name,
-    Client.phone,
-    Client.email,
-    Client.address_text,
-    Client.status,
-    Client.current_step,
-    Client.updated_at,
-    Client.version,
-)
+def utc_text(column: Any) -> Any:
+    """A timestamptz as JSON's date-time text in UTC (`2026-11-23T13:38:23.123456Z`),
+    whatever the session's TimeZone."""
+    return func.to_char(
+        func.timezone(sql_literal("UTC"), column), sql_literal('YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+    )
 
 
-_STATEMENTS: dict[tuple[str, str | None, bool], Select[*tuple[Any, ...]]] = {}
+def json_object(**fields: Any) -> Any:
+    """json_build_object('key', value, …) with the keys written into the SQL."""
+    args: list[Any] = []
+    for key, value in fields.items():
+        args += [sql_literal(key), value]
+    return func.json_build_object(*args)
+
+
+_holder = aliased(Manager, name="holder")
+
+# One list item (schemas.ClientListItem) as JSON text, built by PostgreSQL: the page goes out
+# as the database wrote it, with no Python object per row (`test_list_items_match_the_schema`
+# holds it to the Pydantic model).
+ITEM_JSON = json_object(
+    id=Client.id,
+    user_id=Client.user_id,
+    name=Client.name,
+    phone=Client.phone,
+    email=Client.email,
+    registration_address=Client.address_text,
+    status=Client.status,
+    current_step=Client.current_step,
+    assigned_manager=case(
+        (
+            _holder.id.is_not(None),
+            json_object(id=_holder.id, name=func.coalesce(_holder.name, sql_literal(""))),
+        ),
+        else_=null(),
+    ),
+    updated_at=utc_text(Client.updated_at),
+    version=Client.version,
+).cast(Text)
 
 
 def _build(
     tab: Tab, kind: str | None, paged: bool, values: dict[str, Any] | None = None
 ) -> Select[*tuple[Any, ...]]:
+    """The manager's live session and the page in one statement: no row when the session is
+    not live, one row with a NULL item for an empty page, else a row per item."""
+
     def param(name: str, type_: Any = None) -> Any:
         if values is None:
             return bindparam(name, type_=type_)
@@ -134,43 +184,61 @@ def _build(
         conditions.append(search_condition(kind, param("pattern", Client.name.type)))
     if paged:
         conditions.append(Client.id < param("after_id"))
-    return (
-        select(*LIST_COLUMNS, Manager.id, Manager.name)
-        .outerjoin(Manager, Manager.id == Client.assigned_manager_id)
+    page = (
+        select(Client.id, ITEM_JSON.label("item"))
+        .outerjoin(_holder, _holder.id == Client.assigned_manager_id)
         .where(*conditions)
         .order_by(Client.id.desc())
         .limit(param("limit"))
+        .lateral("page")
+    )
+    auth_session, on = LIVE_MANAGER_JOIN
+    live = [c if values is None else c.params(values) for c in LIVE_MANAGER_WHERE]
+    return (
+        select(page.c.id, page.c.item)
+        .select_from(Manager)
+        .join(auth_session, on)
+        .outerjoin(page, true())
+        .where(*live)
+        .order_by(page.c.id.desc())
     )
 
 
-def list_statement(
-    tab: Tab, manager_id: int, q: str | None, limit: int, after_id: int | None
-) -> tuple[Select[*tuple[Any, ...]], dict[str, Any]]:
-    """The list statement and its parameters (one row more than `limit`: is there a next page).
+_STATEMENTS: dict[tuple[str, str | None, bool], str] = {}
 
-    One statement per (tab, kind of search, later page), built once with bound parameters
-    (`manager_id`, `pattern`, `after_id`, `limit`): building it per request cost more CPU
-    than PostgreSQL spent running it."""
-    params: dict[str, Any] = {"limit": limit + 1}
-    if tab == "mine":
-        params["manager_id"] = manager_id
+
+def list_statement(
+    tab: Tab,
+    claims: tuple[int, uuid.UUID],
+    q: str | None,
+    limit: int,
+    after_id: int | None,
+) -> tuple[str, dict[str, Any]]:
+    """The list statement as psycopg's SQL and its parameters (one row more than `limit`: is
+    there a next page).
+
+    One statement per (tab, kind of search, later page), compiled once with bound parameters
+    (`manager_id`, `session_id`, `pattern`, `after_id`, `limit`): building it per request cost
+    more CPU than PostgreSQL spent running it."""
+    params: dict[str, Any] = {"limit": limit + 1, "manager_id": claims[0], "session_id": claims[1]}
     kind = None
     if q:
         kind, params["pattern"] = search_kind(q)
     if after_id is not None:
         params["after_id"] = after_id
     key = (tab, kind, after_id is not None)
-    stmt = _STATEMENTS.get(key)
-    if stmt is None:
-        stmt = _STATEMENTS[key] = _build(*key)
-    return stmt, params
+    sql = _STATEMENTS.get(key)
+    if sql is None:
+        sql = _STATEMENTS[key] = driver_sql(_build(*key), *params)
+    return sql, params
 
 
 def list_query(
     tab: Tab, manager_id: int, q: str | None, limit: int, after_id: int | None
 ) -> Select[*tuple[Any, ...]]:
     """The same statement with the values in it (what the EXPLAIN test checks)."""
-    _, params = list_statement(tab, manager_id, q, limit, after_id)
+    claims = (manager_id, uuid.uuid4())
+    _, params = list_statement(tab, claims, q, limit, after_id)
     kind = search_kind(q)[0] if q else None
     return _build(tab, kind, after_id is not None, params)
 
@@ -193,38 +261,24 @@ def to_item(client: Client, manager_id: int | None, manager_name: str | None) ->
     )
 
 
-async def list_clients(
-    session: AsyncSession,
-    manager: Manager,
+async def list_clients_json(
+    conn: psycopg.AsyncConnection[Any],
+    claims: tuple[int, uuid.UUID],
     tab: Tab,
     q: str | None,
     limit: int,
     cursor: str | None,
-) -> ClientList:
+) -> bytes:
+    """One page of `tab` as the JSON of `ClientList`, the caller's session checked in the same
+    round trip (`SessionRevoked` when it is not live)."""
     after_id = decode_cursor(cursor) if cursor else None
     q = " ".join(q.split()) if q else None
-    stmt, params = list_statement(tab, manager.id, q, limit, after_id)
-    rows = (await session.execute(stmt, params)).all()
-    # The rows come typed from the database: construct without validating (0.2 ms a page);
-    # serialising them checks the shape anyway.
-    construct_item, construct_ref = ClientListItem.model_construct, ManagerRef.model_construct
-    items = [
-        construct_item(
-            id=r[0],
-            user_id=r[1],
-            name=r[2],
-            phone=r[3],
-            email=r[4],
-            registration_address=r[5],
-            status=r[6],
-            current_step=r[7],
-            updated_at=r[8],
-            version=r[9],
-            assigned_manager=construct_ref(id=r[10], name=r[11] or "")
-            if r[10] is not None
-            else None,
-        )
-        for r in rows[:limit]
-    ]
-    next_cursor = encode_cursor(items[-1].id) if len(rows) > limit and items else None
-    return ClientList.model_construct(items=items, next_cursor=next_cursor)
+    sql, params = list_statement(tab, claims, q, limit, after_id)
+    rows = await (await conn.execute(sql, params)).fetchall()
+    if not rows:
+        raise SessionRevoked()
+    items = [item for _, item in rows[:limit] if item is not None]
+    next_cursor = "null"
+    if len(rows) > limit:
+        next_cursor = '"' + encode_cursor(rows[limit - 1][0]) + '"'
+    return ('{"items":[' + ",".join(items) + '],"next_cursor":' + next_cursor + "}").encode()

@@ -17,12 +17,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import Any
 
-from sqlalchemy import CursorResult, text
-from sqlalchemy.ext.asyncio import AsyncSession
+import psycopg
+from sqlalchemy import text
 
 from privet_manager.clients.backfill import backfill_clients
-from privet_manager.kit.db import get_database
+from privet_manager.kit.db import driver_sql, get_database
 
 log = logging.getLogger("privet_manager.clients.sync")
 
@@ -48,20 +49,17 @@ _last_newer = 0.0
 _full_lock = asyncio.Lock()
 
 
-async def insert_newer_users(session: AsyncSession) -> int:
-    result = await session.execute(_INSERT_NEWER, {"limit": BATCH})
-    assert isinstance(result, CursorResult)
-    return result.rowcount
+_INSERT_NEWER_SQL = driver_sql(_INSERT_NEWER, "limit")
 
 
-async def sync_new_users(session: AsyncSession) -> None:
+async def sync_new_users(conn: psycopg.AsyncConnection[Any]) -> None:
     """Make sure users without a manager_clients row are listed (see the module docstring)."""
     global _last_full
     if time.monotonic() - _last_full >= FULL_SYNC_SECONDS and not _full_lock.locked():
         async with _full_lock:
             _last_full = time.monotonic()
-            # Its own short transaction, committed before the request's session writes
-            # anything (else it would wait on the request's own uncommitted rows).
+            # Its own short transaction on the main pool (the request's connection is in
+            # autocommit: each of the pass's statements must not commit alone).
             async with get_database().sessionmaker() as own, own.begin():
                 created, refreshed = await backfill_clients(own, limit=BATCH)
             if created or refreshed:
@@ -70,7 +68,7 @@ async def sync_new_users(session: AsyncSession) -> None:
     now = time.monotonic()
     if now - _last_newer >= NEWER_SYNC_SECONDS:
         _last_newer = now
-        await insert_newer_users(session)
+        await conn.execute(_INSERT_NEWER_SQL, {"limit": BATCH})
 
 
 def force_full_sync_next_time() -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
+import psycopg
 from fastapi import Depends
 from sqlalchemy import MetaData
+from sqlalchemy.dialects.postgresql.psycopg import PGDialectAsync_psycopg
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -46,15 +48,26 @@ class Database:
             url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800
         )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
-        # Read-only requests: the same pool, each statement its own transaction (no BEGIN
-        # and COMMIT round trips). Switching psycopg's autocommit on checkout and back on
-        # return is client-side only.
-        self.read_sessionmaker = async_sessionmaker(
-            self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+        # The hot read-only requests (the lists): their own pool of connections that are
+        # always in autocommit, so each statement is its own transaction (no BEGIN/COMMIT
+        # round trips) and checkout/return switch nothing and send nothing. They run one
+        # statement straight on psycopg (`ReadConnectionDep`). No overflow: such a request
+        # holds its connection for about a millisecond, so waiting for one is cheaper than
+        # opening a connection per request beyond the pool (a new server process each, and
+        # its prepared statements gone on return), which made the 95th percentile 5x the median
+        # at 16 concurrent requests.
+        self.read_engine: AsyncEngine = create_async_engine(
+            url,
+            pool_size=pool_size,
+            max_overflow=0,
+            pool_recycle=1800,
+            isolation_level="AUTOCOMMIT",
+            pool_reset_on_return=None,
         )
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        await self.read_engine.dispose()
 
 
 _db: Database | None = None
@@ -109,12 +122,37 @@ async def get_session() -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
-async def get_read_session() -> AsyncIterator[AsyncSession]:
-    """A session in AUTOCOMMIT for read-only requests: every statement commits on its own, so
-    no BEGIN/COMMIT round trips. Only for routes whose writes (if any) are single statements
-    that need no transaction around them (the `new` tab's catch-up INSERT)."""
-    async with get_database().read_sessionmaker() as session:
-        yield session
+async def get_read_connection() -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+    """A psycopg connection in autocommit from the read pool, for routes that answer with one
+    or two statements and need no transaction around them (the lists). Skipping SQLAlchemy's
+    result and session layers saves about 0.3 ms of CPU per request.
+
+    SQLAlchemy does not see the statements, so it cannot notice a dead connection itself:
+    on a connection error this one is invalidated and the pool is replaced (every connection
+    in it died with the server, as SQLAlchemy's own disconnect handling assumes), and the
+    error handler answers 503 `database_unavailable`."""
+    database = get_database()
+    async with database.read_engine.connect() as conn:
+        raw = (await conn.get_raw_connection()).driver_connection
+        assert isinstance(raw, psycopg.AsyncConnection)
+        try:
+            yield raw
+        except psycopg.OperationalError:
+            await conn.invalidate()
+            await database.read_engine.dispose()
+            raise
 
 
-ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
+ReadConnectionDep = Annotated[
+    psycopg.AsyncConnection[Any], Depends(get_read_connection, scope="function")
+]
+
+_DIALECT = PGDialectAsync_psycopg()
+
+
+def driver_sql(statement: Any, *params: str) -> str:
+    """A SQLAlchemy statement as the SQL string psycopg takes (`%(name)s` placeholders for the
+    bound parameters named in `params`; values marked `literal_execute` written into the SQL),
+    for `ReadConnectionDep`. Compile once, at import or first use, not per request."""
+    placeholders = statement.params(dict.fromkeys(params))
+    return str(placeholders.compile(dialect=_DIALECT, compile_kwargs={"render_postcompile": True}))

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -239,6 +240,9 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(OperationalError, _db_unavailable)
     app.add_exception_handler(DBAPIError, _db_is_down_or_unhandled)
+    # Statements run straight on psycopg (kit/db.py `ReadConnectionDep`) raise its own errors.
+    app.add_exception_handler(psycopg.OperationalError, _db_unavailable)
+    app.add_exception_handler(psycopg.DataError, _invalid_value)
     app.add_exception_handler(Exception, _unhandled)
 
 
@@ -247,11 +251,16 @@ async def _db_is_down_or_unhandled(request: Request, exc: Exception) -> JSONResp
     if exc.connection_invalidated:
         return await _db_unavailable(request, exc)
     if isinstance(exc, DataError):
-        # SQLSTATE class 22: a value the database cannot take (a NUL character in text, a
-        # number out of range). Bad input in every case we know, so a 4xx, never a 500.
-        log.warning("data error", extra={"error": type(exc.orig).__name__})
-        return problem_response(request, 422, "Недопустимое значение в запросе", "invalid_value")
+        return await _invalid_value(request, exc.orig or exc)
     return await _unhandled(request, exc)
+
+
+async def _invalid_value(request: Request, exc: Exception) -> JSONResponse:
+    # SQLSTATE class 22 (psycopg's DataError, also raised before sending for a NUL character
+    # in text): a value the database cannot take. Bad input in every case we know, so a 4xx,
+    # never a 500.
+    log.warning("data error", extra={"error": type(exc).__name__})
+    return problem_response(request, 422, "Недопустимое значение в запросе", "invalid_value")
 
 
 # Responses to declare in OpenAPI for routes that may fail with a problem.
