@@ -1,10 +1,11 @@
 """The card's one write, the passport-read log (an entry and the chain head on the client row),
-commits or rolls back with the rest of the card: a failing section undoes it, and a manager who
-may not see the passport writes nothing."""
+happens only when the card is shown: a failing section leaves no entry, and a manager who may
+not see the passport writes nothing. A concurrent entry keeps the chain whole."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import httpx
 from privet_manager.activity.models import ActivityEntry
@@ -12,8 +13,7 @@ from privet_manager.activity.service import verify_chain
 from privet_manager.clients import card
 from privet_manager.clients.models import Client
 from privet_manager.kit.errors import ServiceUnavailable
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import bindparam, func, select
 
 from tests.clients.arrange import filled_client
 from tests.conftest import Factory, login
@@ -39,7 +39,7 @@ async def _log(db, client_id: int) -> tuple[int, int, list[str]]:  # type: ignor
     return head, count, actions
 
 
-async def test_failing_section_rolls_back_the_passport_read_log(
+async def test_failing_section_leaves_no_passport_read_log(
     client: httpx.AsyncClient, factory: Factory, clean_db, monkeypatch
 ):  # type: ignore[no-untyped-def]
     me = await factory.manager()
@@ -47,13 +47,14 @@ async def test_failing_section_rolls_back_the_passport_read_log(
     filled = await filled_client(client, clean_db, me, headers)
     before = await _log(clean_db, filled.client_id)
 
-    async def broken(session: AsyncSession, c: Client) -> Mapping[str, object]:
+    async def broken(rows: list[tuple[Any, ...]], c: Client) -> Mapping[str, object]:
         raise ServiceUnavailable("Раздел недоступен", code="section_down")
 
-    monkeypatch.setattr(card, "CARD_SECTIONS", [broken])
+    monkeypatch.setattr(card, "CARD_SECTIONS", [])
+    card.card_section(select(Client.id).where(Client.id == bindparam("client_id")))(broken)
     r = await client.get(f"/api/manager/clients/{filled.client_id}", headers=headers)
     assert r.status_code == 503, r.text
-    # The passport was decrypted but not shown: the read entry and the chain head are undone.
+    # The passport was decrypted but not shown: no read entry, the chain head unmoved.
     assert await _log(clean_db, filled.client_id) == before
 
     monkeypatch.setattr(card, "CARD_SECTIONS", [])
@@ -80,3 +81,64 @@ async def test_card_of_someone_elses_client_writes_nothing(
     assert r.status_code == 200, r.text
     assert r.json()["passport"] is None and r.json()["passport_on_file"] is True
     assert await _log(clean_db, filled.client_id) == before
+
+
+async def test_entry_logged_between_the_read_and_the_lock_is_in_the_timeline(
+    client: httpx.AsyncClient, factory: Factory, clean_db, monkeypatch
+):  # type: ignore[no-untyped-def]
+    """The holder's card reads the chain's head and the timeline, then logs the passport read
+    only if that head has not moved; when another request logged an entry in between, the
+    read is appended after it under a lock and the timeline is read again, so it shows both,
+    newest first, and the chain verifies."""
+    from privet_manager.activity import service as activity
+
+    me = await factory.manager()
+    headers = await login(client, me)
+    filled = await filled_client(client, clean_db, me, headers)
+    original = card.run_pipelined
+
+    async def then_someone_logs(*args, **kwargs):  # type: ignore[no-untyped-def]
+        results = await original(*args, **kwargs)
+        async with clean_db.sessionmaker() as s, s.begin():
+            await activity.record(s, filled.client_id, "note.added", manager_id=me.id)
+        return results
+
+    monkeypatch.setattr(card, "run_pipelined", then_someone_logs)
+    r = await client.get(f"/api/manager/clients/{filled.client_id}", headers=headers)
+    assert r.status_code == 200, r.text
+    timeline = r.json()["timeline"]
+    assert [e["action"] for e in timeline[:2]] == ["passport.read", "note.added"]
+    assert [e["seq"] for e in timeline] == sorted((e["seq"] for e in timeline), reverse=True)
+    head, count, _ = await _log(clean_db, filled.client_id)
+    assert timeline[0]["seq"] == head == count
+
+    monkeypatch.setattr(card, "run_pipelined", original)
+    r = await client.get(f"/api/manager/clients/{filled.client_id}", headers=headers)
+    again = r.json()["timeline"]
+    assert again[0]["action"] == "passport.read" and again[0]["seq"] == head + 1
+    assert again[1:] == timeline[: len(again) - 1]
+
+
+async def test_concurrent_passport_reads_keep_the_chain_whole(
+    client: httpx.AsyncClient, factory: Factory, clean_db
+):  # type: ignore[no-untyped-def]
+    """Eight cards of one client at once: each read is logged exactly once, in one gapless
+    chain (the reads whose head moved take the locking way)."""
+    import asyncio
+
+    me = await factory.manager()
+    headers = await login(client, me)
+    filled = await filled_client(client, clean_db, me, headers)
+    before = await _log(clean_db, filled.client_id)
+    url = f"/api/manager/clients/{filled.client_id}"
+    responses = await asyncio.gather(*(client.get(url, headers=headers) for _ in range(8)))
+    assert {r.status_code for r in responses} == {200}
+    # Each card's timeline is headed by a passport read of this burst (its own, or a later
+    # one when it was read again after the locking way).
+    for r in responses:
+        newest = r.json()["timeline"][0]
+        assert newest["action"] == "passport.read"
+        assert before[0] < newest["seq"] <= before[0] + 8
+    head, count, actions = await _log(clean_db, filled.client_id)  # verifies the chain
+    assert head == count == before[1] + 8
+    assert actions == [*before[2], *["passport.read"] * 8]

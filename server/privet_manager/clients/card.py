@@ -1,29 +1,37 @@
-"""The full card of a client, assembled from sections.
+"""The full card of a client, read in one round trip.
 
-Other domains contribute without editing this file: at import time they append an async
-callable to `CARD_SECTIONS`; it receives (session, client) and returns a dict whose keys are
-card fields (`tariff`, `contract`, `payment`, `invoice`), each a JSON-ready dict or None::
+Other domains contribute without editing this file: at import time they register a section,
+a select (parameter `client_id`) that runs in the card's round trip and an async function
+turning its rows into card fields (`tariff`, `contract`, `payment`, `invoice`), each a
+JSON-ready dict or None::
 
     from privet_manager.clients.card import card_section
 
-    @card_section
-    async def tariff_section(session: AsyncSession, client: Client) -> dict[str, object]:
-        calc = await load_calc(session, client.id)
-        return {"tariff": calc.model_dump(mode="json") if calc else None}
+    @card_section(select(ClientTariff).where(ClientTariff.client_id == bindparam("client_id")))
+    async def tariff_section(rows: list[tuple[Any, ...]], client: Client) -> dict[str, object]:
+        return {"tariff": tariff_out(rows[0][0]) if rows else None}
+
+Rows hold transient model instances for the selected entities (kit/rawsql.py `RawSelect`).
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
+import psycopg
 from fastapi import Request
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from privet_manager.activity import service as activity
 from privet_manager.activity.models import ActivityEntry
 from privet_manager.auth.models import Manager
+from privet_manager.auth.service import LIVE_MANAGER_JOIN, LIVE_MANAGER_WHERE, SessionRevoked
 from privet_manager.clients.deps import may_write
 from privet_manager.clients.models import Client, Passport
 from privet_manager.clients.schemas import (
@@ -38,22 +46,35 @@ from privet_manager.devices.models import DevicePhoto, ManagerDevice
 from privet_manager.devices.schemas import DeviceOut
 from privet_manager.devices.service import device_out
 from privet_manager.kit import crypto
-from privet_manager.kit.errors import ServiceUnavailable
+from privet_manager.kit.errors import NotFound, ServiceUnavailable
+from privet_manager.kit.rawsql import RawSelect, run_pipelined
 from privet_manager.kit.storage import get_storage
 from privet_manager.legacy.models import User
 
 log = logging.getLogger("privet_manager.clients.card")
 
-CardSection = Callable[[AsyncSession, Client], Awaitable[Mapping[str, object]]]
+SectionBuild = Callable[[list[tuple[Any, ...]], Client], Awaitable[Mapping[str, object]]]
+
+
+@dataclass(frozen=True)
+class CardSection:
+    query: RawSelect
+    build: SectionBuild
+
+
 CARD_SECTIONS: list[CardSection] = []
 SECTION_FIELDS = ("tariff", "contract", "payment", "invoice")
 
 
-def card_section(fn: CardSection) -> CardSection:
+def card_section(statement: Select[*tuple[Any, ...]]) -> Callable[[SectionBuild], SectionBuild]:
     """Register a card section (idempotent: re-importing a module does not add it twice)."""
-    if fn not in CARD_SECTIONS:
-        CARD_SECTIONS.append(fn)
-    return fn
+
+    def register(build: SectionBuild) -> SectionBuild:
+        if all(section.build is not build for section in CARD_SECTIONS):
+            CARD_SECTIONS.append(CardSection(RawSelect(statement, "client_id"), build))
+        return build
+
+    return register
 
 
 async def manager_ref(session: AsyncSession, manager_id: int | None) -> ManagerRef | None:
@@ -84,14 +105,33 @@ def decrypt_passport(passport: Passport) -> PassportOut:
     )
 
 
-# The card's statements, built once (building one cost about as much CPU as running it).
-_DEVICES = (
+TIMELINE_LENGTH = 100
+
+# The card's statements, compiled once and sent together with the sections' (one round trip).
+_holder = aliased(Manager, name="holder")
+# The caller's live session, the client, the shared users row (the source of truth for the
+# profile; the copies serve search), the passport and the holder's name.
+_HEAD = RawSelect(
+    select(Manager, Client, User, Passport, _holder.name)
+    .select_from(Manager)
+    .join(*LIVE_MANAGER_JOIN)
+    .outerjoin(Client, Client.id == bindparam("client_id"))
+    .outerjoin(User, User.id == Client.user_id)
+    .outerjoin(Passport, Passport.user_id == User.id)
+    .outerjoin(_holder, _holder.id == Client.assigned_manager_id)
+    .where(*LIVE_MANAGER_WHERE),
+    "manager_id",
+    "session_id",
+    "client_id",
+)
+_DEVICES = RawSelect(
     select(ManagerDevice, DevicePhoto)
     .outerjoin(DevicePhoto, DevicePhoto.device_id == ManagerDevice.id)
     .where(ManagerDevice.client_id == bindparam("client_id"))
-    .order_by(ManagerDevice.id, DevicePhoto.id)
+    .order_by(ManagerDevice.id, DevicePhoto.id),
+    "client_id",
 )
-_TIMELINE = (
+_TIMELINE = RawSelect(
     select(
         ActivityEntry.seq,
         ActivityEntry.action,
@@ -104,24 +144,15 @@ _TIMELINE = (
     .outerjoin(Manager, Manager.id == ActivityEntry.manager_id)
     .where(ActivityEntry.client_id == bindparam("client_id"))
     .order_by(ActivityEntry.seq.desc())
-    .limit(100)
-)
-# The shared users row (the source of truth for the profile; the copies serve search), the
-# passport and the holder's name: one round trip.
-_PROFILE = (
-    select(User, Passport, Manager.name)
-    .select_from(User)
-    .outerjoin(Passport, Passport.user_id == User.id)
-    .outerjoin(Manager, Manager.id == bindparam("holder_id"))
-    .where(User.id == bindparam("user_id"))
+    .limit(TIMELINE_LENGTH),
+    "client_id",
 )
 
 
-async def devices(session: AsyncSession, client_id: int) -> list[DeviceOut]:
-    """The client's devices with their photos (short-lived URLs): one round trip."""
-    rows = await session.execute(_DEVICES, {"client_id": client_id})
+async def devices(rows: list[tuple[Any, ...]]) -> list[DeviceOut]:
+    """The client's devices with their photos (short-lived URLs)."""
     grouped: dict[int, tuple[ManagerDevice, list[DevicePhoto]]] = {}
-    for device, photo in rows.tuples():
+    for device, photo in rows:
         entry = grouped.setdefault(device.id, (device, []))
         if photo is not None:
             entry[1].append(photo)
@@ -129,43 +160,78 @@ async def devices(session: AsyncSession, client_id: int) -> list[DeviceOut]:
     return [await device_out(storage, d, photos) for d, photos in grouped.values()]
 
 
-async def timeline(session: AsyncSession, client_id: int) -> list[TimelineEntry]:
-    rows = await session.execute(_TIMELINE, {"client_id": client_id})
+def timeline(rows: list[tuple[Any, ...]]) -> list[TimelineEntry]:
+    # Typed by the database: constructed without validation (it was a third of the card's CPU
+    # on a long timeline); serialising checks the shape anyway.
+    entry, ref = TimelineEntry.model_construct, ManagerRef.model_construct
     return [
-        TimelineEntry(
+        entry(
             seq=seq,
             action=action,
-            manager=ManagerRef(id=manager_id, name=name or "") if manager_id is not None else None,
+            manager=ref(id=manager_id, name=name or "") if manager_id is not None else None,
             created_at=created_at,
             ip=ip,
             payload=payload,
         )
-        for seq, action, manager_id, name, created_at, ip, payload in rows.tuples()
+        for seq, action, manager_id, name, created_at, ip, payload in rows
     ]
 
 
-async def build_card(
-    session: AsyncSession, client: Client, manager: Manager, request: Request | None
+async def read_card(
+    conn: psycopg.AsyncConnection[Any],
+    claims: tuple[int, uuid.UUID],
+    client_id: int,
+    request: Request | None,
 ) -> ClientCard:
-    """The card as `manager` may see it: the passport is decrypted (and the read logged) only
-    for the assigned manager or an admin."""
+    """The card as the caller may see it, the caller's session checked in the same round trip.
+
+    The passport is decrypted only for the assigned manager or an admin, and then the read is
+    logged (activity.record_on: one statement, appended only if the chain's head read with the
+    client has not moved), once the rest of the card is built: a card that fails is not shown
+    and logs nothing. The new entry heads the timeline."""
+    sections = list(CARD_SECTIONS)
+    params = {"client_id": client_id}
+    head, device_rows, timeline_rows, *section_rows = await run_pipelined(
+        conn,
+        [
+            (_HEAD, {"manager_id": claims[0], "session_id": claims[1], **params}),
+            (_DEVICES, params),
+            (_TIMELINE, params),
+            *((section.query, params) for section in sections),
+        ],
+    )
+    if not head:
+        raise SessionRevoked()
+    manager, client, user, passport_row, holder_name = head[0]
+    if client is None:
+        raise NotFound("Клиент не найден", code="client_not_found")
     can_edit = may_write(manager, client)
-    user, passport_row, holder_name = (
-        await session.execute(
-            _PROFILE, {"user_id": client.user_id, "holder_id": client.assigned_manager_id}
-        )
-    ).one_or_none() or (None, None, None)
-    passport: PassportOut | None = None
+    # Everything that can fail comes before the passport read is logged: a card that is not
+    # shown logs nothing.
+    fields: dict[str, object] = {}
+    for section, rows in zip(sections, section_rows, strict=True):
+        for key, value in (await section.build(rows, client)).items():
+            if key in SECTION_FIELDS:
+                fields[key] = value
+    device_list = await devices(device_rows)
+    passport = None
     if passport_row is not None and can_edit:
         passport = decrypt_passport(passport_row)
-        await activity.record(
-            session, client.id, "passport.read", manager_id=manager.id, request=request
+        entry = await activity.record_on(
+            conn,
+            client.id,
+            "passport.read",
+            head=(client.activity_seq, client.activity_hash),
+            manager_id=manager.id,
+            request=request,
         )
-    sections: dict[str, object] = {}
-    for section in CARD_SECTIONS:
-        for key, value in (await section(session, client)).items():
-            if key in SECTION_FIELDS:
-                sections[key] = value
+        newest = timeline_rows[0][0] if timeline_rows else 0
+        if entry.seq == newest + 1:  # nothing was logged since the timeline was read
+            own = (entry.seq, entry.action, manager.id, manager.name, entry.created_at,
+                   entry.ip, entry.payload)  # fmt: skip
+            timeline_rows = [own, *timeline_rows[: TIMELINE_LENGTH - 1]]
+        else:
+            timeline_rows = await _TIMELINE.fetch(conn, params)
     return ClientCard(
         id=client.id,
         user_id=client.user_id,
@@ -194,7 +260,7 @@ async def build_card(
         ),
         passport=passport,
         passport_on_file=passport_row is not None,
-        devices=await devices(session, client.id),
-        timeline=await timeline(session, client.id),
-        **sections,
+        devices=device_list,
+        timeline=timeline(timeline_rows),
+        **fields,
     )

@@ -36,8 +36,8 @@ from privet_manager.auth.models import Manager
 from privet_manager.auth.service import LIVE_MANAGER_JOIN, LIVE_MANAGER_WHERE, SessionRevoked
 from privet_manager.clients.models import IN_PROGRESS_STATUSES, Client
 from privet_manager.clients.schemas import ClientListItem, ManagerRef, Tab
-from privet_manager.kit.db import driver_sql
 from privet_manager.kit.errors import Unprocessable
+from privet_manager.kit.rawsql import driver_sql
 
 _PHONE_LIKE = re.compile(r"^[\d\s()+\-.]+$")
 

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from privet_manager.auth.deps import CurrentManager, TokenClaims
 from privet_manager.clients import card, listing, service, sync
-from privet_manager.clients.deps import ClientForRead, ClientForWrite
+from privet_manager.clients.deps import ClientForRead, ClientForWrite, ClientIdPath
 from privet_manager.clients.models import Client
 from privet_manager.clients.schemas import (
     ClientCard,
@@ -61,11 +61,12 @@ async def list_clients(
 
 @router.get("/{client_id}", response_model=ClientCard)
 async def get_client(
-    client: ClientForRead, session: SessionDep, manager: CurrentManager, request: Request
+    client_id: ClientIdPath, conn: ReadConnectionDep, claims: TokenClaims, request: Request
 ) -> ClientCard:
     """The full card. The passport is shown (and the read logged) only to the assigned
     manager or an admin."""
-    result = await card.build_card(session, client, manager, request)
+    result = await card.read_card(conn, claims, client_id, request)
+    request.state.manager_id = claims[0]
     return Response(result.model_dump_json(), media_type="application/json")  # type: ignore[return-value]
 
 

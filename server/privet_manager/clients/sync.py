@@ -23,7 +23,8 @@ import psycopg
 from sqlalchemy import text
 
 from privet_manager.clients.backfill import backfill_clients
-from privet_manager.kit.db import driver_sql, get_database
+from privet_manager.kit.db import get_database
+from privet_manager.kit.rawsql import driver_sql
 
 log = logging.getLogger("privet_manager.clients.sync")
 

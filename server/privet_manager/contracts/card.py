@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from privet_manager.billing.models import Invoice, Payment
@@ -14,9 +15,8 @@ from privet_manager.contracts.views import contract_out
 from privet_manager.tariffs.models import ClientTariff
 from privet_manager.tariffs.router import client_tariff_out
 
-# The fixed tariff and the latest contract with its payment and invoice: one round trip (each
-# is at most one row: unique on the client or on the contract). Built once: building it (the
-# alias above all) cost more CPU per card than running it.
+# The fixed tariff and the latest contract with its payment and invoice (each at most one row:
+# unique on the client or on the contract), sent in the card's round trip.
 _earlier = aliased(Contract)
 _SECTIONS = (
     select(ClientTariff, Contract, Payment, Invoice)
@@ -35,11 +35,9 @@ _SECTIONS = (
 )
 
 
-@card_section
-async def contract_sections(session: AsyncSession, client: Client) -> dict[str, object]:
-    fixed, contract, payment, invoice = (
-        await session.execute(_SECTIONS, {"client_id": client.id})
-    ).one_or_none() or (None, None, None, None)
+@card_section(_SECTIONS)
+async def contract_sections(rows: list[tuple[Any, ...]], client: Client) -> dict[str, object]:
+    fixed, contract, payment, invoice = rows[0] if rows else (None, None, None, None)
     return {
         "tariff": (client_tariff_out(fixed, client).model_dump(mode="json") if fixed else None),
         "contract": (await contract_out(contract)).model_dump(mode="json") if contract else None,

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 import psycopg
 from fastapi import Depends
 from sqlalchemy import MetaData
-from sqlalchemy.dialects.postgresql.psycopg import PGDialectAsync_psycopg
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -50,9 +49,9 @@ class Database:
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
         # The hot read-only requests (the lists): their own pool of connections that are
         # always in autocommit, so each statement is its own transaction (no BEGIN/COMMIT
-        # round trips) and checkout/return switch nothing and send nothing. They run one
-        # statement straight on psycopg (`ReadConnectionDep`). No overflow: such a request
-        # holds its connection for about a millisecond, so waiting for one is cheaper than
+        # round trips) and checkout/return switch nothing and send nothing. They run their
+        # statements straight on psycopg (`ReadConnectionDep`, kit/rawsql.py). No overflow: a
+        # request holds its connection for about a millisecond, so waiting for one is cheaper than
         # opening a connection per request beyond the pool (a new server process each, and
         # its prepared statements gone on return), which made the 95th percentile 5x the median
         # at 16 concurrent requests.
@@ -146,13 +145,3 @@ async def get_read_connection() -> AsyncIterator[psycopg.AsyncConnection[Any]]:
 ReadConnectionDep = Annotated[
     psycopg.AsyncConnection[Any], Depends(get_read_connection, scope="function")
 ]
-
-_DIALECT = PGDialectAsync_psycopg()
-
-
-def driver_sql(statement: Any, *params: str) -> str:
-    """A SQLAlchemy statement as the SQL string psycopg takes (`%(name)s` placeholders for the
-    bound parameters named in `params`; values marked `literal_execute` written into the SQL),
-    for `ReadConnectionDep`. Compile once, at import or first use, not per request."""
-    placeholders = statement.params(dict.fromkeys(params))
-    return str(placeholders.compile(dialect=_DIALECT, compile_kwargs={"render_postcompile": True}))
