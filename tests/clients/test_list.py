@@ -120,6 +120,13 @@ async def test_search_by_name_email_and_any_phone_format(client, manager_headers
         assert await found(q) == [target.id], q
     for q in ("+79257654321", "925 765", "кузнецов"):
         assert await found(q) == [legacy.id], q
+    # A query of Cyrillic words finds names whose words begin with each of them, in any order.
+    for q in ("Ольга Смирнова", "смир ол", "  СМИРНОВА  ", "Смирнова-Ольга"):
+        assert await found(q) == [target.id], q
+    assert await found("Ольга Кузнецов") == []  # every word must match
+    assert await found("мирнова") == []  # the middle of a word is not the beginning of one
+    # Anything else is a substring of the name or e-mail.
+    assert await found("mirnova@mail") == [target.id]
     assert await found("нет такого") == []
     assert await found("100%_") == []
     # Search applies within the tab.

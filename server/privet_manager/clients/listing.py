@@ -1,9 +1,10 @@
 """The four list tabs, search and keyset pagination.
 
 Order is newest client first (`id DESC`), which every tab's index serves directly:
-new/processed by (status, id), in progress and mine by partial indexes; search by trigram GIN
-indexes on manager_clients' copies of name, email and phone digits (the shared `users` table
-must not carry our indexes). The cursor is the last id seen, opaque to the client.
+new/processed by (status, id), in progress and mine by partial indexes; search by GIN indexes
+on manager_clients' copies of name (its words, and trigrams), email and phone digits (the
+shared `users` table must not carry our indexes). The cursor is the last id seen, opaque to
+the client.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    cast,
     func,
     literal,
+    literal_column,
     null,
     or_,
     select,
@@ -75,26 +78,38 @@ def phone_query_digits(q: str) -> str | None:
 
 
 # Only Cyrillic letters, spaces, hyphens and apostrophes: a name or part of one. Such a query
-# skips the e-mail column (its trigram index and, on the primary-key plan, its filter on every
-# row): addresses are Latin, and a rare internationalised (Cyrillic) address is then found by
-# the client's name or phone, not by its own letters.
+# finds clients by the beginning of any word of their name, in any order ("Смирнова",
+# "ольга смир", "Петрова-Вод"), as a phone's contacts do, through the index on the name's words
+# (0.1 ms at 100,000 clients where the trigram index took 1 ms). It skips the e-mail column:
+# addresses are Latin, and a rare internationalised (Cyrillic) address is then found by the
+# client's name or phone. Any other query is a substring of the name or e-mail (trigrams).
 _NAME_ONLY = re.compile(r"^[А-Яа-яЁё\s\-']+$")
+_WORD = re.compile(r"[А-Яа-яЁё]+")
 
 
 def search_kind(q: str) -> tuple[str, str]:
-    """("phone", digits), ("name", pattern) or ("name_email", pattern) for a search."""
+    """("phone", LIKE pattern of digits), ("name", tsquery of word prefixes) or
+    ("name_email", ILIKE pattern) for a search."""
     digits = phone_query_digits(q)
     if digits is not None:
         return "phone", f"%{digits}%"
-    pattern = f"%{_escape_like(q)}%"
-    return ("name" if _NAME_ONLY.fullmatch(q) else "name_email"), pattern
+    words = _WORD.findall(q) if _NAME_ONLY.fullmatch(q) else []
+    if words:  # only Cyrillic letters: safe to join into tsquery syntax
+        return "name", " & ".join(f"{word.lower()}:*" for word in words)
+    return "name_email", f"%{_escape_like(q)}%"
+
+
+_SIMPLE: ColumnElement[Any] = literal_column("'simple'::regconfig")
+# The expression of the index on the name's words (models.NAME_WORDS_SQL); the EXPLAIN test
+# proves the two match (the index is used).
+NAME_WORDS = func.to_tsvector(_SIMPLE, cast(Client.name, Text))
 
 
 def search_condition(kind: str, pattern: ColumnElement[str]) -> ColumnElement[bool]:
     if kind == "phone":
         return Client.phone_digits.like(pattern)
     if kind == "name":
-        return Client.name.ilike(pattern, escape="\\")
+        return NAME_WORDS.op("@@")(func.to_tsquery(_SIMPLE, pattern))
     return or_(
         Client.name.ilike(pattern, escape="\\"),
         Client.email.ilike(pattern, escape="\\"),
@@ -102,8 +117,8 @@ def search_condition(kind: str, pattern: ColumnElement[str]) -> ColumnElement[bo
 
 
 def sql_literal(value: str) -> Any:
-    """A constant written into the SQL, not sent as a parameter (statements compiled once for
-    psycopg by `driver_sql` carry only the request's own parameters)."""
+    """A constant written into the SQL, not sent as a parameter, also where the statement is
+    executed through SQLAlchemy (the EXPLAIN test)."""
     return literal(value, literal_execute=True)
 
 
@@ -274,7 +289,11 @@ async def list_clients_json(
     after_id = decode_cursor(cursor) if cursor else None
     q = " ".join(q.split()) if q else None
     sql, params = list_statement(tab, claims, q, limit, after_id)
-    rows = await (await conn.execute(sql, params)).fetchall()
+    # A search is planned for its own term, never prepared: a prepared statement may switch
+    # to one generic plan for every term, and the plan that suits a common surname (walking
+    # the status index backwards) reads the whole tab for a rare one. Tabs alone are prepared.
+    prepare = False if "pattern" in params else None
+    rows = await (await conn.execute(sql, params, prepare=prepare)).fetchall()
     if not rows:
         raise SessionRevoked()
     items = [item for _, item in rows[:limit] if item is not None]

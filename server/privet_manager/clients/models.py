@@ -38,6 +38,11 @@ PHONE_DIGITS_SQL = (
 )
 
 
+# The words of a name, for searching by the beginning of any of them (listing.search_kind):
+# the query must use the same expression to use the index.
+NAME_WORDS_SQL = "to_tsvector('simple'::regconfig, name::text)"
+
+
 def _trgm(column: str) -> Index:
     return Index(
         f"ix_manager_clients_{column}_trgm",
@@ -53,7 +58,8 @@ class Client(Timestamps, Base):
     __tablename__ = "manager_clients"
     # Every list and search query has an index (tests/clients/test_explain.py proves it):
     # new/processed by (status, id); in progress and mine by partial indexes in id order;
-    # search by trigram GIN indexes on the copies of name, email and phone digits.
+    # search by trigram GIN indexes on the copies of name, email and phone digits, and by
+    # the name's words (a GIN index on its tsvector) for queries that are only a name.
     __table_args__ = (
         Index("ix_manager_clients_status_id", "status", "id"),
         Index(
@@ -70,6 +76,7 @@ class Client(Timestamps, Base):
         _trgm("name"),
         _trgm("email"),
         _trgm("phone_digits"),
+        Index("ix_manager_clients_name_words", text(NAME_WORDS_SQL), postgresql_using="gin"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
