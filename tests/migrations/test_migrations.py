@@ -152,6 +152,33 @@ def test_downgrade_to_base_and_upgrade_again(fresh_db: str) -> None:
     assert set(Base.metadata.tables) <= _tables(fresh_db)
 
 
+def _storage_options(url: str) -> dict[str, list[str]]:
+    with psycopg.connect(_libpq(url)) as conn:
+        rows = conn.execute(
+            "SELECT c.relname, c.reloptions FROM pg_class c "
+            "WHERE c.relname = 'manager_clients' OR c.relname IN "
+            "(SELECT indexname FROM pg_indexes WHERE tablename = 'manager_clients' "
+            " AND indexdef LIKE '%USING gin%')"
+        ).fetchall()
+    return {name: sorted(options or []) for name, options in rows}
+
+
+def test_client_rows_leave_room_and_search_indexes_have_no_pending_list(fresh_db: str) -> None:
+    """0006: the table's pages keep room for HOT updates; the GIN indexes take entries
+    directly. The models declare the same, and a downgrade resets both."""
+    migrate.upgrade(fresh_db)
+    options = _storage_options(fresh_db)
+    assert options.pop("manager_clients") == ["fillfactor=80"]
+    assert len(options) == 4 and all(o == ["fastupdate=off"] for o in options.values())
+    table = Base.metadata.tables["manager_clients"]
+    assert table.dialect_options["postgresql"]["with"] == {"fillfactor": 80}
+    for index in table.indexes:
+        if index.name in options:
+            assert index.dialect_options["postgresql"]["with"] == {"fastupdate": "off"}
+    migrate.downgrade(fresh_db, "0005")
+    assert all(o == [] for o in _storage_options(fresh_db).values())
+
+
 def test_baseline_stamp_on_an_existing_database(fresh_db: str) -> None:
     """docs/OPERATIONS.md: on a Привет Супер database, stamp the baseline, then upgrade."""
     with psycopg.connect(_libpq(fresh_db), autocommit=True) as conn:
