@@ -103,6 +103,7 @@ async def _rest_of_wizard(
     cid, user_id = item["id"], item["user_id"]
     version = await w.profile(cid, version)
     version = await w.passport(cid, version)
+    await w.card(cid)
     devices = []
     for _ in range(w.rng.randint(1, 3)):
         device_id, version = await w.device(cid, version)
@@ -110,6 +111,7 @@ async def _rest_of_wizard(
     await w.confirm_photo(cid, devices[0], await w.upload(cid, devices[0]))
     surcharge = await w.apply_tariff(cid, tariff)
     contract = await w.generate(cid)
+    await w.card(cid)
     signed = await w.confirm(cid, await w.read_code(user_id))
     status = signed["client_status"]
     paid = False

@@ -22,8 +22,8 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" +
 
 
 class StepFailed(Exception):
-    def __init__(self, step: str, response: httpx.Response) -> None:
-        super().__init__(f"{step}: {response.status_code} {response.text[:500]}")
+    def __init__(self, step: str, response: httpx.Response, why: str = "") -> None:
+        super().__init__(f"{step}: {response.status_code} {why or response.text[:500]}")
         self.step = step
         self.status = response.status_code
         self.response = response
@@ -198,22 +198,14 @@ class Wizard:
         )  # fmt: skip
         return result
 
-    async def whole(self, cid: int, user_id: int, tariff: str, devices: int = 2) -> dict[str, Any]:
-        """Every step for one client; returns what was signed and paid."""
-        version = await self.claim(cid)
-        version = await self.profile(cid, version)
-        version = await self.passport(cid, version)
-        device_ids = []
-        for _ in range(devices):
-            device_id, version = await self.device(cid, version)
-            device_ids.append(device_id)
-        key = await self.upload(cid, device_ids[0])
-        await self.confirm_photo(cid, device_ids[0], key)
-        surcharge = await self.apply_tariff(cid, tariff)
-        contract = await self.generate(cid)
-        code = await self.read_code(user_id)
-        signed = await self.confirm(cid, code)
-        status = signed["client_status"]
-        if status != "processed" and surcharge != "0.00":
-            status = (await self.pay(cid, surcharge))["client_status"]
-        return {"contract": contract["number"], "surcharge": surcharge, "status": status}
+    async def card(self, cid: int) -> dict[str, Any]:
+        """The card, as the SPA loads it at each step: the holder's read of the passport is
+        logged (an activity entry), concurrently with the client's other writes."""
+        r = await self.http.get(f"{API}/clients/{cid}", headers=self.headers)
+        self.timings.add("card", r.elapsed.total_seconds())
+        if r.status_code != 200:
+            raise StepFailed("card", r)
+        card: dict[str, Any] = r.json()
+        if card["passport"] is None or card["timeline"][0]["action"] != "passport.read":
+            raise StepFailed("card", r, "the holder's passport read was not shown and logged")
+        return card
