@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import psycopg
 from fastapi import Depends
+from psycopg.pq import TransactionStatus
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -140,6 +141,11 @@ async def get_read_connection() -> AsyncIterator[psycopg.AsyncConnection[Any]]:
             await conn.invalidate()
             await database.read_engine.dispose()
             raise
+        finally:
+            # Returned to the pool only as it was taken: idle, no transaction left open
+            # (nothing resets these connections on return).
+            if not raw.closed and raw.info.transaction_status != TransactionStatus.IDLE:
+                await conn.invalidate()
 
 
 ReadConnectionDep = Annotated[
