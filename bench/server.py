@@ -9,7 +9,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +41,38 @@ class Server:
 
 
 @contextmanager
+def until_stopped(
+    proc: subprocess.Popen[bytes], health_url: str, log_tail: Callable[[], str], timeout: float = 30
+) -> Iterator[None]:
+    """Wait until `health_url` answers 200 (the process's log tail in the error if it exits or
+    the time runs out), run the block, then stop the process by its own PID (terminate, kill
+    after 10 s). Shared by the benchmarks and the tests that start a live API."""
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the server exited:\n{log_tail()[-3000:]}")
+            try:
+                if httpx.get(health_url, timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"the server did not start in {timeout:.0f} s:\n{log_tail()[-3000:]}"
+                )
+            time.sleep(0.1)
+        yield
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@contextmanager
 def serve(database_url: str, extra_env: dict[str, str] | None = None) -> Iterator[Server]:
     """One uvicorn process (what `privet-manager serve` runs) on `database_url`."""
     port = free_port()
@@ -64,26 +96,9 @@ def serve(database_url: str, extra_env: dict[str, str] | None = None) -> Iterato
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     server = Server(f"http://127.0.0.1:{port}", proc, data_dir)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError((data_dir / "server.log").read_text()[-3000:])
-            try:
-                if httpx.get(server.base_url + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the server did not start in 30 s")
-            time.sleep(0.1)
-        yield server
+        with until_stopped(proc, server.base_url + "/health", (data_dir / "server.log").read_text):
+            yield server
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
         log.close()
 
 

@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,7 +14,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.s3 import free_port
+from bench.server import free_port, until_stopped
+from tests.conftest import TEST_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -46,24 +46,18 @@ def live_server(env: dict[str, str] | None = None, timeout: float = 30) -> Itera
         proc = subprocess.Popen(cmd, env=full_env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     server = LiveServer(f"http://127.0.0.1:{port}", proc, log_path)
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"the API exited:\n{server.log()[-3000:]}")
-            try:
-                if httpx.get(server.url + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the API did not start:\n{server.log()[-3000:]}")
-            time.sleep(0.1)
-        yield server
+        with until_stopped(proc, server.url + "/health", server.log, timeout):
+            yield server
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
         log_path.unlink(missing_ok=True)
+
+
+def login(url: str, email: str) -> dict[str, str]:
+    """Bearer headers for a test manager (password `TEST_PASSWORD`) on a live server."""
+    r = httpx.post(
+        f"{url}/api/manager/auth/login",
+        json={"email": email, "password": TEST_PASSWORD},
+        timeout=30,
+    )
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,13 +21,9 @@ from pathlib import Path
 
 import pytest
 
+from bench.server import free_port
+
 WEED = Path(sys.executable).parent / "weed"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -161,4 +156,4 @@ def s3_env(server: SeaweedFS, bucket: str = "privet-manager") -> dict[str, str]:
     }
 
 
-__all__ = ["SeaweedFS", "free_port", "s3_env", "seaweedfs", "start_seaweedfs"]
+__all__ = ["SeaweedFS", "s3_env", "seaweedfs", "start_seaweedfs"]

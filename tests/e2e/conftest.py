@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bench.server import free_port, until_stopped
 from tests.e2e.helpers import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -26,12 +25,6 @@ from tests.e2e.helpers import (
     SPA,
     VIEWPORTS,
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _ensure_spa_built() -> Path:
@@ -90,7 +83,7 @@ def live_server(pg_server) -> Iterator[LiveServer]:  # type: ignore[no-untyped-d
     database_url = pg_server.create_database(prefix="pm_e2e")
     migrate.upgrade(database_url)
     data_dir = Path(tempfile.mkdtemp(prefix="pm-e2e-"))
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "ENVIRONMENT": "test",
@@ -125,26 +118,10 @@ def live_server(pg_server) -> Iterator[LiveServer]:  # type: ignore[no-untyped-d
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{server.url}/health/ready", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                raise RuntimeError(
-                    f"uvicorn did not start:\n{(data_dir / 'uvicorn.log').read_text()[-4000:]}"
-                )
-            time.sleep(0.2)
-        yield server
+        log_tail = (data_dir / "uvicorn.log").read_text
+        with until_stopped(proc, f"{server.url}/health/ready", log_tail, timeout=60):
+            yield server
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
         log.close()
         pg_server.drop_database(database_url)
         shutil.rmtree(data_dir, ignore_errors=True)

@@ -122,7 +122,7 @@ async def test_heartbeats_and_a_disabled_manager_loses_the_stream(
     from privet_manager.events import router as events_router
     from sqlalchemy import update
 
-    from tests.s3 import free_port
+    from bench.server import free_port
 
     monkeypatch.setattr(events_router, "HEARTBEAT_SECONDS", 0.3)
     port = free_port()

@@ -11,10 +11,10 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.conftest import TEST_PASSWORD, truncate_all
+from tests.conftest import truncate_all
 from tests.faults.proxy import FaultProxy
 from tests.fuzz import world as world_mod
-from tests.live import LiveServer, live_server
+from tests.live import LiveServer, live_server, login
 from tests.s3 import SeaweedFS, s3_env, seaweedfs  # noqa: F401 - the session fixture
 
 
@@ -29,16 +29,6 @@ class Api:
     @property
     def url(self) -> str:
         return self.server.url
-
-
-def login(url: str, email: str) -> dict[str, str]:
-    r = httpx.post(
-        f"{url}/api/manager/auth/login",
-        json={"email": email, "password": TEST_PASSWORD},
-        timeout=30,
-    )
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
 @pytest.fixture

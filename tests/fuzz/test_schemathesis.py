@@ -32,9 +32,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.conftest import TEST_PASSWORD, truncate_all
+from tests.conftest import truncate_all
 from tests.fuzz import world as world_mod
-from tests.live import LiveServer, live_server
+from tests.live import LiveServer, live_server, login
 
 MAX_EXAMPLES = int(os.environ.get("PM_FUZZ_EXAMPLES", "25"))
 # Streaming, and the operations that end the caller's own sessions (they run under a
@@ -90,22 +90,12 @@ def live(world: world_mod.World) -> Iterator[LiveServer]:
         yield server
 
 
-def _login(live: LiveServer, email: str) -> dict[str, str]:
-    r = httpx.post(
-        f"{live.url}/api/manager/auth/login",
-        json={"email": email, "password": TEST_PASSWORD},
-        timeout=30,
-    )
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
-
-
 @pytest.fixture(scope="module")
 def identities(live: LiveServer, world: world_mod.World) -> Identities:
     return Identities(
-        manager=_login(live, world.manager_email),
-        admin=_login(live, world.admin_email),
-        throwaway=_login(live, world.throwaway_email),
+        manager=login(live.url, world.manager_email),
+        admin=login(live.url, world.admin_email),
+        throwaway=login(live.url, world.throwaway_email),
     )
 
 

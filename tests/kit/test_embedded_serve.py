@@ -13,7 +13,7 @@ import httpx
 import psutil
 import pytest
 
-from tests.s3 import free_port
+from bench.server import free_port
 
 CLI = Path(sys.executable).with_name("privet-manager")
 

@@ -16,9 +16,9 @@ from privet_manager.kit.storage import get_storage
 from privet_manager.kit.storage.s3 import S3Storage
 from sqlalchemy import func, select
 
+from bench.server import free_port
 from tests.clients.factories import make_client
 from tests.conftest import Factory, login
-from tests.s3 import free_port
 from tests.storage.conftest import MAX_MB
 
 C = "/api/manager/clients"

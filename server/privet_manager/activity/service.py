@@ -139,18 +139,16 @@ async def record(
     serialised: `seq` has no gaps or duplicates and each entry links to the one before. Every
     writer locks that row first (bump_version, claim), so lock order is always the same. The
     row keeps the chain's head, so even removing the newest entries is detected. Never put
-    passport values or other secrets in `payload`.
+    passport values or other secrets in `payload`. The entry returned is not attached to the
+    session (it is written by the same statement as `record_on`'s).
     """
     head = (await session.execute(_HEAD, {"client_id": client_id})).tuples().first()
     if head is None:
         raise ValueError(f"no client {client_id}")
     entry = _next_entry(client_id, head, action, manager_id, request, payload)
-    session.add(entry)
-    await session.flush()
-    await session.execute(
-        _MOVE_HEAD.execution_options(synchronize_session=False),
-        {"client_id": client_id, "head_seq": entry.seq, "head_hash": entry.hash},
-    )
+    conn = await session.connection()
+    appended = await conn.exec_driver_sql(_append_sql(), _append_params(entry))
+    assert appended.rowcount == 1, "the head moved while locked"
     return entry
 
 
@@ -192,19 +190,20 @@ def _append_sql() -> str:
     )
 
 
-async def _append_if_head(conn: psycopg.AsyncConnection[Any], entry: ActivityEntry) -> bool:
+def _append_params(entry: ActivityEntry) -> dict[str, Any]:
     values = {f"entry_{c}": getattr(entry, c) for c in _ENTRY_COLUMNS}
     values["entry_payload"] = Jsonb(entry.payload)
-    cursor = await conn.execute(
-        _append_sql(),
-        {
-            "client_id": entry.client_id,
-            "prev_seq": entry.seq - 1,
-            "head_seq": entry.seq,
-            "head_hash": entry.hash,
-            **values,
-        },
-    )
+    return {
+        "client_id": entry.client_id,
+        "prev_seq": entry.seq - 1,
+        "head_seq": entry.seq,
+        "head_hash": entry.hash,
+        **values,
+    }
+
+
+async def _append_if_head(conn: psycopg.AsyncConnection[Any], entry: ActivityEntry) -> bool:
+    cursor = await conn.execute(_append_sql(), _append_params(entry))
     return cursor.rowcount == 1
 
 

@@ -26,7 +26,6 @@ from sqlalchemy import (
     case,
     cast,
     func,
-    literal,
     literal_column,
     null,
     or_,
@@ -116,17 +115,11 @@ def search_condition(kind: str, pattern: ColumnElement[str]) -> ColumnElement[bo
     )
 
 
-def sql_literal(value: str) -> Any:
-    """A constant written into the SQL, not sent as a parameter, also where the statement is
-    executed through SQLAlchemy (the EXPLAIN test)."""
-    return literal(value, literal_execute=True)
-
-
 def tab_condition(tab: Tab, manager_id: ColumnElement[int] | int) -> ColumnElement[bool]:
-    # The statuses are written into the SQL (literal_execute), not sent as parameters, so
-    # that even a generic prepared plan matches the partial indexes' predicates.
     if tab == "new":
-        return Client.status == sql_literal("new")
+        return Client.status == "new"
+    # The statuses are rendered into the SQL (literal_execute), not sent as parameters, so
+    # that even a generic prepared plan matches the partial indexes' predicates.
     if tab == "in_progress":
         return Client.status.in_(
             bindparam(
@@ -138,22 +131,20 @@ def tab_condition(tab: Tab, manager_id: ColumnElement[int] | int) -> ColumnEleme
             Client.assigned_manager_id == manager_id,
             Client.status != bindparam("processed", "processed", literal_execute=True),
         )
-    return Client.status == sql_literal("processed")
+    return Client.status == "processed"
 
 
 def utc_text(column: Any) -> Any:
     """A timestamptz as JSON's date-time text in UTC (`2026-11-23T13:38:23.123456Z`),
     whatever the session's TimeZone."""
-    return func.to_char(
-        func.timezone(sql_literal("UTC"), column), sql_literal('YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
-    )
+    return func.to_char(func.timezone("UTC", column), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
 
 
 def json_object(**fields: Any) -> Any:
-    """json_build_object('key', value, …) with the keys written into the SQL."""
+    """json_build_object('key', value, …)."""
     args: list[Any] = []
     for key, value in fields.items():
-        args += [sql_literal(key), value]
+        args += [key, value]
     return func.json_build_object(*args)
 
 
@@ -174,7 +165,7 @@ ITEM_JSON = json_object(
     assigned_manager=case(
         (
             _holder.id.is_not(None),
-            json_object(id=_holder.id, name=func.coalesce(_holder.name, sql_literal(""))),
+            json_object(id=_holder.id, name=func.coalesce(_holder.name, "")),
         ),
         else_=null(),
     ),
