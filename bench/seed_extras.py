@@ -107,11 +107,19 @@ def seed_activity(cur: psycopg.Cursor, n: int, rng: random.Random, out: Seeded) 
          "prev_hash", "hash"),
         rows,
     )  # fmt: skip
+    newest = (
+        "SELECT DISTINCT ON (client_id) client_id, seq, hash "
+        "FROM manager_activity_log ORDER BY client_id, seq DESC"
+    )
+    cur.execute("SELECT to_regclass('manager_activity_heads')")
+    row = cur.fetchone()
+    if row and row[0]:  # the chain's head has a table of its own (migration 0007)
+        cur.execute(f"INSERT INTO manager_activity_heads (client_id, seq, hash) {newest}")
     cur.execute(
         "SELECT 1 FROM information_schema.columns "
         "WHERE table_name = 'manager_clients' AND column_name = 'activity_seq'"
     )
-    if cur.fetchone():  # the chain's head is kept on the client row
+    if cur.fetchone():  # before 0007 the chain's head was kept on the client row
         cur.execute(
             """
             UPDATE manager_clients c SET activity_seq = a.seq, activity_hash = a.hash

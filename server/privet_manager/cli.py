@@ -18,12 +18,12 @@ T = TypeVar("T")
 
 def run_in_session(fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """Run `fn` in one committed transaction against the configured database."""
-    from privet_manager.kit.db import close_database, init_database
+    from privet_manager.kit.db import close_database, init_database, transaction
 
     async def main() -> T:
-        db = init_database(get_settings())
+        init_database(get_settings())
         try:
-            async with db.sessionmaker() as session, session.begin():
+            async with transaction() as session:
                 return await fn(session)
         finally:
             await close_database()
@@ -91,15 +91,16 @@ def create_manager(
 ) -> None:
     """Create a manager; the password is read from a prompt or stdin, never an argument."""
     from privet_manager.auth import service
+    from privet_manager.auth.models import Role
     from privet_manager.kit.errors import AppError
 
-    if role not in ("manager", "admin"):
+    if role not in frozenset(Role):
         raise typer.BadParameter("role must be manager or admin")
     password = _read_password()
 
     async def go(session: AsyncSession) -> int:
         manager = await service.create_manager(
-            session, email=email, name=name, password=password, role=role
+            session, email=email, name=name, password=password, role=Role(role)
         )
         return manager.id
 

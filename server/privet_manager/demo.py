@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from privet_manager.auth import service as auth_service
+from privet_manager.auth.models import Role
 from privet_manager.clients.backfill import backfill_clients
 from privet_manager.legacy.models import SupportMessage, SupportTicket, User
 from privet_manager.tariffs.service import seed_default_tariffs
@@ -46,7 +47,7 @@ async def seed_demo(session: AsyncSession, clients: int = 30, seed: int = 2026) 
     for role, (email, name, password) in (("admin", DEMO_ADMIN), ("manager", DEMO_MANAGER)):
         if await auth_service.get_by_email(session, email) is None:
             await auth_service.create_manager(
-                session, email=email, name=name, password=password, role=role
+                session, email=email, name=name, password=password, role=Role(role)
             )
             created = True
     await seed_default_tariffs(session)

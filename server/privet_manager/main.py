@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,8 +16,9 @@ from privet_manager import health
 from privet_manager.auth.router import admin_router as admin_managers_router
 from privet_manager.auth.router import router as auth_router
 from privet_manager.billing.router import router as billing_router
+from privet_manager.card.router import router as card_router
+from privet_manager.clients import sync
 from privet_manager.clients.router import router as clients_router
-from privet_manager.contracts.router import router as contracts_router
 from privet_manager.devices.router import router as devices_router
 from privet_manager.events.hub import close_hub
 from privet_manager.events.router import router as events_router
@@ -28,6 +30,7 @@ from privet_manager.kit.middleware import RequestContextMiddleware
 from privet_manager.kit.storage import init_storage
 from privet_manager.kit.storage.router import router as storage_router
 from privet_manager.settings import Settings, get_settings
+from privet_manager.signing.router import router as contracts_router
 from privet_manager.spa import mount_spa
 from privet_manager.support.bridge import router as support_bridge_router
 from privet_manager.tariffs.router import admin_router as admin_tariffs_router
@@ -45,6 +48,7 @@ def manager_api() -> APIRouter:
     api.include_router(auth_router)
     api.include_router(admin_managers_router)
     api.include_router(clients_router)
+    api.include_router(card_router)
     api.include_router(devices_router)
     api.include_router(events_router)
     api.include_router(tariffs_router)
@@ -69,7 +73,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # made the 99th percentile under load).
         gc.collect()
         gc.freeze()
+        # New Привет Супер users become clients off the request path (clients/sync.py).
+        syncing = asyncio.create_task(sync.run_forever(), name="clients-sync")
         yield
+        syncing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await syncing
         await close_hub()
         await close_database()
         # uvicorn re-raises SIGTERM after shutdown, so atexit handlers never run: stop the

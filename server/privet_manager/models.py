@@ -1,13 +1,14 @@
 """Every table's model, imported in one place so that the metadata is complete."""
 
-from privet_manager.activity.models import ActivityEntry
+from privet_manager.activity.models import ActivityEntry, ActivityHead
 from privet_manager.auth.models import AuthSession, Manager, RefreshToken
 from privet_manager.billing.models import Invoice, Payment
 from privet_manager.clients.models import Client, Passport
-from privet_manager.contracts.models import Contract, NumberCounter
+from privet_manager.contracts.models import Contract
 from privet_manager.devices.models import DevicePhoto, ManagerDevice
 from privet_manager.kit.db import Base
 from privet_manager.kit.idempotency import IdempotencyKey
+from privet_manager.kit.numbering import NumberCounter
 from privet_manager.kit.ratelimit import RateLimit
 from privet_manager.legacy.models import Device, SupportMessage, SupportTicket, User
 from privet_manager.support.models import ManagerSupportMessage, SupportThread
@@ -15,6 +16,7 @@ from privet_manager.tariffs.models import ClientTariff, Tariff
 
 __all__ = [
     "ActivityEntry",
+    "ActivityHead",
     "AuthSession",
     "Base",
     "Client",

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 
 from privet_manager.activity import service as activity
-from privet_manager.activity.models import ActivityEntry
-from privet_manager.clients.models import Client
+from privet_manager.activity.models import ActivityEntry, ActivityHead
+from privet_manager.auth.deps import current_actor
 from privet_manager.settings import get_settings
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, select, text
 from starlette.requests import Request
 
 from tests.clients.factories import make_client
@@ -26,9 +26,7 @@ def fake_request(peer: str, forwarded: str | None = None, ua: str = "Tablet/1.0"
 async def fill(db, client_id: int, n: int) -> None:  # type: ignore[no-untyped-def]
     async with db.sessionmaker() as s, s.begin():
         for i in range(n):
-            await activity.record(
-                s, client_id, "profile.updated", manager_id=None, payload={"i": i, "note": "тест"}
-            )
+            await activity.record(s, client_id, "profile.updated", None, {"i": i, "note": "тест"})
 
 
 async def verify(db, client_id: int) -> tuple[bool, int | None]:  # type: ignore[no-untyped-def]
@@ -78,7 +76,7 @@ async def test_edit_reorder_and_removal_are_detected(clean_db) -> None:  # type:
         2,
     )
     await reset(clean_db, c.id)
-    # Removing the newest entries: the head kept on the client row gives it away.
+    # Removing the newest entries: the head kept in manager_activity_heads gives it away.
     assert await tamper("DELETE FROM manager_activity_log WHERE client_id = :cid AND seq >= 5") == (
         False,
         5,
@@ -93,32 +91,23 @@ async def test_edit_reorder_and_removal_are_detected(clean_db) -> None:  # type:
 async def reset(db, client_id: int) -> None:  # type: ignore[no-untyped-def]
     async with db.sessionmaker() as s, s.begin():
         await s.execute(delete(ActivityEntry).where(ActivityEntry.client_id == client_id))
-        await s.execute(
-            update(Client).where(Client.id == client_id).values(activity_seq=0, activity_hash=None)
-        )
+        await s.execute(delete(ActivityHead).where(ActivityHead.client_id == client_id))
     await fill(db, client_id, 6)
     assert await verify(db, client_id) == (True, None)
 
 
-async def test_ip_and_user_agent_follow_the_trusted_proxy_rule(clean_db, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+async def test_ip_and_user_agent_follow_the_trusted_proxy_rule(
+    clean_db, factory, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     c = await make_client(clean_db)
+    manager = await factory.manager()
     settings = get_settings()
     monkeypatch.setattr(settings, "trusted_proxies", "10.0.0.0/8")
+    direct_actor = await current_actor(fake_request("203.0.113.5", "1.2.3.4"), manager)
+    proxied_actor = await current_actor(fake_request("10.1.2.3", "198.51.100.7, 10.9.9.9"), manager)
     async with clean_db.sessionmaker() as s, s.begin():
-        direct = await activity.record(
-            s,
-            c.id,
-            "client.claimed",
-            manager_id=None,
-            request=fake_request("203.0.113.5", "1.2.3.4"),
-        )
-        proxied = await activity.record(
-            s,
-            c.id,
-            "client.claimed",
-            manager_id=None,
-            request=fake_request("10.1.2.3", "198.51.100.7, 10.9.9.9"),
-        )
+        direct = await activity.record(s, c.id, "client.claimed", direct_actor)
+        proxied = await activity.record(s, c.id, "client.claimed", proxied_actor)
     assert direct.ip == "203.0.113.5"  # X-Forwarded-For from an untrusted peer is ignored
     assert proxied.ip == "198.51.100.7"
     assert proxied.user_agent == "Tablet/1.0"

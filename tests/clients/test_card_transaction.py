@@ -1,19 +1,15 @@
-"""The card's one write, the passport-read log (an entry and the chain head on the client row),
-happens only when the card is shown: a failing section leaves no entry, and a manager who may
-not see the passport writes nothing. A concurrent entry keeps the chain whole."""
+"""The card's one write, the passport-read log (an entry and the chain's head), happens only
+when the card is shown: a card that fails after decrypting leaves no entry, and a manager who
+may not see the passport writes nothing. A concurrent entry keeps the chain whole."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import httpx
-from privet_manager.activity.models import ActivityEntry
+from privet_manager.activity.models import ActivityEntry, ActivityHead
 from privet_manager.activity.service import verify_chain
-from privet_manager.clients import card
-from privet_manager.clients.models import Client
-from privet_manager.kit.errors import ServiceUnavailable
-from sqlalchemy import bindparam, func, select
+from privet_manager.auth import deps
+from privet_manager.kit.storage import StorageUnavailable, get_storage
+from sqlalchemy import func, select
 
 from tests.clients.arrange import filled_client
 from tests.conftest import Factory, login
@@ -21,7 +17,7 @@ from tests.conftest import Factory, login
 
 async def _log(db, client_id: int) -> tuple[int, int, list[str]]:  # type: ignore[no-untyped-def]
     async with db.sessionmaker() as s:
-        head = await s.scalar(select(Client.activity_seq).where(Client.id == client_id))
+        head = await s.scalar(select(ActivityHead.seq).where(ActivityHead.client_id == client_id))
         count = await s.scalar(
             select(func.count())
             .select_from(ActivityEntry)
@@ -39,7 +35,7 @@ async def _log(db, client_id: int) -> tuple[int, int, list[str]]:  # type: ignor
     return head, count, actions
 
 
-async def test_failing_section_leaves_no_passport_read_log(
+async def test_failing_card_leaves_no_passport_read_log(
     client: httpx.AsyncClient, factory: Factory, clean_db, monkeypatch
 ):  # type: ignore[no-untyped-def]
     me = await factory.manager()
@@ -47,17 +43,19 @@ async def test_failing_section_leaves_no_passport_read_log(
     filled = await filled_client(client, clean_db, me, headers)
     before = await _log(clean_db, filled.client_id)
 
-    async def broken(rows: list[tuple[Any, ...]], c: Client) -> Mapping[str, object]:
-        raise ServiceUnavailable("Раздел недоступен", code="section_down")
+    # The store goes away while the card signs its photo links (a fault, not a stub of a
+    # result: the card must fail as a whole).
+    async def store_down(*args: object, **kwargs: object) -> str:
+        raise StorageUnavailable("store down")
 
-    monkeypatch.setattr(card, "CARD_SECTIONS", [])
-    card.card_section(select(Client.id).where(Client.id == bindparam("client_id")))(broken)
+    storage = get_storage()
+    monkeypatch.setattr(storage, "presign_download", store_down)
     r = await client.get(f"/api/manager/clients/{filled.client_id}", headers=headers)
     assert r.status_code == 503, r.text
-    # The passport was decrypted but not shown: no read entry, the chain head unmoved.
+    # The card was not shown: no read entry, the chain head unmoved.
     assert await _log(clean_db, filled.client_id) == before
 
-    monkeypatch.setattr(card, "CARD_SECTIONS", [])
+    monkeypatch.undo()
     for _ in range(2):  # the pooled connection is clean: no transaction left open
         r = await client.get(f"/api/manager/clients/{filled.client_id}", headers=headers)
         assert r.status_code == 200, r.text
@@ -95,15 +93,15 @@ async def test_entry_logged_between_the_read_and_the_lock_is_in_the_timeline(
     me = await factory.manager()
     headers = await login(client, me)
     filled = await filled_client(client, clean_db, me, headers)
-    original = card.run_pipelined
+    original = deps.run_pipelined
 
     async def then_someone_logs(*args, **kwargs):  # type: ignore[no-untyped-def]
         results = await original(*args, **kwargs)
         async with clean_db.sessionmaker() as s, s.begin():
-            await activity.record(s, filled.client_id, "note.added", manager_id=me.id)
+            await activity.record(s, filled.client_id, "note.added", None)
         return results
 
-    monkeypatch.setattr(card, "run_pipelined", then_someone_logs)
+    monkeypatch.setattr(deps, "run_pipelined", then_someone_logs)
     r = await client.get(f"/api/manager/clients/{filled.client_id}", headers=headers)
     assert r.status_code == 200, r.text
     timeline = r.json()["timeline"]
@@ -112,7 +110,7 @@ async def test_entry_logged_between_the_read_and_the_lock_is_in_the_timeline(
     head, count, _ = await _log(clean_db, filled.client_id)
     assert timeline[0]["seq"] == head == count
 
-    monkeypatch.setattr(card, "run_pipelined", original)
+    monkeypatch.setattr(deps, "run_pipelined", original)
     r = await client.get(f"/api/manager/clients/{filled.client_id}", headers=headers)
     again = r.json()["timeline"]
     assert again[0]["action"] == "passport.read" and again[0]["seq"] == head + 1

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from privet_manager.clients.listing import list_query
+from privet_manager.clients.repository import list_query
 from privet_manager.clients.sync import _INSERT_NEWER, BATCH
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection

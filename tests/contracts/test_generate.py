@@ -8,12 +8,12 @@ import re
 from datetime import UTC, datetime
 
 from privet_manager.contracts.models import Contract
-from privet_manager.contracts.pdf.document import ContractDocument
-from privet_manager.contracts.pdf.render import render_contract
 from privet_manager.kit.security import sha256_hex
 from privet_manager.kit.storage import get_storage
 from privet_manager.legacy.models import SupportMessage, SupportTicket
 from privet_manager.settings import get_settings
+from privet_manager.signing.pdf.document import ContractDocument
+from privet_manager.signing.pdf.render import render_contract
 from privet_manager.support.models import ManagerSupportMessage, SupportThread
 from pypdf import PdfReader
 from sqlalchemy import func, select

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from privet_manager.devices.models import DEVICE_KINDS
+from privet_manager.devices.models import DeviceKind
 from privet_manager.tariffs.calc import DeviceLine, TariffTerms, calculate, money
 
 FAMILY = TariffTerms(
@@ -56,9 +56,9 @@ terms_st = st.builds(
     base_price=money_st,
     included_devices=st.integers(0, 10),
     extra_device_price=money_st,
-    kind_multipliers=st.dictionaries(st.sampled_from(DEVICE_KINDS), mult_st, max_size=7),
+    kind_multipliers=st.dictionaries(st.sampled_from([k.value for k in DeviceKind]), mult_st, max_size=7),
 )
-devices_st = st.lists(st.sampled_from(DEVICE_KINDS), max_size=25).map(
+devices_st = st.lists(st.sampled_from([k.value for k in DeviceKind]), max_size=25).map(
     lambda kinds: [dev(i + 1, k) for i, k in enumerate(kinds)]
 )
 
@@ -87,7 +87,7 @@ def test_properties(devices: list[DeviceLine], terms: TariffTerms, paid: Decimal
 @settings(max_examples=200, deadline=None)
 @given(
     devices=devices_st,
-    extra=st.sampled_from(DEVICE_KINDS),
+    extra=st.sampled_from([k.value for k in DeviceKind]),
     terms=terms_st,
     paid=money_st,
 )

@@ -31,3 +31,18 @@ class ActivityEntry(Base):
     )
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     hash: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class ActivityHead(Base):
+    """The newest entry of a client's chain (seq and hash): removing the newest entries is
+    detected too. No row: the chain is empty. Updated by every append, so its pages keep room
+    for updates in place (migration 0007)."""
+
+    __tablename__ = "manager_activity_heads"
+    __table_args__ = ({"postgresql_with": {"fillfactor": 70}},)
+
+    client_id: Mapped[int] = mapped_column(
+        ForeignKey("manager_clients.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False)

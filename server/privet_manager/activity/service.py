@@ -1,7 +1,9 @@
 """The per-client, hash-chained activity log (who, what, when, from where).
 
 Each entry's `hash` is SHA-256 over `prev_hash` and a canonical JSON of the entry, so editing
-or deleting an entry breaks the chain at that point, which `verify_chain` reports.
+or deleting an entry breaks the chain at that point, which `verify_chain` reports. The head
+(the newest seq and hash) is kept in `manager_activity_heads`, so removing the newest entries
+is detected as well.
 """
 
 from __future__ import annotations
@@ -13,18 +15,22 @@ from functools import cache
 from typing import Any
 
 import psycopg
-from fastapi import Request
 from psycopg.types.json import Jsonb
-from sqlalchemy import BindParameter, bindparam, func, insert, select, update
+from sqlalchemy import BindParameter, bindparam, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import NullType
 
-from privet_manager.activity.models import ActivityEntry
-from privet_manager.clients.models import Client
-from privet_manager.kit.net import client_ip, user_agent
+from privet_manager.activity.models import ActivityEntry, ActivityHead
+from privet_manager.auth.actor import Actor
 from privet_manager.kit.rawsql import driver_sql
 
 GENESIS_HASH = "0" * 64
+# An append loses a race only when another appender moved the head between our read and our
+# write, and the read under a lock settles it: a second try always suffices.
+_ATTEMPTS = 3
+
+Head = tuple[int, str | None]
 
 
 def _json_ready(payload: dict[str, Any] | None) -> dict[str, Any]:
@@ -80,23 +86,18 @@ def _hash_of(entry: ActivityEntry) -> str:
 
 
 def _next_entry(
-    client_id: int,
-    head: tuple[int, str | None],
-    action: str,
-    manager_id: int | None,
-    request: Request | None,
-    payload: dict[str, Any] | None,
+    client_id: int, head: Head, action: str, actor: Actor | None, payload: dict[str, Any] | None
 ) -> ActivityEntry:
     """The entry that follows the chain's head (seq, hash), its own hash computed."""
     seq, prev_hash = head[0] + 1, head[1] or GENESIS_HASH
     entry = ActivityEntry(
         client_id=client_id,
         seq=seq,
-        manager_id=manager_id,
+        manager_id=actor.manager_id if actor else None,
         action=action,
         payload=_json_ready(payload),
-        ip=client_ip(request)[:64] if request is not None else None,
-        user_agent=(user_agent(request) or None) if request is not None else None,
+        ip=actor.ip if actor else None,
+        user_agent=actor.user_agent if actor else None,
         # Microsecond precision survives timestamptz exactly, so the hash can be recomputed.
         created_at=datetime.now(UTC),
         prev_hash=prev_hash,
@@ -106,55 +107,14 @@ def _next_entry(
     return entry
 
 
-_HEAD = (
-    select(Client.activity_seq, Client.activity_hash)
-    .where(Client.id == bindparam("client_id"))
+_LOCK_HEAD = (
+    select(ActivityHead.seq, ActivityHead.hash)
+    .where(ActivityHead.client_id == bindparam("client_id"))
     .with_for_update()
 )
-# The client row keeps the chain's head; updated_at is kept as it is: an entry such as a
-# passport read is logged but changes nothing.
-_MOVE_HEAD = (
-    update(Client)
-    .where(Client.id == bindparam("client_id"))
-    .values(
-        activity_seq=bindparam("head_seq"),
-        activity_hash=bindparam("head_hash"),
-        updated_at=Client.updated_at,
-    )
-)
-
-
-async def record(
-    session: AsyncSession,
-    client_id: int,
-    action: str,
-    *,
-    manager_id: int | None,
-    request: Request | None = None,
-    payload: dict[str, Any] | None = None,
-) -> ActivityEntry:
-    """Append an entry to the client's chain inside the caller's transaction.
-
-    The client's row is locked (FOR UPDATE) until the transaction ends, so appenders are
-    serialised: `seq` has no gaps or duplicates and each entry links to the one before. Every
-    writer locks that row first (bump_version, claim), so lock order is always the same. The
-    row keeps the chain's head, so even removing the newest entries is detected. Never put
-    passport values or other secrets in `payload`. The entry returned is not attached to the
-    session (it is written by the same statement as `record_on`'s).
-    """
-    head = (await session.execute(_HEAD, {"client_id": client_id})).tuples().first()
-    if head is None:
-        raise ValueError(f"no client {client_id}")
-    entry = _next_entry(client_id, head, action, manager_id, request, payload)
-    conn = await session.connection()
-    appended = await conn.exec_driver_sql(_append_sql(), _append_params(entry))
-    assert appended.rowcount == 1, "the head moved while locked"
-    return entry
-
-
+_LOCK_HEAD_SQL = driver_sql(_LOCK_HEAD, "client_id")
 _ENTRY_COLUMNS = ("client_id", "seq", "manager_id", "action", "payload", "ip", "user_agent",
                   "created_at", "prev_hash", "hash")  # fmt: skip
-_HEAD_SQL = driver_sql(_HEAD, "client_id")
 
 
 def _entry_param(name: str) -> BindParameter[Any]:
@@ -165,16 +125,23 @@ def _entry_param(name: str) -> BindParameter[Any]:
     return bindparam(f"entry_{name}", type_=type_)
 
 
-# The entry and the new head in one statement, only if the head is still `prev_seq`: then no
-# lock needs to be held across round trips, and a head that moved appends nothing (a row
-# count of 0). Under READ COMMITTED a concurrent appender's lock makes the UPDATE wait and
-# then re-check `prev_seq` against the committed row.
+# The entry and the new head in one statement, only if the head is still `prev_seq` (or, for
+# the first entry, absent): then no lock needs to be held across round trips, and a head that
+# moved appends nothing (a row count of 0). Under READ COMMITTED a concurrent appender's lock
+# makes the upsert wait and then re-check `prev_seq` against the committed row.
 @cache
 def _append_sql() -> str:
     # Compiled on first use: the foreign keys' types resolve once every model is imported.
+    upsert = pg_insert(ActivityHead).values(
+        client_id=bindparam("client_id"), seq=bindparam("head_seq"), hash=bindparam("head_hash")
+    )
     moved = (
-        _MOVE_HEAD.where(Client.activity_seq == bindparam("prev_seq"))
-        .returning(Client.id)
+        upsert.on_conflict_do_update(
+            index_elements=[ActivityHead.client_id],
+            set_={"seq": upsert.excluded.seq, "hash": upsert.excluded.hash},
+            where=ActivityHead.seq == bindparam("prev_seq"),
+        )
+        .returning(ActivityHead.client_id)
         .cte("moved")
     )
     return driver_sql(
@@ -202,6 +169,29 @@ def _append_params(entry: ActivityEntry) -> dict[str, Any]:
     }
 
 
+async def record(
+    session: AsyncSession,
+    client_id: int,
+    action: str,
+    actor: Actor | None,
+    payload: dict[str, Any] | None = None,
+) -> ActivityEntry:
+    """Append an entry to the client's chain inside the caller's transaction.
+
+    The head is locked (FOR UPDATE) until the transaction ends, so appenders are serialised:
+    `seq` has no gaps or duplicates and each entry links to the one before. Never put
+    passport values or other secrets in `payload`. The entry returned is not attached to the
+    session (it is written by the same statement as `record_on`'s)."""
+    conn = await session.connection()
+    for _ in range(_ATTEMPTS):
+        head = (await session.execute(_LOCK_HEAD, {"client_id": client_id})).tuples().first()
+        entry = _next_entry(client_id, head or (0, None), action, actor, payload)
+        appended = await conn.exec_driver_sql(_append_sql(), _append_params(entry))
+        if appended.rowcount == 1:
+            return entry
+    raise RuntimeError(f"activity head of client {client_id} kept moving")
+
+
 async def _append_if_head(conn: psycopg.AsyncConnection[Any], entry: ActivityEntry) -> bool:
     cursor = await conn.execute(_append_sql(), _append_params(entry))
     return cursor.rowcount == 1
@@ -211,31 +201,29 @@ async def record_on(
     conn: psycopg.AsyncConnection[Any],
     client_id: int,
     action: str,
+    actor: Actor | None,
     *,
-    head: tuple[int, str | None] | None,
-    manager_id: int | None,
-    request: Request | None = None,
+    head: Head | None,
     payload: dict[str, Any] | None = None,
 ) -> ActivityEntry:
     """`record` for the read paths that run on psycopg (kit/rawsql.py), the same chain.
 
-    With `head`, the chain's head (activity_seq, activity_hash) as the caller read it: one
-    statement that appends only if the head has not moved since, in the connection's own
-    autocommit (no BEGIN, lock or COMMIT round trips). Without it, or when the head moved:
-    the head locked and the entry appended in a transaction. The entry returned is not
-    attached to any session."""
+    With `head`, the chain's head (seq, hash) as the caller read it: one statement that
+    appends only if the head has not moved since, in the connection's own autocommit (no
+    BEGIN, lock or COMMIT round trips). Without it, or when the head moved: the head locked
+    and the entry appended in a transaction. The entry returned is not attached to any
+    session."""
     if head is not None:
-        entry = _next_entry(client_id, head, action, manager_id, request, payload)
+        entry = _next_entry(client_id, head, action, actor, payload)
         if await _append_if_head(conn, entry):
             return entry
-    async with conn.transaction():
-        locked = await (await conn.execute(_HEAD_SQL, {"client_id": client_id})).fetchone()
-        if locked is None:
-            raise ValueError(f"no client {client_id}")
-        entry = _next_entry(client_id, locked, action, manager_id, request, payload)
-        appended = await _append_if_head(conn, entry)
-        assert appended, "the head moved while locked"
-    return entry
+    for _ in range(_ATTEMPTS):
+        async with conn.transaction():
+            locked = await (await conn.execute(_LOCK_HEAD_SQL, {"client_id": client_id})).fetchone()
+            entry = _next_entry(client_id, locked or (0, None), action, actor, payload)
+            if await _append_if_head(conn, entry):
+                return entry
+    raise RuntimeError(f"activity head of client {client_id} kept moving")
 
 
 async def verify_chain(session: AsyncSession, client_id: int) -> tuple[bool, int | None]:
@@ -243,11 +231,11 @@ async def verify_chain(session: AsyncSession, client_id: int) -> tuple[bool, int
 
     An entry is bad when its seq is not the next one, its `prev_hash` is not the hash of the
     entry before, or its own hash does not match its content; entries missing at the end
-    (below the head kept on the client row) are reported as the first missing seq.
+    (below the head) are reported as the first missing seq.
     """
     head = (
         await session.execute(
-            select(Client.activity_seq, Client.activity_hash).where(Client.id == client_id)
+            select(ActivityHead.seq, ActivityHead.hash).where(ActivityHead.client_id == client_id)
         )
     ).first()
     rows = await session.scalars(
@@ -264,28 +252,7 @@ async def verify_chain(session: AsyncSession, client_id: int) -> tuple[bool, int
         ):
             return False, expected_seq if entry.seq > expected_seq else entry.seq
         expected_prev, expected_seq = entry.hash, entry.seq + 1
-    if head is not None and (
-        head[0] != expected_seq - 1 or (head[1] or GENESIS_HASH) != expected_prev
-    ):
+    head_seq, head_hash = head if head is not None else (0, GENESIS_HASH)
+    if head_seq != expected_seq - 1 or head_hash != expected_prev:
         return False, expected_seq
     return True, None
-
-
-async def count_entries(session: AsyncSession, client_id: int, action: str | None = None) -> int:
-    stmt = select(func.count()).where(ActivityEntry.client_id == client_id)
-    if action is not None:
-        stmt = stmt.where(ActivityEntry.action == action)
-    return int(await session.scalar(stmt) or 0)
-
-
-async def recent_entries(
-    session: AsyncSession, client_id: int, limit: int = 100
-) -> list[ActivityEntry]:
-    """The client's latest entries, newest first (the card's timeline)."""
-    rows = await session.scalars(
-        select(ActivityEntry)
-        .where(ActivityEntry.client_id == client_id)
-        .order_by(ActivityEntry.seq.desc())
-        .limit(limit)
-    )
-    return list(rows)

@@ -3,27 +3,35 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
+import psycopg
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from privet_manager.auth import service
+from privet_manager.auth.actor import Actor
+from privet_manager.auth.errors import AdminOnly, SessionRevoked
 from privet_manager.auth.models import Manager
-from privet_manager.kit.db import SessionDep
-from privet_manager.kit.errors import Forbidden, Unauthorized
+from privet_manager.kit.db import ReadConnectionDep, SessionDep
+from privet_manager.kit.errors import Unauthorized
+from privet_manager.kit.net import client_ip, user_agent
+from privet_manager.kit.rawsql import RawSelect, run_pipelined
 
 bearer = HTTPBearer(auto_error=False, description="Access token from /auth/login")
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
+def _token(credentials: HTTPAuthorizationCredentials | None) -> str:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized()
+    return credentials.credentials
 
 
 async def current_manager(
-    request: Request,
-    session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    request: Request, session: SessionDep, credentials: Credentials
 ) -> Manager:
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthorized()
-    manager = await service.authenticate(session, credentials.credentials)
+    manager = await service.authenticate(session, _token(credentials))
     request.state.manager_id = manager.id
     return manager
 
@@ -31,25 +39,80 @@ async def current_manager(
 CurrentManager = Annotated[Manager, Depends(current_manager)]
 
 
-async def token_claims(
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> tuple[int, uuid.UUID]:
-    """(manager id, session id) of a valid access token, not yet checked against the database:
-    for routes that check the session in their own statement (joining
-    `service.LIVE_MANAGER_JOIN`/`LIVE_MANAGER_WHERE`) and raise `service.SessionRevoked`
-    when it finds none."""
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthorized()
-    return service.access_claims(credentials.credentials)
+async def current_actor(request: Request, manager: CurrentManager) -> Actor:
+    """The manager with the request's address and User-Agent, for what services record."""
+    return Actor(
+        manager=manager, ip=client_ip(request)[:64], user_agent=user_agent(request) or None
+    )
 
 
-TokenClaims = Annotated[tuple[int, uuid.UUID], Depends(token_claims)]
+CurrentActor = Annotated[Actor, Depends(current_actor)]
 
 
 async def admin_manager(manager: CurrentManager) -> Manager:
     if not manager.is_admin:
-        raise Forbidden("Доступно только администратору", code="admin_only")
+        raise AdminOnly()
     return manager
 
 
 AdminManager = Annotated[Manager, Depends(admin_manager)]
+
+
+class LiveReader:
+    """The read paths' way to the database (the lists, the card): a connection of the read
+    pool and a caller whose token is valid but whose session is not yet checked.
+
+    `fetch` sends the session check together with the route's own statements (one round
+    trip, kit/rawsql.py `run_pipelined`) and raises SessionRevoked when the session is no
+    longer live or the account is disabled; the guard cannot be forgotten by a query."""
+
+    def __init__(
+        self, request: Request, conn: psycopg.AsyncConnection[Any], claims: tuple[int, uuid.UUID]
+    ) -> None:
+        self.request = request
+        self.conn = conn
+        self.manager_id, self.session_id = claims
+        self._manager: Manager | None = None
+
+    @property
+    def manager(self) -> Manager:
+        """The caller, once a `fetch` has checked the session."""
+        if self._manager is None:
+            raise RuntimeError("LiveReader.manager before fetch")
+        return self._manager
+
+    async def fetch(
+        self, *queries: tuple[RawSelect, dict[str, Any]]
+    ) -> list[list[tuple[Any, ...]]]:
+        live, *results = await run_pipelined(
+            self.conn,
+            [
+                (
+                    service.LIVE_MANAGER,
+                    {"manager_id": self.manager_id, "session_id": self.session_id},
+                ),
+                *queries,
+            ],
+        )
+        if not live:
+            raise SessionRevoked()
+        self._manager = live[0][0]
+        self.request.state.manager_id = self.manager_id
+        return results
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(
+            manager=self.manager,
+            ip=client_ip(self.request)[:64],
+            user_agent=user_agent(self.request) or None,
+        )
+
+
+async def live_reader(
+    request: Request, conn: ReadConnectionDep, credentials: Credentials
+) -> LiveReader:
+    return LiveReader(request, conn, service.access_claims(_token(credentials)))
+
+
+ReadAs = Annotated[LiveReader, Depends(live_reader)]

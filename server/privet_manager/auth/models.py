@@ -2,14 +2,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Uuid, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from privet_manager.kit.db import Base
-from privet_manager.kit.models import Timestamps
+from privet_manager.kit.models import Timestamps, enum_column
 
-ROLES = ("manager", "admin")
+
+class Role(StrEnum):
+    manager = "manager"
+    admin = "admin"
 
 
 class Manager(Timestamps, Base):
@@ -20,7 +24,9 @@ class Manager(Timestamps, Base):
     email: Mapped[str] = mapped_column(String(255), nullable=False)
     name: Mapped[str] = mapped_column(String(255), nullable=False)
     password_hash: Mapped[str] = mapped_column(String(100), nullable=False)
-    role: Mapped[str] = mapped_column(String(16), nullable=False, server_default="manager")
+    role: Mapped[Role] = mapped_column(
+        enum_column(Role, 16), nullable=False, server_default=Role.manager.value
+    )
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="true")
     password_changed_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
@@ -28,7 +34,7 @@ class Manager(Timestamps, Base):
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return self.role == Role.admin
 
 
 class AuthSession(Base):

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from privet_manager.auth import service
 from privet_manager.auth.deps import AdminManager, CurrentManager
+from privet_manager.auth.errors import ManagerNotFound, WrongCurrentPassword
 from privet_manager.auth.models import Manager
 from privet_manager.auth.schemas import (
     LoginIn,
@@ -18,7 +19,7 @@ from privet_manager.auth.schemas import (
     TokenOut,
 )
 from privet_manager.kit.db import SessionDep
-from privet_manager.kit.errors import PROBLEM_RESPONSES, NotFound, Unauthorized
+from privet_manager.kit.errors import PROBLEM_RESPONSES
 from privet_manager.kit.net import client_ip, user_agent
 from privet_manager.kit.security import verify_password
 from privet_manager.settings import get_settings
@@ -91,7 +92,7 @@ async def change_password(
 ) -> None:
     ok = await asyncio.to_thread(verify_password, body.current_password, manager.password_hash)
     if not ok:
-        raise Unauthorized("Текущий пароль неверен", code="invalid_credentials")
+        raise WrongCurrentPassword()
     await service.set_password(session, manager, body.new_password)
 
 
@@ -115,7 +116,7 @@ async def update_manager(
 ) -> ManagerOut:
     manager = await session.get(Manager, manager_id, with_for_update=True)
     if manager is None:
-        raise NotFound("Менеджер не найден")
+        raise ManagerNotFound()
     if body.name is not None:
         manager.name = body.name
     if body.role is not None:

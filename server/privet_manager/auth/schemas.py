@@ -4,6 +4,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from privet_manager.auth.models import Role
+
 
 class LoginIn(BaseModel):
     email: str = Field(max_length=320)
@@ -16,7 +18,7 @@ class ManagerOut(BaseModel):
     id: int
     email: str
     name: str
-    role: Literal["manager", "admin"]
+    role: Role
     is_active: bool
 
 
@@ -31,12 +33,12 @@ class ManagerCreate(BaseModel):
     email: EmailStr
     name: str = Field(min_length=1, max_length=255)
     password: str = Field(max_length=1024)
-    role: Literal["manager", "admin"] = "manager"
+    role: Role = Role.manager
 
 
 class ManagerUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=255)
-    role: Literal["manager", "admin"] | None = None
+    role: Role | None = None
     is_active: bool | None = None
     password: str | None = Field(default=None, max_length=1024)
 
@@ -44,3 +46,12 @@ class ManagerUpdate(BaseModel):
 class PasswordChange(BaseModel):
     current_password: str = Field(max_length=1024)
     new_password: str = Field(max_length=1024)
+
+
+class ManagerRef(BaseModel):
+    """A manager as other records name them (the holder of a client, who did what)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str

@@ -11,12 +11,20 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from privet_manager.auth.models import AuthSession, Manager, RefreshToken
+from privet_manager.auth.errors import (
+    EmailTaken,
+    InvalidCredentials,
+    InvalidToken,
+    LoginThrottled,
+    RefreshReused,
+    SessionExpired,
+    SessionRevoked,
+)
+from privet_manager.auth.models import AuthSession, Manager, RefreshToken, Role
 from privet_manager.auth.passwords import check_password_policy
 from privet_manager.kit import ratelimit
-from privet_manager.kit.db import get_database
-from privet_manager.kit.errors import Conflict, TooManyRequests, Unauthorized
 from privet_manager.kit.logging import security_log
+from privet_manager.kit.rawsql import RawSelect
 from privet_manager.kit.security import (
     TokenError,
     burn_password_check,
@@ -29,7 +37,6 @@ from privet_manager.settings import get_settings
 
 ACCESS = "access"
 REFRESH = "refresh"
-BAD_CREDENTIALS = "Неверный email или пароль"
 
 
 @dataclass
@@ -52,12 +59,12 @@ async def get_by_email(session: AsyncSession, email: str) -> Manager | None:
 
 
 async def create_manager(
-    session: AsyncSession, *, email: str, name: str, password: str, role: str = "manager"
+    session: AsyncSession, *, email: str, name: str, password: str, role: Role = Role.manager
 ) -> Manager:
     """Create a manager after checking the password policy; 409 if the email is taken."""
     check_password_policy(password)
     if await get_by_email(session, email):
-        raise Conflict("Менеджер с таким email уже есть", code="email_taken", loc=("body", "email"))
+        raise EmailTaken()
     manager = Manager(
         email=email.strip(),
         name=name.strip(),
@@ -96,15 +103,12 @@ async def login(
 ) -> IssuedTokens:
     """Check credentials under per-account and per-IP throttling; open a session."""
     settings = get_settings()
-    engine = get_database().engine
     account_key = f"login:account:{normalize_email(email)[:250]}"
     ip_key = f"login:ip:{ip}"
-    wait = await ratelimit.blocked_for(engine, [account_key, ip_key])
+    wait = await ratelimit.blocked_for(session, [account_key, ip_key])
     if wait:
         security_log.warning("login throttled", extra={"event": "login_throttled", "ip": ip})
-        raise TooManyRequests(
-            "Слишком много неудачных попыток входа, попробуйте позже", retry_after=wait
-        )
+        raise LoginThrottled(retry_after=wait)
 
     manager = await get_by_email(session, email)
     if manager is None:
@@ -115,21 +119,21 @@ async def login(
     if not ok or manager is None or not manager.is_active:
         lockout = timedelta(minutes=settings.login_lockout_minutes)
         await ratelimit.hit(
-            engine,
+            session,
             account_key,
             limit=settings.login_max_failures_per_account,
             window=lockout,
             block=lockout,
         )
         await ratelimit.hit(
-            engine, ip_key, limit=settings.login_max_failures_per_ip, window=lockout, block=lockout
+            session, ip_key, limit=settings.login_max_failures_per_ip, window=lockout, block=lockout
         )
         security_log.warning(
             "login failed", extra={"event": "login_failed", "ip": ip, "known": manager is not None}
         )
-        raise Unauthorized(BAD_CREDENTIALS, code="invalid_credentials")
+        raise InvalidCredentials()
 
-    await ratelimit.reset(engine, account_key)
+    await ratelimit.reset(session, account_key)
     now = datetime.now(UTC)
     auth_session = AuthSession(
         id=uuid.uuid4(),
@@ -177,13 +181,13 @@ async def refresh(session: AsyncSession, token: str | None) -> IssuedTokens:
     """Rotate a refresh token. A token presented twice revokes its whole family."""
     settings = get_settings()
     if not token:
-        raise Unauthorized("Сессия истекла, войдите снова", code="session_expired")
+        raise SessionExpired()
     try:
         claims = decode_jwt(settings.manager_jwt_secret, token, token_type=REFRESH)
         session_id = uuid.UUID(str(claims["sid"]))
         jti = str(claims["jti"])
     except (TokenError, KeyError, ValueError) as exc:
-        raise Unauthorized("Сессия истекла, войдите снова", code="session_expired") from exc
+        raise SessionExpired() from exc
 
     row = await session.scalar(
         select(RefreshToken).where(RefreshToken.jti == jti).with_for_update()
@@ -191,9 +195,9 @@ async def refresh(session: AsyncSession, token: str | None) -> IssuedTokens:
     auth_session = await session.get(AuthSession, session_id, with_for_update=True)
     now = datetime.now(UTC)
     if row is None or auth_session is None or row.session_id != auth_session.id:
-        raise Unauthorized("Сессия истекла, войдите снова", code="session_expired")
+        raise SessionExpired()
     if auth_session.revoked_at is not None or auth_session.expires_at <= now:
-        raise Unauthorized("Сессия истекла, войдите снова", code="session_expired")
+        raise SessionExpired()
     if row.used_at is not None:
         auth_session.revoked_at = now
         auth_session.revoked_reason = "refresh_reuse"
@@ -201,12 +205,10 @@ async def refresh(session: AsyncSession, token: str | None) -> IssuedTokens:
             "refresh token reuse: session revoked",
             extra={"event": "refresh_reuse", "manager_id": auth_session.manager_id},
         )
-        # The revocation must survive the 401 that follows.
-        await session.commit()
-        raise Unauthorized("Сессия отозвана, войдите снова", code="session_revoked")
+        raise RefreshReused()  # keeps the revocation
     manager = await session.get(Manager, auth_session.manager_id)
     if manager is None or not manager.is_active:
-        raise Unauthorized("Сессия истекла, войдите снова", code="session_expired")
+        raise SessionExpired()
     row.used_at = now
     return await _issue(session, manager, auth_session, now)
 
@@ -227,17 +229,20 @@ async def logout(session: AsyncSession, token: str | None) -> None:
 
 
 # What makes an access token's manager (`manager_id`, `session_id` from `access_claims`) a
-# live one: the account active and the session not revoked. Statements that authenticate in
-# the same round trip as their own work (the lists) join these too.
-LIVE_MANAGER_JOIN = (AuthSession, AuthSession.manager_id == Manager.id)
-LIVE_MANAGER_WHERE = (
-    Manager.id == bindparam("manager_id"),
-    Manager.is_active.is_(True),
-    AuthSession.id == bindparam("session_id"),
-    AuthSession.revoked_at.is_(None),
+# live one: the account active and the session not revoked. Built once: constructing the
+# statement on every request cost more than running it.
+_LIVE_MANAGER_SELECT = (
+    select(Manager)
+    .join(AuthSession, AuthSession.manager_id == Manager.id)
+    .where(
+        Manager.id == bindparam("manager_id"),
+        Manager.is_active.is_(True),
+        AuthSession.id == bindparam("session_id"),
+        AuthSession.revoked_at.is_(None),
+    )
 )
-# Built once: constructing the statement on every request cost more than running it.
-_LIVE_MANAGER = select(Manager).join(*LIVE_MANAGER_JOIN).where(*LIVE_MANAGER_WHERE)
+# The same for the read paths on psycopg (auth/deps.py `LiveReader`).
+LIVE_MANAGER = RawSelect(_LIVE_MANAGER_SELECT, "manager_id", "session_id")
 
 
 # Access tokens already verified, by (secret, token): (manager id, session id, exp). A token
@@ -260,23 +265,18 @@ def access_claims(token: str) -> tuple[int, uuid.UUID]:
         session_id = uuid.UUID(str(claims["sid"]))
         exp = float(claims["exp"])
     except (TokenError, KeyError, ValueError, TypeError) as exc:
-        raise Unauthorized("Недействительный или просроченный токен", code="invalid_token") from exc
+        raise InvalidToken() from exc
     if len(_VERIFIED) >= _VERIFIED_MAX:
         _VERIFIED.clear()
     _VERIFIED[(secret, token)] = (manager_id, session_id, exp)
     return manager_id, session_id
 
 
-class SessionRevoked(Unauthorized):
-    def __init__(self) -> None:
-        super().__init__("Сессия завершена, войдите снова", code="session_revoked")
-
-
 async def authenticate(session: AsyncSession, token: str) -> Manager:
     """The manager behind a live access token (its session not revoked, the account active)."""
     manager_id, session_id = access_claims(token)
     manager = await session.scalar(
-        _LIVE_MANAGER, {"manager_id": manager_id, "session_id": session_id}
+        _LIVE_MANAGER_SELECT, {"manager_id": manager_id, "session_id": session_id}
     )
     if manager is None:
         raise SessionRevoked()

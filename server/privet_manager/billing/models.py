@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Numeric, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from privet_manager.kit.db import Base
+from privet_manager.kit.models import enum_column
 
-PAYMENT_METHODS = ("cash", "card", "transfer")
+
+class PaymentMethod(StrEnum):
+    cash = "cash"
+    card = "card"
+    transfer = "transfer"
 
 
 class Payment(Base):
@@ -25,7 +31,7 @@ class Payment(Base):
         ForeignKey("manager_clients.id", ondelete="CASCADE"), nullable=False, index=True
     )
     amount: Mapped[Decimal] = mapped_column(Numeric(12, 2), nullable=False)
-    method: Mapped[str] = mapped_column(String(16), nullable=False)
+    method: Mapped[PaymentMethod] = mapped_column(enum_column(PaymentMethod, 16), nullable=False)
     reference: Mapped[str] = mapped_column(String(255), nullable=False, server_default="")
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("manager_users.id"))
     created_at: Mapped[datetime] = mapped_column(

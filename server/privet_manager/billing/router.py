@@ -5,24 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from privet_manager.auth.deps import CurrentManager
+from privet_manager.auth.deps import CurrentActor
 from privet_manager.billing import service
-from privet_manager.billing.schemas import (
-    ConfirmPayment,
-    InvoiceOut,
-    InvoiceResult,
-    PaymentOut,
-    PaymentResult,
-)
+from privet_manager.billing.schemas import ConfirmPayment, InvoiceResult, PaymentResult
+from privet_manager.billing.views import invoice_out, payment_out
 from privet_manager.clients.deps import ClientForWrite
 from privet_manager.kit.db import SessionDep
 from privet_manager.kit.errors import PROBLEM_RESPONSES
-from privet_manager.kit.idempotency import (
-    IdempotencyKeyHeader,
-    request_hash,
-    run_idempotent,
-    scope_of,
-)
+from privet_manager.kit.idempotency import IdempotencyKeyHeader, request_hash, run_idempotent
 
 router = APIRouter(tags=["billing"], responses=PROBLEM_RESPONSES)
 
@@ -36,23 +26,16 @@ async def confirm_payment(
     body: ConfirmPayment,
     client: ClientForWrite,
     session: SessionDep,
-    manager: CurrentManager,
+    actor: CurrentActor,
     request: Request,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
     """The surcharge was paid (the amount must equal it): the client is processed."""
 
     async def effect() -> tuple[int, object]:
-        payment, contract = await service.confirm_payment(session, client, manager, body, request)
+        payment, contract = await service.confirm_payment(session, client, body, actor)
         result = PaymentResult(
-            payment=PaymentOut(
-                id=payment.id,
-                contract_number=contract.number,
-                amount=payment.amount,
-                method=payment.method,
-                reference=payment.reference,
-                created_at=payment.created_at,
-            ),
+            payment=payment_out(payment, contract.number),
             client_status=client.status,
             current_step=client.current_step,
             client_version=client.version,
@@ -61,9 +44,9 @@ async def confirm_payment(
 
     outcome = await run_idempotent(
         session,
-        manager.id,
+        actor.manager_id,
         idempotency_key,
-        scope_of(request),
+        request,
         request_hash(body, client.id),
         effect,
     )
@@ -78,7 +61,7 @@ async def confirm_payment(
 async def notify_billing(
     client: ClientForWrite,
     session: SessionDep,
-    manager: CurrentManager,
+    actor: CurrentActor,
     request: Request,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
@@ -86,17 +69,9 @@ async def notify_billing(
     the client is processed."""
 
     async def effect() -> tuple[int, object]:
-        invoice, contract = await service.send_invoice(session, client, manager, request)
+        invoice, contract = await service.send_invoice(session, client, actor)
         result = InvoiceResult(
-            invoice=InvoiceOut(
-                id=invoice.id,
-                number=invoice.number,
-                contract_number=contract.number,
-                amount=invoice.amount,
-                due_date=invoice.due_date,
-                support_message_id=invoice.support_message_id,
-                created_at=invoice.created_at,
-            ),
+            invoice=invoice_out(invoice, contract.number),
             client_status=client.status,
             current_step=client.current_step,
             client_version=client.version,
@@ -105,9 +80,9 @@ async def notify_billing(
 
     outcome = await run_idempotent(
         session,
-        manager.id,
+        actor.manager_id,
         idempotency_key,
-        scope_of(request),
+        request,
         request_hash(None, client.id),
         effect,
     )

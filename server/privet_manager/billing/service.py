@@ -5,24 +5,29 @@ Either one finishes the client (`processed`); both need a signed contract with a
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from fastapi import Request
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from privet_manager.activity import service as activity
-from privet_manager.auth.models import Manager
+from privet_manager.auth.actor import Actor
+from privet_manager.billing.errors import (
+    AlreadyProcessed,
+    AlreadySettled,
+    AmountMismatch,
+    ContractNotSigned,
+    NoSurcharge,
+)
 from privet_manager.billing.models import Invoice, Payment
 from privet_manager.billing.schemas import ConfirmPayment
-from privet_manager.clients.models import Client
+from privet_manager.clients.models import Client, ClientStatus, WizardStep
 from privet_manager.clients.service import touch
-from privet_manager.contracts.models import Contract
-from privet_manager.contracts.numbers import next_number
-from privet_manager.contracts.pdf.document import MOSCOW
-from privet_manager.contracts.service import latest_contract
+from privet_manager.contracts import repository as contracts
+from privet_manager.contracts.models import Contract, ContractStatus
 from privet_manager.events.service import publish
-from privet_manager.kit.errors import Conflict, Unprocessable
+from privet_manager.kit.clock import today_moscow
+from privet_manager.kit.numbering import next_number
 from privet_manager.support import service as support
 
 INVOICE_DUE = timedelta(days=7)
@@ -31,35 +36,36 @@ INVOICE_DUE = timedelta(days=7)
 async def _signed_with_surcharge(session: AsyncSession, client: Client) -> Contract:
     """The contract step 6 settles; 409 when the steps are out of order."""
     await touch(session, client)  # lock the client: one settlement at a time
-    if client.status == "processed":
-        raise Conflict("Клиент уже оформлен", code="already_processed")
-    contract = await latest_contract(session, client.id)
-    if contract is None or contract.status != "signed" or client.status != "signed":
-        raise Conflict("Сначала подпишите договор", code="contract_not_signed")
+    if client.status == ClientStatus.processed:
+        raise AlreadyProcessed()
+    contract = await contracts.latest(session, client.id)
+    if (
+        contract is None
+        or contract.status != ContractStatus.signed
+        or client.status != ClientStatus.signed
+    ):
+        raise ContractNotSigned()
     if contract.surcharge == 0:
-        raise Conflict("Доплаты по договору нет", code="no_surcharge")
+        raise NoSurcharge()
     paid = await session.scalar(select(Payment.id).where(Payment.contract_id == contract.id))
     invoiced = await session.scalar(select(Invoice.id).where(Invoice.contract_id == contract.id))
     if paid or invoiced:
-        raise Conflict("Доплата по договору уже оформлена", code="already_settled")
+        raise AlreadySettled()
     return contract
 
 
 async def _finish(
     session: AsyncSession,
     client: Client,
-    manager: Manager,
-    request: Request | None,
+    actor: Actor,
     action: str,
     payload: dict[str, object],
 ) -> None:
-    client.status = "processed"
-    client.current_step = "success"
+    client.status = ClientStatus.processed
+    client.current_step = WizardStep.success
     client.processed_at = datetime.now(UTC)
     await session.flush()
-    await activity.record(
-        session, client.id, action, manager_id=manager.id, request=request, payload=payload
-    )
+    await activity.record(session, client.id, action, actor, payload)
     await publish(
         session, "client.processed", client.id, status=client.status, version=client.version
     )
@@ -68,25 +74,20 @@ async def _finish(
 async def confirm_payment(
     session: AsyncSession,
     client: Client,
-    manager: Manager,
     data: ConfirmPayment,
-    request: Request | None,
+    actor: Actor,
 ) -> tuple[Payment, Contract]:
     """Record the payment of exactly the surcharge; the client is processed."""
     contract = await _signed_with_surcharge(session, client)
     if data.amount != contract.surcharge:
-        raise Unprocessable(
-            f"Сумма должна быть равна доплате: {contract.surcharge:.2f}",
-            code="amount_mismatch",
-            loc=("body", "amount"),
-        )
+        raise AmountMismatch(f"Сумма должна быть равна доплате: {contract.surcharge:.2f}")
     payment = Payment(
         contract_id=contract.id,
         client_id=client.id,
         amount=contract.surcharge,
         method=data.method,
         reference=data.reference.strip(),
-        manager_id=manager.id,
+        manager_id=actor.manager_id,
     )
     session.add(payment)
     await session.flush()
@@ -94,8 +95,7 @@ async def confirm_payment(
     await _finish(
         session,
         client,
-        manager,
-        request,
+        actor,
         "payment.confirmed",
         {
             "contract_id": contract.id,
@@ -116,23 +116,19 @@ def invoice_message(invoice: Invoice, contract: Contract) -> str:
     )
 
 
-def moscow_today() -> date:
-    return datetime.now(UTC).astimezone(MOSCOW).date()
-
-
 async def send_invoice(
-    session: AsyncSession, client: Client, manager: Manager, request: Request | None
+    session: AsyncSession, client: Client, actor: Actor
 ) -> tuple[Invoice, Contract]:
     """Issue an invoice for the surcharge, due in 7 days, and post it to the ticket."""
     contract = await _signed_with_surcharge(session, client)
-    today = moscow_today()
+    today = today_moscow()
     invoice = Invoice(
         number=await next_number(session, "INV", today.year),
         contract_id=contract.id,
         client_id=client.id,
         amount=contract.surcharge,
         due_date=today + INVOICE_DUE,
-        manager_id=manager.id,
+        manager_id=actor.manager_id,
     )
     session.add(invoice)
     await session.flush()
@@ -143,7 +139,7 @@ async def send_invoice(
         body=text,
         logged_body=text,
         kind="invoice",
-        manager_id=manager.id,
+        manager_id=actor.manager_id,
         contract_id=contract.id,
     )
     invoice.support_message_id = posted.support_message_id
@@ -152,8 +148,7 @@ async def send_invoice(
     await _finish(
         session,
         client,
-        manager,
-        request,
+        actor,
         "invoice.sent",
         {
             "contract_id": contract.id,

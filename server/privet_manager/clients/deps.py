@@ -16,9 +16,9 @@ from fastapi import Depends, Path
 
 from privet_manager.auth.deps import CurrentManager
 from privet_manager.auth.models import Manager
+from privet_manager.clients.errors import ClientNotClaimed, ClientNotFound, ClientNotYours
 from privet_manager.clients.models import Client
 from privet_manager.kit.db import SessionDep
-from privet_manager.kit.errors import Forbidden, NotFound
 
 # The largest BIGINT: larger path ids are a clean 422, not a database error.
 MAX_ID = 2**63 - 1
@@ -37,7 +37,7 @@ async def client_for_read(
 ) -> Client:
     client = await session.get(Client, client_id)
     if client is None:
-        raise NotFound("Клиент не найден", code="client_not_found")
+        raise ClientNotFound()
     return client
 
 
@@ -46,8 +46,8 @@ async def client_for_write(
 ) -> Client:
     if not may_write(manager, client):
         if client.assigned_manager_id is None:
-            raise Forbidden("Сначала возьмите клиента в работу", code="client_not_claimed")
-        raise Forbidden("Клиента ведёт другой менеджер", code="client_not_yours")
+            raise ClientNotClaimed()
+        raise ClientNotYours()
     return client
 
 

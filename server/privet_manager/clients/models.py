@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
@@ -18,12 +19,41 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from privet_manager.kit.db import Base
-from privet_manager.kit.models import Timestamps
+from privet_manager.kit.models import Timestamps, enum_column
 
-STATUSES = ("new", "in_progress", "awaiting_signature", "signed", "processed")
-STEPS = ("1", "2", "3", "4", "success")
+
+class ClientStatus(StrEnum):
+    """new -> in_progress (claimed) -> awaiting_signature (contract generated, code sent) ->
+    signed -> processed (paid, invoiced, or nothing to pay)."""
+
+    new = "new"
+    in_progress = "in_progress"
+    awaiting_signature = "awaiting_signature"
+    signed = "signed"
+    processed = "processed"
+
+
 # Claimed and not yet processed: the "in progress" tab.
-IN_PROGRESS_STATUSES = ("in_progress", "awaiting_signature", "signed")
+IN_PROGRESS_STATUSES = (
+    ClientStatus.in_progress,
+    ClientStatus.awaiting_signature,
+    ClientStatus.signed,
+)
+# Once the client has signed, the data the contract was made of is frozen.
+LOCKED_STATUSES = (ClientStatus.signed, ClientStatus.processed)
+
+
+class WizardStep(StrEnum):
+    """Where the wizard resumes: steps 1-4, then the success screen."""
+
+    profile = "1"
+    passport = "2"
+    devices = "3"
+    contract = "4"
+    success = "success"
+
+
+STEPS = tuple(WizardStep)
 
 # Digits of the phone copy; an 11-digit number starting with 8, or a 10-digit one, is read
 # as +7 so that every way of writing a Russian number finds the same client (the migration
@@ -95,8 +125,12 @@ class Client(Timestamps, Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False, unique=True)
-    status: Mapped[str] = mapped_column(String(32), nullable=False, server_default="new")
-    current_step: Mapped[str] = mapped_column(String(16), nullable=False, server_default="1")
+    status: Mapped[ClientStatus] = mapped_column(
+        enum_column(ClientStatus, 32), nullable=False, server_default=ClientStatus.new.value
+    )
+    current_step: Mapped[WizardStep] = mapped_column(
+        enum_column(WizardStep, 16), nullable=False, server_default=WizardStep.profile.value
+    )
     assigned_manager_id: Mapped[int | None] = mapped_column(ForeignKey("manager_users.id"))
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -120,10 +154,6 @@ class Client(Timestamps, Base):
     address_apartment: Mapped[str | None] = mapped_column(String(32))
 
     version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
-
-    # The head of the client's activity chain: deleting the newest entries is detected too.
-    activity_seq: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
-    activity_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class Passport(Timestamps, Base):

@@ -1,35 +1,44 @@
-"""The wire format of clients: list items, the card, and the step 1-2 inputs."""
+"""The wire format of clients: list items, the profile and address, the step 1-2 inputs."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
+from privet_manager.auth.schemas import ManagerRef
 from privet_manager.clients import validation
-from privet_manager.devices.schemas import DeviceOut
+from privet_manager.clients.models import ClientStatus, WizardStep
 
-Tab = Literal["new", "in_progress", "mine", "processed"]
-Status = Literal["new", "in_progress", "awaiting_signature", "signed", "processed"]
 Version = Field(ge=1, le=2**31 - 1, description="The client's version this edit is based on")
 
 
-class ManagerRef(BaseModel):
-    id: int
-    name: str
+class Tab(StrEnum):
+    """The list's tabs: unclaimed, claimed by anyone and not processed, mine, processed."""
+
+    new = "new"
+    in_progress = "in_progress"
+    mine = "mine"
+    processed = "processed"
 
 
 class ClientListItem(BaseModel):
+    """A short card in a list (the lists' JSON is written by PostgreSQL in this shape)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     user_id: int
     name: str | None
     phone: str | None
     email: str | None
-    registration_address: str | None
-    status: Status
-    current_step: str
-    assigned_manager: ManagerRef | None
+    registration_address: str | None = Field(
+        validation_alias=AliasChoices("registration_address", "address_text")
+    )
+    status: ClientStatus
+    current_step: WizardStep
+    assigned_manager: ManagerRef | None = None
     updated_at: datetime
     version: int
 
@@ -42,12 +51,14 @@ class ClientList(BaseModel):
 class ClientState(BaseModel):
     """What a write returns: enough to carry on editing with the new version."""
 
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
-    status: Status
-    current_step: str
+    status: ClientStatus
+    current_step: WizardStep
     version: int
     updated_at: datetime
-    assigned_manager: ManagerRef | None
+    assigned_manager: ManagerRef | None = None
 
 
 def _blank_to_none(v: object) -> object:
@@ -84,14 +95,18 @@ class AddressIn(BaseModel):
 
 
 class AddressOut(BaseModel):
-    text: str | None
-    postal_code: str | None
-    region: str | None
-    city: str | None
-    street: str | None
-    house: str | None
-    building: str | None
-    apartment: str | None
+    """The registration address, read from the client row's `address_*` columns."""
+
+    model_config = ConfigDict(from_attributes=True, populate_by_name=True)
+
+    text: str | None = Field(validation_alias="address_text")
+    postal_code: str | None = Field(validation_alias="address_postal_code")
+    region: str | None = Field(validation_alias="address_region")
+    city: str | None = Field(validation_alias="address_city")
+    street: str | None = Field(validation_alias="address_street")
+    house: str | None = Field(validation_alias="address_house")
+    building: str | None = Field(validation_alias="address_building")
+    apartment: str | None = Field(validation_alias="address_apartment")
 
 
 class ProfileIn(BaseModel):
@@ -127,6 +142,8 @@ class ProfileIn(BaseModel):
 
 
 class ProfileOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     name: str | None
     phone: str | None
     email: str | None
@@ -175,36 +192,3 @@ class PassportOut(BaseModel):
     department_code: str
     birth_date: date
     birth_place: str
-
-
-class TimelineEntry(BaseModel):
-    seq: int
-    action: str
-    manager: ManagerRef | None
-    created_at: datetime
-    ip: str | None
-    payload: dict[str, object]
-
-
-class ClientCard(BaseModel):
-    id: int
-    user_id: int
-    status: Status
-    current_step: str
-    version: int
-    updated_at: datetime
-    assigned_manager: ManagerRef | None
-    can_edit: bool = Field(description="The caller is the assigned manager or an admin")
-    profile: ProfileOut
-    address: AddressOut
-    passport: PassportOut | None = Field(
-        description="Decrypted for the assigned manager or an admin only (each read is logged)"
-    )
-    passport_on_file: bool
-    devices: list[DeviceOut]
-    # Filled by other domains through clients.card.CARD_SECTIONS.
-    tariff: dict[str, object] | None = None
-    contract: dict[str, object] | None = None
-    payment: dict[str, object] | None = None
-    invoice: dict[str, object] | None = None
-    timeline: list[TimelineEntry]

@@ -1,38 +1,61 @@
-"""What may happen to a client: claim, optimistic versioning, and the step-1 profile."""
+"""What may happen to a client: claim, optimistic versioning, step 1 (profile and address)
+and step 2 (passport)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from fastapi import Request
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from privet_manager.activity import service as activity
+from privet_manager.auth.actor import Actor
 from privet_manager.auth.models import Manager
 from privet_manager.clients import validation
-from privet_manager.clients.models import STEPS, Client, Passport
+from privet_manager.clients.errors import (
+    AlreadyClaimed,
+    ClientLocked,
+    RequiredField,
+    VersionConflict,
+)
+from privet_manager.clients.models import (
+    LOCKED_STATUSES,
+    STEPS,
+    Client,
+    ClientStatus,
+    Passport,
+    WizardStep,
+)
 from privet_manager.clients.schemas import PassportIn, ProfileIn
 from privet_manager.events.service import publish
 from privet_manager.kit import crypto
-from privet_manager.kit.errors import Conflict, Unprocessable
+from privet_manager.kit.clock import today_moscow
+from privet_manager.kit.errors import Unprocessable
 from privet_manager.legacy.models import User
 
-MOSCOW = ZoneInfo("Europe/Moscow")
 
-
-class VersionConflict(Conflict):
-    code = "version_conflict"
-
-    def __init__(self) -> None:
-        super().__init__(
-            "Данные клиента изменились, пока вы их редактировали. Обновите страницу и повторите",
-            loc=("body", "version"),
+async def _next_version(session: AsyncSession, client: Client, expected: int | None) -> int | None:
+    """One UPDATE that locks the client row and takes the next version (only from `expected`
+    when given); updates `client` in place. None when `expected` is stale."""
+    condition = [Client.id == client.id]
+    if expected is not None:
+        condition.append(Client.version == expected)
+    row = (
+        await session.execute(
+            update(Client)
+            .where(*condition)
+            .values(version=Client.version + 1, updated_at=func.now())
+            .returning(Client.version, Client.updated_at)
+            .execution_options(synchronize_session=False)
         )
+    ).first()
+    if row is None:
+        return None
+    set_committed_value(client, "version", row[0])
+    set_committed_value(client, "updated_at", row[1])
+    return int(row[0])
 
 
 async def bump_version(session: AsyncSession, client: Client, expected_version: int) -> int:
@@ -43,48 +66,28 @@ async def bump_version(session: AsyncSession, client: Client, expected_version: 
     through, and the other's whole transaction, already written parts included, is rolled back.
     Updates `client.version` and `client.updated_at` in place and returns the new version.
     """
-    row = (
-        await session.execute(
-            update(Client)
-            .where(Client.id == client.id, Client.version == expected_version)
-            .values(version=Client.version + 1, updated_at=func.now())
-            .returning(Client.version, Client.updated_at)
-            .execution_options(synchronize_session=False)
-        )
-    ).first()
-    if row is None:
+    version = await _next_version(session, client, expected_version)
+    if version is None:
         raise VersionConflict()
-    set_committed_value(client, "version", row[0])
-    set_committed_value(client, "updated_at", row[1])
-    return int(row[0])
+    return version
 
 
 async def touch(session: AsyncSession, client: Client) -> int:
-    """Increment the version without a check (writes that do not carry one)."""
-    row = (
-        await session.execute(
-            update(Client)
-            .where(Client.id == client.id)
-            .values(version=Client.version + 1, updated_at=func.now())
-            .returning(Client.version, Client.updated_at)
-            .execution_options(synchronize_session=False)
-        )
-    ).one()
-    set_committed_value(client, "version", row[0])
-    set_committed_value(client, "updated_at", row[1])
-    return int(row[0])
+    """Increment the version without a check (writes that do not carry one); locks the row."""
+    version = await _next_version(session, client, None)
+    assert version is not None, "the client row is gone"
+    return version
 
 
-async def claim(
-    session: AsyncSession, client: Client, manager: Manager, request: Request | None
-) -> Manager | None:
-    """Assign the client to `manager` atomically; returns the other holder if there is one.
+async def claim(session: AsyncSession, client: Client, actor: Actor) -> None:
+    """Assign the client to the actor atomically; 409 naming another holder.
 
     One UPDATE decides: of two managers claiming at once, the second waits on the row lock
     and then finds the client no longer free. Claiming one's own client again changes nothing.
     """
+    manager = actor.manager
     if client.assigned_manager_id == manager.id:
-        return None
+        return
     row = (
         await session.execute(
             update(Client)
@@ -92,7 +95,10 @@ async def claim(
             .values(
                 assigned_manager_id=manager.id,
                 claimed_at=func.now(),
-                status=func.coalesce(func.nullif(Client.status, "new"), "in_progress"),
+                status=func.coalesce(
+                    func.nullif(Client.status, ClientStatus.new.value),
+                    ClientStatus.in_progress.value,
+                ),
                 version=Client.version + 1,
                 updated_at=func.now(),
             )
@@ -103,12 +109,11 @@ async def claim(
     if row is None:
         holder = await holder_of(session, client.id)
         if holder is None or holder.id != manager.id:
-            return holder or manager
-        return None
+            holder = holder or manager
+            raise AlreadyClaimed(holder.id, holder.name)
+        return
     await session.refresh(client)
-    await activity.record(
-        session, client.id, "client.claimed", manager_id=manager.id, request=request
-    )
+    await activity.record(session, client.id, "client.claimed", actor)
     await publish(
         session,
         "client.claimed",
@@ -117,7 +122,6 @@ async def claim(
         status=client.status,
         version=client.version,
     )
-    return None
 
 
 async def holder_of(session: AsyncSession, client_id: int) -> Manager | None:
@@ -128,25 +132,21 @@ async def holder_of(session: AsyncSession, client_id: int) -> Manager | None:
     )
 
 
-# Once the client has signed, the data the contract was made of is frozen.
-LOCKED_STATUSES = ("signed", "processed")
-
-
 def ensure_editable(client: Client) -> None:
     """Steps 1-3 change the contract's data: refused once the contract is signed."""
     if client.status in LOCKED_STATUSES:
-        raise Conflict("Договор уже подписан: данные клиента изменить нельзя", code="client_locked")
+        raise ClientLocked()
 
 
-def advance_step(client: Client, done: str) -> None:
+def advance_step(client: Client, done: WizardStep) -> None:
     """After step `done` is saved, resume at the next one (never move backwards)."""
     nxt = STEPS[min(STEPS.index(done) + 1, len(STEPS) - 1)]
-    if STEPS.index(client.current_step) < STEPS.index(nxt):
+    if STEPS.index(WizardStep(client.current_step)) < STEPS.index(nxt):
         client.current_step = nxt
 
 
 async def update_profile(
-    session: AsyncSession, client: Client, body: ProfileIn, manager: Manager, request: Request
+    session: AsyncSession, client: Client, body: ProfileIn, actor: Actor
 ) -> None:
     """Step 1: the shared users row (its data only) and our copies, with the address."""
     ensure_editable(client)
@@ -156,7 +156,7 @@ async def update_profile(
     )
     for field in ("name", "phone"):
         if field in changes and changes[field] is None:
-            raise Unprocessable("Обязательное поле", loc=("body", field))
+            raise RequiredField(field)
     if changes:
         await session.execute(
             update(User)
@@ -180,32 +180,21 @@ async def update_profile(
             a.postal_code, a.region, a.city, a.street, a.house, a.building, a.apartment
         )
         fields.append("address")
-    advance_step(client, "1")
+    advance_step(client, WizardStep.profile)
     await session.flush()
-    await record_change(session, client, "profile.updated", manager, request, {"fields": fields})
+    await record_change(session, client, "profile.updated", actor, {"fields": fields})
 
 
 async def record_change(
-    session: AsyncSession,
-    client: Client,
-    action: str,
-    manager: Manager,
-    request: Request | None,
-    payload: dict[str, Any],
+    session: AsyncSession, client: Client, action: str, actor: Actor, payload: dict[str, Any]
 ) -> None:
     """Log a change of the client in its activity chain and tell the live lists."""
-    await activity.record(
-        session, client.id, action, manager_id=manager.id, request=request, payload=payload
-    )
+    await activity.record(session, client.id, action, actor, payload)
     await publish(session, "client.updated", client.id, version=client.version)
 
 
-def today_moscow() -> date:
-    return datetime.now(UTC).astimezone(MOSCOW).date()
-
-
 async def put_passport(
-    session: AsyncSession, client: Client, body: PassportIn, manager: Manager, request: Request
+    session: AsyncSession, client: Client, body: PassportIn, actor: Actor
 ) -> None:
     """Step 2: the passport, series and number encrypted (AES-GCM, key id kept)."""
     errors = validation.passport_date_errors(body.birth_date, body.issue_date, today_moscow())
@@ -227,7 +216,7 @@ async def put_passport(
         "department_code": body.department_code,
         "birth_date": body.birth_date,
         "birth_place": body.birth_place,
-        "updated_by_manager_id": manager.id,
+        "updated_by_manager_id": actor.manager_id,
     }
     stmt = pg_insert(Passport).values(user_id=client.user_id, **values)
     await session.execute(
@@ -235,6 +224,6 @@ async def put_passport(
             index_elements=[Passport.user_id], set_={**values, "updated_at": func.now()}
         )
     )
-    advance_step(client, "2")
+    advance_step(client, WizardStep.passport)
     await session.flush()
-    await record_change(session, client, "passport.updated", manager, request, {"key_id": kid})
+    await record_change(session, client, "passport.updated", actor, {"key_id": kid})

@@ -1,37 +1,36 @@
 """Users of Привет Супер appear as new clients without anyone running a command.
 
-Привет Супер inserts `users` rows on its own and cannot be asked to create ours. Creating rows
-lazily per request would be a scan of `users` on every list at 100,000 users, so:
+Привет Супер inserts `users` rows on its own and cannot be asked to create ours. A task each
+API process starts in its lifespan (`run_forever`) does it off the request path:
 
-- every listing of the `new` tab first inserts rows for users whose id is above the highest
-  user_id we know (an index range scan on users' primary key: effectively free);
-- at most every FULL_SYNC_SECONDS per process, the full `backfill` (an anti-join catching users
-  committed out of id order, plus a refresh of the name/phone/email copies) runs as well;
+- every NEWER_SYNC_SECONDS it inserts rows for users whose id is above the highest user_id we
+  know (an index range scan on users' primary key: effectively free);
+- every FULL_SYNC_SECONDS the full `backfill` (an anti-join catching users committed out of
+  id order, plus a refresh of the name/phone/email copies) runs as well, in one replica at a
+  time (an advisory lock);
 - `privet-manager backfill-clients` runs the full one on demand, without limits: run it once
-  at installation (creating 100,000 rows takes seconds, which no request should pay for;
-  the passes above create at most BATCH rows at a time).
+  at installation (creating 100,000 rows takes seconds; the passes above create at most BATCH
+  rows at a time).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from typing import Any
 
-import psycopg
-from sqlalchemy import text
+from sqlalchemy import CursorResult, text
+from sqlalchemy.exc import DBAPIError
 
 from privet_manager.clients.backfill import backfill_clients
-from privet_manager.kit.db import get_database
-from privet_manager.kit.rawsql import driver_sql
+from privet_manager.kit.db import transaction
 
 log = logging.getLogger("privet_manager.clients.sync")
 
 FULL_SYNC_SECONDS = 300.0
-# The cheap catch-up of users with a higher id runs at most this often per process.
 NEWER_SYNC_SECONDS = 1.0
 BATCH = 2000
+# First key of the two-key advisory lock: "PMSY".
+_LOCK_NAMESPACE = 0x504D5359
 
 _INSERT_NEWER = text(
     """
@@ -44,34 +43,35 @@ _INSERT_NEWER = text(
     ON CONFLICT (user_id) DO NOTHING
     """
 )
-
-_last_full = 0.0
-_last_newer = 0.0
-_full_lock = asyncio.Lock()
+_TRY_FULL_LOCK = text("SELECT pg_try_advisory_xact_lock(:ns, 1)")
 
 
-_INSERT_NEWER_SQL = driver_sql(_INSERT_NEWER, "limit")
+async def sync_once(*, full: bool) -> int:
+    """One pass; returns how many client rows it created (and, for a full pass, refreshed)."""
+    async with transaction() as session:
+        inserted = await session.execute(_INSERT_NEWER, {"limit": BATCH})
+        assert isinstance(inserted, CursorResult)
+        created = inserted.rowcount
+        if full and await session.scalar(_TRY_FULL_LOCK, {"ns": _LOCK_NAMESPACE}):
+            more, refreshed = await backfill_clients(session, limit=BATCH)
+            created += more + refreshed
+    return int(created)
 
 
-async def sync_new_users(conn: psycopg.AsyncConnection[Any]) -> None:
-    """Make sure users without a manager_clients row are listed (see the module docstring)."""
-    global _last_full
-    if time.monotonic() - _last_full >= FULL_SYNC_SECONDS and not _full_lock.locked():
-        async with _full_lock:
-            _last_full = time.monotonic()
-            # Its own short transaction on the main pool (the request's connection is in
-            # autocommit: each of the pass's statements must not commit alone).
-            async with get_database().sessionmaker() as own, own.begin():
-                created, refreshed = await backfill_clients(own, limit=BATCH)
-            if created or refreshed:
-                log.info("clients synced", extra={"created": created, "refreshed": refreshed})
-    global _last_newer
-    now = time.monotonic()
-    if now - _last_newer >= NEWER_SYNC_SECONDS:
-        _last_newer = now
-        await conn.execute(_INSERT_NEWER_SQL, {"limit": BATCH})
-
-
-def force_full_sync_next_time() -> None:
-    global _last_full, _last_newer
-    _last_full = _last_newer = 0.0
+async def run_forever() -> None:
+    """The lifespan's task: passes at their intervals until cancelled; a failing pass (the
+    database restarting) is logged and tried again at the next tick."""
+    loop = asyncio.get_running_loop()
+    next_full = loop.time()
+    while True:
+        full = loop.time() >= next_full
+        try:
+            changed = await sync_once(full=full)
+        except (DBAPIError, OSError) as exc:
+            log.warning("clients sync failed", extra={"error": type(exc).__name__})
+        else:
+            if full:
+                next_full = loop.time() + FULL_SYNC_SECONDS
+            if changed:
+                log.info("clients synced", extra={"rows": changed, "full": full})
+        await asyncio.sleep(NEWER_SYNC_SECONDS)

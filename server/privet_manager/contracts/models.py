@@ -1,9 +1,10 @@
-"""Contracts: snapshot, PDF, OTP state and the signing evidence; per-year number counters."""
+"""Contracts: snapshot, PDF, OTP state and the signing evidence."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -21,20 +22,21 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from privet_manager.kit.db import Base
-from privet_manager.kit.models import Timestamps
-
-# awaiting_signature -> signed; or -> void (regenerated) / locked (5 wrong codes)
-CONTRACT_STATUSES = ("awaiting_signature", "signed", "void", "locked")
+from privet_manager.kit.models import Timestamps, enum_column
 
 
-class NumberCounter(Base):
-    """Per-year sequence of document numbers (`PM` contracts, `INV` invoices)."""
+class ContractStatus(StrEnum):
+    """awaiting_signature -> signed; or -> void (the data changed, or generated anew) /
+    locked (five wrong codes)."""
 
-    __tablename__ = "manager_number_counters"
+    awaiting_signature = "awaiting_signature"
+    signed = "signed"
+    void = "void"
+    locked = "locked"
 
-    series: Mapped[str] = mapped_column(String(8), primary_key=True)
-    year: Mapped[int] = mapped_column(Integer, primary_key=True)
-    value: Mapped[int] = mapped_column(Integer, nullable=False)
+
+# Not signed yet and not dead: the contract a change to the client's data must void.
+LIVE_UNSIGNED = (ContractStatus.awaiting_signature, ContractStatus.locked)
 
 
 class Contract(Timestamps, Base):
@@ -55,7 +57,7 @@ class Contract(Timestamps, Base):
         ForeignKey("manager_clients.id", ondelete="CASCADE"), nullable=False
     )
     number: Mapped[str] = mapped_column(String(32), nullable=False, unique=True)
-    status: Mapped[str] = mapped_column(String(32), nullable=False)
+    status: Mapped[ContractStatus] = mapped_column(enum_column(ContractStatus, 32), nullable=False)
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
     surcharge: Mapped[Decimal] = mapped_column(Numeric(12, 2), nullable=False)
     pdf_key: Mapped[str] = mapped_column(String(512), nullable=False)

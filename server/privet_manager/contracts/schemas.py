@@ -1,35 +1,25 @@
+"""Contracts on the wire: the manager's view and the verification result."""
+
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
-from privet_manager.tariffs.schemas import Money
-
-
-class GenerateContract(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    pep_agreed: Literal[True] = Field(
-        description="The client agreed to the PEP agreement (GET /pep-agreement); must be true"
-    )
-
-
-class ConfirmContract(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    code: str = Field(pattern=r"^[0-9]{6}$", description="The 6-digit code the client read out")
+from privet_manager.contracts.models import ContractStatus
+from privet_manager.kit.money import Money
 
 
 class ContractOut(BaseModel):
     """The manager's view of a contract. The code never appears here."""
 
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     number: str
-    status: str
+    status: ContractStatus
     surcharge: Money
-    pdf_url: str | None
+    pdf_url: str | None = None
     pdf_sha256: str
     signed_pdf_url: str | None = None
     signed_pdf_sha256: str | None = None
@@ -37,8 +27,8 @@ class ContractOut(BaseModel):
     pep_sha256: str
     pep_agreed_at: datetime
     otp_expires_at: datetime | None
-    otp_resend_at: datetime | None
-    otp_attempts_left: int
+    otp_resend_at: datetime | None = None
+    otp_attempts_left: int = 0
     support_ticket_id: int | None
     support_message_id: int | None
     signed_at: datetime | None = None
@@ -47,13 +37,6 @@ class ContractOut(BaseModel):
     signed_by_manager_id: int | None = None
     signature_hmac: str | None = None
     created_at: datetime
-
-
-class ContractEnvelope(BaseModel):
-    contract: ContractOut
-    client_status: str
-    current_step: str
-    client_version: int
 
 
 class VerifyChecks(BaseModel):
@@ -66,12 +49,6 @@ class VerifyChecks(BaseModel):
 class VerifyOut(BaseModel):
     valid: bool
     number: str
-    status: str
+    status: ContractStatus
     checks: VerifyChecks
     failed_activity_seq: int | None = None
-
-
-class PepAgreementOut(BaseModel):
-    version: str
-    sha256: str
-    text: str

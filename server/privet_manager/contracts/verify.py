@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from privet_manager.activity import service as activity
-from privet_manager.contracts import evidence
+from privet_manager.contracts import evidence, repository
 from privet_manager.contracts.models import Contract
 from privet_manager.kit.security import constant_time_equals, sha256_hex
 from privet_manager.kit.storage import get_storage
@@ -57,7 +56,7 @@ async def verify_contract(session: AsyncSession, contract: Contract) -> Verifica
 
 async def verify_number(session: AsyncSession, number: str) -> Verification | None:
     """Verify the contract with this number (None if there is none)."""
-    contract = await session.scalar(select(Contract).where(Contract.number == number.strip()))
+    contract = await repository.by_number(session, number)
     if contract is None:
         return None
     return await verify_contract(session, contract)

@@ -8,9 +8,9 @@ from fastapi import Depends, Path
 from sqlalchemy import select
 
 from privet_manager.clients.deps import MAX_ID, ClientForWrite
+from privet_manager.devices.errors import DeviceNotFound, PhotoNotFound
 from privet_manager.devices.models import DevicePhoto, ManagerDevice
 from privet_manager.kit.db import SessionDep
-from privet_manager.kit.errors import NotFound
 
 DeviceIdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 PhotoIdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -25,7 +25,7 @@ async def device_of_client(
         )
     )
     if device is None:
-        raise NotFound("Устройство не найдено", code="device_not_found")
+        raise DeviceNotFound()
     return device
 
 
@@ -39,7 +39,7 @@ async def photo_of_device(
         select(DevicePhoto).where(DevicePhoto.id == photo_id, DevicePhoto.device_id == device.id)
     )
     if photo is None:
-        raise NotFound("Фото не найдено", code="photo_not_found")
+        raise PhotoNotFound()
     return photo
 
 

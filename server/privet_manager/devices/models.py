@@ -2,14 +2,35 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, Numeric, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from privet_manager.kit.db import Base
-from privet_manager.kit.models import Timestamps
+from privet_manager.kit.models import Timestamps, enum_column
 
-DEVICE_KINDS = ("phone", "tablet", "laptop", "computer", "tv", "appliance", "other")
+
+class DeviceKind(StrEnum):
+    phone = "phone"
+    tablet = "tablet"
+    laptop = "laptop"
+    computer = "computer"
+    tv = "tv"
+    appliance = "appliance"
+    other = "other"
+
+
+# How documents and breakdown lines name each kind.
+KIND_LABELS: dict[str, str] = {
+    DeviceKind.phone: "Смартфон",
+    DeviceKind.tablet: "Планшет",
+    DeviceKind.laptop: "Ноутбук",
+    DeviceKind.computer: "Компьютер",
+    DeviceKind.tv: "Телевизор",
+    DeviceKind.appliance: "Бытовая техника",
+    DeviceKind.other: "Другое устройство",
+}
 
 
 class ManagerDevice(Timestamps, Base):
@@ -30,7 +51,7 @@ class ManagerDevice(Timestamps, Base):
         ForeignKey("manager_clients.id", ondelete="CASCADE"), nullable=False, index=True
     )
     source_device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
-    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    kind: Mapped[DeviceKind] = mapped_column(enum_column(DeviceKind, 32), nullable=False)
     brand: Mapped[str] = mapped_column(String(128), nullable=False)
     model: Mapped[str] = mapped_column(String(128), nullable=False)
     serial_number: Mapped[str | None] = mapped_column(String(128))

@@ -13,17 +13,16 @@ import re
 import uuid
 from datetime import timedelta
 
-from fastapi import Request
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from privet_manager.auth.models import Manager
+from privet_manager.auth.actor import Actor
 from privet_manager.clients.models import Client
 from privet_manager.clients.service import ensure_editable, record_change
+from privet_manager.devices.errors import PhotoRefused, PhotoTooLarge, TooManyPhotos
 from privet_manager.devices.models import DevicePhoto, ManagerDevice
 from privet_manager.devices.schemas import UploadInstructions, UploadUrlIn, UploadUrlOut
 from privet_manager.devices.service import delete_object_quietly, next_version
-from privet_manager.kit.errors import Unprocessable
 from privet_manager.kit.storage import Storage
 
 UPLOAD_TTL = timedelta(minutes=10)
@@ -52,11 +51,7 @@ async def upload_url(
 ) -> UploadUrlOut:
     ensure_editable(client)
     if body.size > max_size:
-        raise Unprocessable(
-            f"Фото больше {max_size // (1024 * 1024)} МБ",
-            code="photo_too_large",
-            loc=("body", "size"),
-        )
+        raise PhotoTooLarge(f"Фото больше {max_size // (1024 * 1024)} МБ")
     key = f"{device_prefix(client.id, device.id)}{uuid.uuid4().hex}.{EXTENSIONS[body.content_type]}"
     target = await storage.presign_upload(key, body.content_type, max_size, UPLOAD_TTL)
     return UploadUrlOut(
@@ -69,8 +64,8 @@ async def upload_url(
     )
 
 
-def _refuse(detail: str, code: str) -> Unprocessable:
-    return Unprocessable(detail, code=code, loc=("body", "file_key"))
+def _refuse(detail: str, code: str) -> PhotoRefused:
+    return PhotoRefused(detail, code=code)
 
 
 async def confirm(
@@ -80,8 +75,7 @@ async def confirm(
     device: ManagerDevice,
     file_key: str,
     max_size: int,
-    manager: Manager,
-    request: Request | None,
+    actor: Actor,
 ) -> DevicePhoto:
     """Record an uploaded object as a photo of the device, after checking the object."""
     ensure_editable(client)
@@ -109,9 +103,7 @@ async def confirm(
     )
     if (count or 0) >= MAX_PHOTOS_PER_DEVICE:
         await delete_object_quietly(storage, file_key)
-        raise Unprocessable(
-            f"Не больше {MAX_PHOTOS_PER_DEVICE} фото у устройства", code="too_many_photos"
-        )
+        raise TooManyPhotos(f"Не больше {MAX_PHOTOS_PER_DEVICE} фото у устройства")
     await next_version(session, client, None)
     photo = DevicePhoto(
         device_id=device.id,
@@ -126,8 +118,7 @@ async def confirm(
         session,
         client,
         "photo.added",
-        manager,
-        request,
+        actor,
         {"device_id": device.id, "photo_id": photo.id, "sha256": photo.sha256},
     )
     return photo
@@ -138,8 +129,7 @@ async def delete(
     client: Client,
     device: ManagerDevice,
     photo: DevicePhoto,
-    manager: Manager,
-    request: Request | None,
+    actor: Actor,
 ) -> str:
     """Remove the photo row; returns the object key to delete after the commit."""
     await next_version(session, client, None)
@@ -150,8 +140,7 @@ async def delete(
         session,
         client,
         "photo.deleted",
-        manager,
-        request,
+        actor,
         {"device_id": device.id, "photo_id": photo.id},
     )
     return key

@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.responses import JSONResponse
 
-from privet_manager.auth.deps import CurrentManager
+from privet_manager.auth.deps import CurrentActor
 from privet_manager.clients.deps import ClientForRead, ClientForWrite
-from privet_manager.devices import photos, service
+from privet_manager.devices import photos, repository, service
 from privet_manager.devices.deps import DeviceForWrite, PhotoForWrite
 from privet_manager.devices.schemas import (
     DeviceCreate,
@@ -23,14 +23,10 @@ from privet_manager.devices.schemas import (
     UploadUrlIn,
     UploadUrlOut,
 )
+from privet_manager.devices.views import device_out, photo_out
 from privet_manager.kit.db import SessionDep
 from privet_manager.kit.errors import PROBLEM_RESPONSES
-from privet_manager.kit.idempotency import (
-    IdempotencyKeyHeader,
-    request_hash,
-    run_idempotent,
-    scope_of,
-)
+from privet_manager.kit.idempotency import IdempotencyKeyHeader, request_hash, run_idempotent
 from privet_manager.kit.storage import get_storage
 from privet_manager.settings import get_settings
 
@@ -46,18 +42,12 @@ VersionQuery = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 @router.get("/shared-devices", response_model=list[SharedDeviceOut])
 async def list_shared_devices(client: ClientForRead, session: SessionDep) -> list[SharedDeviceOut]:
     """Devices the client registered in the app, to import with `source_device_id`."""
-    rows = await service.shared_devices(session, client)
-    return [
-        SharedDeviceOut(
-            id=d.id,
-            kind=d.kind,
-            brand=d.brand,
-            model=d.model,
-            serial_number=d.serial_number,
-            imported=imported,
-        )
-        for d, imported in rows
-    ]
+    out = []
+    for device, imported in await service.shared_devices(session, client):
+        shared = SharedDeviceOut.model_validate(device)
+        shared.imported = imported
+        out.append(shared)
+    return out
 
 
 @router.post(
@@ -70,25 +60,20 @@ async def create_device(
     body: DeviceCreate,
     client: ClientForWrite,
     session: SessionDep,
-    manager: CurrentManager,
+    actor: CurrentActor,
     request: Request,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
     """Add a device (typed in, or imported from the app's devices). Honours Idempotency-Key."""
 
     async def effect() -> tuple[int, object]:
-        device = await service.create_device(session, client, body, manager, request)
-        out = await service.device_out(get_storage(), device, [])
+        device = await service.create_device(session, client, body, actor)
+        out = await device_out(get_storage(), device, [])
         saved = DeviceSaved(**out.model_dump(), client_version=client.version)
         return 201, saved.model_dump(mode="json")
 
     result = await run_idempotent(
-        session,
-        manager.id,
-        idempotency_key,
-        scope_of(request),
-        request_hash(body),
-        effect,
+        session, actor.manager_id, idempotency_key, request, request_hash(body), effect
     )
     return result.to_response()
 
@@ -99,12 +84,11 @@ async def update_device(
     client: ClientForWrite,
     device: DeviceForWrite,
     session: SessionDep,
-    manager: CurrentManager,
-    request: Request,
+    actor: CurrentActor,
 ) -> DeviceSaved:
-    device = await service.update_device(session, client, device, body, manager, request)
-    photo_rows = await service.photos_of(session, [device.id])
-    out = await service.device_out(get_storage(), device, photo_rows.get(device.id, []))
+    device = await service.update_device(session, client, device, body, actor)
+    photo_rows = await repository.photos_of(session, [device.id])
+    out = await device_out(get_storage(), device, photo_rows.get(device.id, []))
     return DeviceSaved(**out.model_dump(), client_version=client.version)
 
 
@@ -113,12 +97,11 @@ async def delete_device(
     client: ClientForWrite,
     device: DeviceForWrite,
     session: SessionDep,
-    manager: CurrentManager,
-    request: Request,
+    actor: CurrentActor,
     background: BackgroundTasks,
     version: VersionQuery = None,
 ) -> DeviceDeleted:
-    keys = await service.delete_device(session, client, device, version, manager, request)
+    keys = await service.delete_device(session, client, device, version, actor)
     # Background tasks run after the response, hence after the commit (SessionDep commits
     # before the response is sent): a rolled-back delete never loses its images.
     background.add_task(service.delete_objects, get_storage(), keys)
@@ -141,22 +124,14 @@ async def confirm_photo(
     client: ClientForWrite,
     device: DeviceForWrite,
     session: SessionDep,
-    manager: CurrentManager,
-    request: Request,
+    actor: CurrentActor,
 ) -> PhotoSaved:
     """Record an uploaded photo after checking the stored object itself."""
     storage = get_storage()
     photo = await photos.confirm(
-        session,
-        storage,
-        client,
-        device,
-        body.file_key,
-        get_settings().max_photo_bytes,
-        manager,
-        request,
+        session, storage, client, device, body.file_key, get_settings().max_photo_bytes, actor
     )
-    out = await service.photo_out(storage, photo)
+    out = await photo_out(storage, photo)
     return PhotoSaved(**out.model_dump(), client_version=client.version)
 
 
@@ -166,10 +141,9 @@ async def delete_photo(
     device: DeviceForWrite,
     photo: PhotoForWrite,
     session: SessionDep,
-    manager: CurrentManager,
-    request: Request,
+    actor: CurrentActor,
     background: BackgroundTasks,
 ) -> DeviceDeleted:
-    key = await photos.delete(session, client, device, photo, manager, request)
+    key = await photos.delete(session, client, device, photo, actor)
     background.add_task(service.delete_objects, get_storage(), [key])
     return DeviceDeleted(client_version=client.version)

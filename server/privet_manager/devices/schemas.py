@@ -3,28 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from privet_manager.devices.models import DEVICE_KINDS
-
-Kind = Literal["phone", "tablet", "laptop", "computer", "tv", "appliance", "other"]
-assert set(DEVICE_KINDS) == set(Kind.__args__)  # type: ignore[attr-defined]
+from privet_manager.devices.models import DeviceKind
+from privet_manager.kit.money import Money, MoneyIn
 
 PhotoType = Literal["image/jpeg", "image/png", "image/webp"]
-Money = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str)]
-MoneyIn = Annotated[
-    Decimal,
-    Field(
-        ge=0,
-        le=Decimal("9999999999.99"),
-        max_digits=12,
-        decimal_places=2,
-        description='Decimal string, e.g. "1490.00"',
-    ),
-]
 OptionalVersion = Field(
     default=None,
     ge=1,
@@ -55,7 +41,7 @@ class DeviceCreate(BaseModel):
 
     version: int | None = OptionalVersion
     source_device_id: int | None = Field(default=None, ge=1, le=MAX_ID)
-    kind: Kind | None = None
+    kind: DeviceKind | None = None
     brand: str | None = Field(default=None, min_length=1, max_length=128)
     model: str | None = Field(default=None, min_length=1, max_length=128)
     serial_number: str | None = Field(default=None, max_length=128)
@@ -72,7 +58,7 @@ class DeviceUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     version: int | None = OptionalVersion
-    kind: Kind | None = None
+    kind: DeviceKind | None = None
     brand: str | None = Field(default=None, min_length=1, max_length=128)
     model: str | None = Field(default=None, min_length=1, max_length=128)
     serial_number: str | None = Field(default=None, max_length=128)
@@ -84,8 +70,10 @@ class DeviceUpdate(BaseModel):
 
 
 class PhotoOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
-    url: str = Field(description="Short-lived link to the image")
+    url: str = Field(default="", description="Short-lived link to the image")
     content_type: str
     size: int
     sha256: str
@@ -93,15 +81,17 @@ class PhotoOut(BaseModel):
 
 
 class DeviceOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     source_device_id: int | None
-    kind: str
+    kind: DeviceKind
     brand: str
     model: str
     serial_number: str | None
     purchase_date: date | None
     declared_value: Money
-    photos: list[PhotoOut]
+    photos: list[PhotoOut] = []
     created_at: datetime
 
 
@@ -147,9 +137,11 @@ class PhotoSaved(PhotoOut):
 class SharedDeviceOut(BaseModel):
     """A device the client registered in the app, available for import."""
 
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     kind: str | None
     brand: str | None
     model: str | None
     serial_number: str | None
-    imported: bool
+    imported: bool = False

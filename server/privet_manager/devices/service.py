@@ -3,25 +3,27 @@
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
-from datetime import timedelta
 
-from fastapi import Request
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from privet_manager.auth.models import Manager
+from privet_manager.auth.actor import Actor
 from privet_manager.clients import service as clients
+from privet_manager.clients.errors import RequiredField
 from privet_manager.clients.models import Client
-from privet_manager.devices.models import DEVICE_KINDS, DevicePhoto, ManagerDevice
-from privet_manager.devices.schemas import DeviceCreate, DeviceOut, DeviceUpdate, PhotoOut
-from privet_manager.kit.errors import Conflict, Unprocessable
+from privet_manager.devices.errors import (
+    DeviceAlreadyImported,
+    SourceDeviceNotFound,
+    TooManyDevices,
+)
+from privet_manager.devices.models import DeviceKind, DevicePhoto, ManagerDevice
+from privet_manager.devices.schemas import DeviceCreate, DeviceUpdate
+from privet_manager.kit.errors import Unprocessable
 from privet_manager.kit.storage import Storage, StorageUnavailable
 from privet_manager.legacy.models import Device
 
 log = logging.getLogger("privet_manager.devices")
 
-PHOTO_URL_TTL = timedelta(minutes=15)
 MAX_DEVICES = 50
 
 
@@ -37,8 +39,7 @@ async def create_device(
     session: AsyncSession,
     client: Client,
     body: DeviceCreate,
-    manager: Manager,
-    request: Request | None,
+    actor: Actor,
 ) -> ManagerDevice:
     """Add a device; with `source_device_id`, copy a row of the user's shared devices."""
     source: Device | None = None
@@ -49,14 +50,12 @@ async def create_device(
             )
         )
         if source is None:
-            raise Unprocessable(
-                "У клиента нет такого устройства в приложении",
-                code="source_device_not_found",
-                loc=("body", "source_device_id"),
-            )
-    kind = body.kind or (source.kind if source and source.kind in DEVICE_KINDS else None)
+            raise SourceDeviceNotFound()
+    kind = body.kind or (
+        DeviceKind(source.kind) if source and source.kind in frozenset(DeviceKind) else None
+    )
     if source is not None and kind is None:
-        kind = "other"
+        kind = DeviceKind.other
     brand = body.brand or (source.brand[:128] if source and source.brand else None)
     model = body.model or (source.model[:128] if source and source.model else None)
     missing = [
@@ -69,15 +68,11 @@ async def create_device(
         )
     assert kind and brand and model
     await next_version(session, client, body.version)
-    count = len(
-        (
-            await session.scalars(
-                select(ManagerDevice.id).where(ManagerDevice.client_id == client.id)
-            )
-        ).all()
+    count = await session.scalar(
+        select(func.count()).select_from(ManagerDevice).where(ManagerDevice.client_id == client.id)
     )
-    if count >= MAX_DEVICES:
-        raise Unprocessable(f"Не больше {MAX_DEVICES} устройств у клиента", code="too_many_devices")
+    if (count or 0) >= MAX_DEVICES:
+        raise TooManyDevices(f"Не больше {MAX_DEVICES} устройств у клиента")
     if source is not None:
         already = await session.scalar(
             select(ManagerDevice.id).where(
@@ -86,11 +81,7 @@ async def create_device(
             )
         )
         if already is not None:
-            raise Conflict(
-                "Это устройство уже добавлено",
-                code="device_already_imported",
-                loc=("body", "source_device_id"),
-            )
+            raise DeviceAlreadyImported()
     device = ManagerDevice(
         client_id=client.id,
         source_device_id=source.id if source else None,
@@ -108,8 +99,7 @@ async def create_device(
         session,
         client,
         "device.added",
-        manager,
-        request,
+        actor,
         {"device_id": device.id, "source_device_id": device.source_device_id},
     )
     return device
@@ -120,13 +110,12 @@ async def update_device(
     client: Client,
     device: ManagerDevice,
     body: DeviceUpdate,
-    manager: Manager,
-    request: Request | None,
+    actor: Actor,
 ) -> ManagerDevice:
     changes = body.model_dump(exclude_unset=True, exclude={"version"})
     for name in ("kind", "brand", "model", "declared_value"):
         if name in changes and changes[name] is None:
-            raise Unprocessable("Обязательное поле", loc=("body", name))
+            raise RequiredField(name)
     await next_version(session, client, body.version)
     for name, value in changes.items():
         setattr(device, name, value)
@@ -135,8 +124,7 @@ async def update_device(
         session,
         client,
         "device.updated",
-        manager,
-        request,
+        actor,
         {"device_id": device.id, "fields": sorted(changes)},
     )
     return device
@@ -147,8 +135,7 @@ async def delete_device(
     client: Client,
     device: ManagerDevice,
     version: int | None,
-    manager: Manager,
-    request: Request | None,
+    actor: Actor,
 ) -> list[str]:
     """Remove the device and its photo rows; returns the object keys to delete once the
     transaction has committed (deleting them earlier could leave rows without images)."""
@@ -166,8 +153,7 @@ async def delete_device(
         session,
         client,
         "device.deleted",
-        manager,
-        request,
+        actor,
         {"device_id": device.id, "photos": len(keys)},
     )
     return keys
@@ -184,60 +170,6 @@ async def delete_object_quietly(storage: Storage, key: str) -> None:
 async def delete_objects(storage: Storage, keys: list[str]) -> None:
     for key in keys:
         await delete_object_quietly(storage, key)
-
-
-async def photo_out(storage: Storage, photo: DevicePhoto) -> PhotoOut:
-    return PhotoOut(
-        id=photo.id,
-        url=await storage.presign_download(photo.object_key, PHOTO_URL_TTL),
-        content_type=photo.content_type,
-        size=photo.size,
-        sha256=photo.sha256,
-        created_at=photo.created_at,
-    )
-
-
-async def device_out(
-    storage: Storage, device: ManagerDevice, photos: list[DevicePhoto]
-) -> DeviceOut:
-    return DeviceOut(
-        id=device.id,
-        source_device_id=device.source_device_id,
-        kind=device.kind,
-        brand=device.brand,
-        model=device.model,
-        serial_number=device.serial_number,
-        purchase_date=device.purchase_date,
-        declared_value=device.declared_value,
-        photos=[await photo_out(storage, p) for p in photos],
-        created_at=device.created_at,
-    )
-
-
-async def photos_of(session: AsyncSession, device_ids: list[int]) -> dict[int, list[DevicePhoto]]:
-    by_device: dict[int, list[DevicePhoto]] = defaultdict(list)
-    if device_ids:
-        rows = await session.scalars(
-            select(DevicePhoto)
-            .where(DevicePhoto.device_id.in_(device_ids))
-            .order_by(DevicePhoto.id)
-        )
-        for photo in rows:
-            by_device[photo.device_id].append(photo)
-    return by_device
-
-
-async def devices_out(session: AsyncSession, storage: Storage, client_id: int) -> list[DeviceOut]:
-    """The client's devices with short-lived photo URLs (the card, the contract)."""
-    devices = list(
-        await session.scalars(
-            select(ManagerDevice)
-            .where(ManagerDevice.client_id == client_id)
-            .order_by(ManagerDevice.id)
-        )
-    )
-    photos = await photos_of(session, [d.id for d in devices])
-    return [await device_out(storage, d, photos.get(d.id, [])) for d in devices]
 
 
 async def shared_devices(session: AsyncSession, client: Client) -> list[tuple[Device, bool]]:

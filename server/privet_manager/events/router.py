@@ -14,7 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from privet_manager.auth import service as auth_service
 from privet_manager.auth.deps import bearer
 from privet_manager.events.hub import RESYNC, get_hub, parse
-from privet_manager.kit.db import get_database
+from privet_manager.kit.db import transaction
 from privet_manager.kit.errors import PROBLEM_RESPONSES, Unauthorized
 
 router = APIRouter(tags=["events"], responses=PROBLEM_RESPONSES)
@@ -27,9 +27,8 @@ async def _authenticate(credentials: HTTPAuthorizationCredentials | None) -> int
     # connection (the request-scoped SessionDep would keep one for the whole stream).
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized()
-    async with get_database().sessionmaker() as session:
+    async with transaction() as session:
         manager = await auth_service.authenticate(session, credentials.credentials)
-        await session.commit()
         return manager.id
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 import psycopg
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 
 from privet_manager.kit import embedded_postgres
+from privet_manager.kit.errors import AppError
 from privet_manager.settings import Settings
 
 NAMING_CONVENTION = {
@@ -80,11 +82,6 @@ def resolve_database_url(settings: Settings) -> str:
     return embedded_postgres.start(settings.privet_data_dir)
 
 
-def sync_url(url: str) -> str:
-    """The same URL for synchronous use (alembic, psycopg without asyncio)."""
-    return url
-
-
 def init_database(settings: Settings) -> Database:
     global _db
     if _db is None:
@@ -106,14 +103,34 @@ async def close_database() -> None:
 
 
 async def get_session() -> AsyncIterator[AsyncSession]:
-    """One transaction per request: commit on success, roll back on error."""
+    """One transaction per request: commit on success, roll back on error.
+
+    This is the one place that commits a request's work. A refusal whose writes are its
+    point (an `AppError` with `keeps_writes`: a counted wrong code, a revoked session, a
+    counted login failure) commits them before it is answered, so they survive the error
+    without a second connection or transaction."""
     async with get_database().sessionmaker() as session:
         try:
             yield session
-            await session.commit()
+        except AppError as exc:
+            if exc.keeps_writes:
+                await session.commit()
+            else:
+                await session.rollback()
+            raise
         except BaseException:
             await session.rollback()
             raise
+        else:
+            await session.commit()
+
+
+@asynccontextmanager
+async def transaction() -> AsyncIterator[AsyncSession]:
+    """A unit of work outside a request (the CLI, background tasks, a stream's checks): its
+    own session, committed when the block ends, rolled back if it raises."""
+    async with get_database().sessionmaker() as session, session.begin():
+        yield session
 
 
 # scope="function": commit before the response is sent. FastAPI's default for dependencies

@@ -40,14 +40,24 @@ class Problem(BaseModel):
 
 
 class AppError(Exception):
-    """A failure the client can understand; `loc` points the wizard at a field."""
+    """A failure the client can understand; `loc` points the wizard at a field.
+
+    Domains declare their failures as subclasses with their own `code`, `status` and default
+    `detail` (e.g. contracts.errors.ContractSigned), so a code is written once. A subclass with
+    `keeps_writes = True` is a refusal whose writes are its point (a counted failure, a revoked
+    session): the request's transaction commits them before the error is answered
+    (kit/db.py `get_session`); every other error rolls the request back."""
 
     status: int = 400
     code: str = "bad_request"
+    detail: str = "Неверный запрос"
+    keeps_writes: bool = False
+    # Where the error belongs when the raiser does not say (a subclass about one field).
+    default_loc: tuple[str | int, ...] | None = None
 
     def __init__(
         self,
-        detail: str,
+        detail: str | None = None,
         *,
         code: str | None = None,
         status: int | None = None,
@@ -56,13 +66,15 @@ class AppError(Exception):
         headers: dict[str, str] | None = None,
         extra: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(detail)
-        self.detail = detail
+        if detail is not None:
+            self.detail = detail
+        super().__init__(self.detail)
         if code is not None:
             self.code = code
         if status is not None:
             self.status = status
-        self.errors = errors or ([{"loc": list(loc), "msg": detail}] if loc else None)
+        loc = loc if loc is not None else self.default_loc
+        self.errors = errors or ([{"loc": list(loc), "msg": self.detail}] if loc else None)
         self.headers = headers
         self.extra = extra or {}
 
@@ -70,18 +82,22 @@ class AppError(Exception):
 class NotFound(AppError):
     status = 404
     code = "not_found"
+    detail = "Не найдено"
 
 
 class Forbidden(AppError):
     status = 403
     code = "forbidden"
+    detail = "Недостаточно прав"
 
 
 class Unauthorized(AppError):
     status = 401
     code = "unauthorized"
 
-    def __init__(self, detail: str = "Требуется вход в систему", **kw: Any) -> None:
+    detail = "Требуется вход в систему"
+
+    def __init__(self, detail: str | None = None, **kw: Any) -> None:
         kw.setdefault("headers", {"WWW-Authenticate": "Bearer"})
         super().__init__(detail, **kw)
 
@@ -89,18 +105,22 @@ class Unauthorized(AppError):
 class Conflict(AppError):
     status = 409
     code = "conflict"
+    detail = "Конфликт с текущим состоянием"
 
 
 class Unprocessable(AppError):
     status = 422
     code = "validation_error"
+    detail = "Проверьте введённые данные"
 
 
 class TooManyRequests(AppError):
     status = 429
     code = "too_many_requests"
 
-    def __init__(self, detail: str, retry_after: int, **kw: Any) -> None:
+    detail = "Слишком много запросов, повторите позже"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int, **kw: Any) -> None:
         kw.setdefault("headers", {"Retry-After": str(max(1, retry_after))})
         super().__init__(detail, **kw)
 
@@ -108,6 +128,7 @@ class TooManyRequests(AppError):
 class ServiceUnavailable(AppError):
     status = 503
     code = "service_unavailable"
+    detail = "Сервис временно недоступен, повторите попытку"
 
 
 def _request_id(request: Request) -> str | None:

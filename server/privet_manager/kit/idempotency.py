@@ -16,7 +16,7 @@ Usage in a route (the response must be JSON-ready: `model.model_dump(mode="json"
             return 201, ThingOut.model_validate(thing).model_dump(mode="json")
 
         result = await run_idempotent(
-            session, manager.id, idempotency_key, "POST /things", request_hash(body), effect
+            session, manager.id, idempotency_key, request, request_hash(body), effect
         )
         return result.to_response()
 """
@@ -105,7 +105,7 @@ async def run_idempotent(
     session: AsyncSession,
     manager_id: int,
     key: str | None,
-    scope: str,
+    request: Request,
     body_hash: str,
     fn: Callable[[], Awaitable[tuple[int, Any]]],
 ) -> IdempotentResult:
@@ -113,7 +113,7 @@ async def run_idempotent(
 
     `fn` returns (status code, JSON-ready body) and does its work in `session`; the stored
     response commits with it. If `fn` raises, nothing is stored and a retry runs it again.
-    Without a key, `fn` simply runs.
+    Without a key, `fn` simply runs. The key is bound to the request's method and path.
     """
     if key is None:
         status, body = await fn()
@@ -129,6 +129,7 @@ async def run_idempotent(
             "Запрос с этим ключом идемпотентности ещё выполняется, повторите позже",
             code="idempotency_in_progress",
         )
+    scope = scope_of(request)
     stored = await session.get(IdempotencyKey, (manager_id, key), populate_existing=True)
     if stored is not None and stored.created_at < datetime.now(UTC) - KEY_TTL:
         await session.execute(
@@ -182,5 +183,4 @@ __all__ = [
     "purge_expired",
     "request_hash",
     "run_idempotent",
-    "scope_of",
 ]

@@ -1,7 +1,8 @@
 """Fixed-window counters in PostgreSQL, shared by every API replica.
 
-Each call runs in its own short transaction so that a counted failure survives the
-rollback of the request that caused it.
+They run in the caller's transaction. A counted failure is raised as an error with
+`keeps_writes` (kit/errors.py), so the request's transaction commits the count before the
+refusal is answered; a request that fails for another reason counts nothing.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, Integer, String, case, delete, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from privet_manager.kit.db import Base
@@ -26,23 +27,25 @@ class RateLimit(Base):
     blocked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-async def blocked_for(engine: AsyncEngine, keys: list[str]) -> int:
+async def blocked_for(session: AsyncSession, keys: list[str]) -> int:
     """Seconds until every key is unblocked (0 when none is blocked)."""
     now = datetime.now(UTC)
-    async with engine.connect() as conn:
-        rows = await conn.execute(
+    until = [
+        u
+        for u in await session.scalars(
             select(RateLimit.blocked_until).where(
                 RateLimit.key.in_(keys), RateLimit.blocked_until > now
             )
         )
-        until = [r[0] for r in rows if r[0] is not None]
+        if u is not None
+    ]
     if not until:
         return 0
     return max(1, int((max(until) - now).total_seconds()) + 1)
 
 
 async def hit(
-    engine: AsyncEngine, key: str, *, limit: int, window: timedelta, block: timedelta
+    session: AsyncSession, key: str, *, limit: int, window: timedelta, block: timedelta
 ) -> bool:
     """Count one event atomically; return True when this event reached the limit."""
     now = datetime.now(UTC)
@@ -55,16 +58,15 @@ async def hit(
             "window_started_at": _case_expired(now - window, now, RateLimit.window_started_at),
         },
     ).returning(RateLimit.hits)
-    async with engine.begin() as conn:
-        hits = (await conn.execute(stmt)).scalar_one()
-        if hits >= limit:
-            await conn.execute(
-                update(RateLimit)
-                .where(RateLimit.key == key)
-                .values(blocked_until=now + block, hits=0, window_started_at=now)
-            )
-            return True
-    return False
+    hits = (await session.execute(stmt)).scalar_one()
+    if hits < limit:
+        return False
+    await session.execute(
+        update(RateLimit)
+        .where(RateLimit.key == key)
+        .values(blocked_until=now + block, hits=0, window_started_at=now)
+    )
+    return True
 
 
 def _case_expired(cutoff: datetime, if_expired: Any, otherwise: Any) -> Any:
@@ -74,6 +76,5 @@ def _case_expired(cutoff: datetime, if_expired: Any, otherwise: Any) -> Any:
     )
 
 
-async def reset(engine: AsyncEngine, key: str) -> None:
-    async with engine.begin() as conn:
-        await conn.execute(delete(RateLimit).where(RateLimit.key == key))
+async def reset(session: AsyncSession, key: str) -> None:
+    await session.execute(delete(RateLimit).where(RateLimit.key == key))

@@ -41,8 +41,13 @@ class RawSelect:
     and meant to be read (None where an outer join found nothing), the value itself per
     column."""
 
-    def __init__(self, statement: Select[*tuple[Any, ...]], *params: str) -> None:
+    def __init__(
+        self, statement: Select[*tuple[Any, ...]], *params: str, prepare: bool | None = None
+    ) -> None:
         self.sql = driver_sql(statement, *params)
+        # psycopg's `prepare`: None lets it prepare a statement run often; False plans every
+        # execution for its own values (a search, whose best plan depends on the term).
+        self.prepare = prepare
         # Per selected item: (the model's class manager, attribute names in column order,
         # position of the primary key among them), or None for a plain column.
         self._shape: list[tuple[Any, list[str], int] | None] = []
@@ -85,7 +90,7 @@ class RawSelect:
     async def fetch(
         self, conn: psycopg.AsyncConnection[Any], params: dict[str, Any]
     ) -> list[tuple[Any, ...]]:
-        rows = await (await conn.execute(self.sql, params)).fetchall()
+        rows = await (await conn.execute(self.sql, params, prepare=self.prepare)).fetchall()
         return [self.hydrate(r) for r in rows]
 
 
@@ -96,7 +101,7 @@ async def run_pipelined(
     cursors = [conn.cursor() for _ in queries]
     async with conn.pipeline():
         for cursor, (query, params) in zip(cursors, queries, strict=True):
-            await cursor.execute(query.sql, params)
+            await cursor.execute(query.sql, params, prepare=query.prepare)
     results = []
     for cursor, (query, _) in zip(cursors, queries, strict=True):
         results.append([query.hydrate(r) for r in await cursor.fetchall()])

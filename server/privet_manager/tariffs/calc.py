@@ -13,18 +13,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from privet_manager.devices.models import KIND_LABELS
+
 KOPECK = Decimal("0.01")
 ZERO = Decimal("0.00")
-
-KIND_LABELS = {
-    "phone": "Смартфон",
-    "tablet": "Планшет",
-    "laptop": "Ноутбук",
-    "computer": "Компьютер",
-    "tv": "Телевизор",
-    "appliance": "Бытовая техника",
-    "other": "Другое устройство",
-}
 
 
 def money(value: Decimal | int | str) -> Decimal:

@@ -51,3 +51,9 @@ class ClientTariff(Timestamps, Base):
     # {"lines": [...], "device_ids": [...], "tariff": {...}} as computed at apply time
     breakdown: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
     applied_by_manager_id: Mapped[int | None] = mapped_column(ForeignKey("manager_users.id"))
+
+    @property
+    def lines(self) -> list[dict[str, Any]]:
+        """The breakdown's printed lines."""
+        lines: list[dict[str, Any]] = self.breakdown["lines"]
+        return lines

@@ -4,33 +4,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    field_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from privet_manager.devices.models import DEVICE_KINDS
+from privet_manager.clients.models import WizardStep
+from privet_manager.devices.models import DeviceKind
+from privet_manager.kit.money import Money, MoneyIn
 
-# Money on the wire: a decimal string with two places ("1490.00"), never a float.
-Money = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str)]
-
-
-def _no_float(value: object) -> object:
-    # A JSON number with a fraction arrives as a binary float: refuse it rather than guess.
-    if isinstance(value, float):
-        raise ValueError('Сумма передаётся строкой, например "1490.00"')
-    return value
-
-
-MoneyIn = Annotated[
-    Decimal,
-    BeforeValidator(_no_float),
-    Field(ge=0, le=Decimal("9999999999.99"), decimal_places=2),
-]
 Multiplier = Annotated[Decimal, Field(gt=0, le=100, decimal_places=2)]
 
 
@@ -53,7 +32,7 @@ class TariffList(BaseModel):
 
 def _check_kinds(v: dict[str, Decimal] | None) -> dict[str, Decimal] | None:
     if v is not None:
-        unknown = sorted(set(v) - set(DEVICE_KINDS))
+        unknown = sorted(set(v) - set(DeviceKind))
         if unknown:
             raise ValueError("Неизвестный вид устройства: " + ", ".join(unknown))
     return v
@@ -103,6 +82,10 @@ class BreakdownLineOut(BaseModel):
 
 
 class ClientTariffOut(BaseModel):
+    """The calculation fixed for a client (models.ClientTariff)."""
+
+    model_config = ConfigDict(from_attributes=True, populate_by_name=True)
+
     tariff_code: str
     tariff_name: str
     device_count: int
@@ -111,7 +94,12 @@ class ClientTariffOut(BaseModel):
     total: Money
     already_paid: Money
     surcharge: Money
-    breakdown: list[BreakdownLineOut]
-    applied_at: datetime
-    current_step: str
+    breakdown: list[BreakdownLineOut] = Field(validation_alias="lines")
+    applied_at: datetime = Field(validation_alias="updated_at")
+
+
+class AppliedTariffOut(ClientTariffOut):
+    """What applying a tariff returns: the calculation and the client's new state."""
+
+    current_step: WizardStep
     client_version: int

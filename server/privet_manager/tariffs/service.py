@@ -5,17 +5,17 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from fastapi import Request
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from privet_manager.activity import service as activity
-from privet_manager.auth.models import Manager
-from privet_manager.clients.models import Client
+from privet_manager.auth.actor import Actor
+from privet_manager.clients.models import LOCKED_STATUSES, Client, ClientStatus, WizardStep
 from privet_manager.clients.service import touch
+from privet_manager.contracts import repository as contracts
+from privet_manager.devices import repository as devices_repo
 from privet_manager.devices.models import ManagerDevice
 from privet_manager.events.service import publish
-from privet_manager.kit.errors import Conflict, NotFound
+from privet_manager.tariffs import repository
 from privet_manager.tariffs.calc import (
     ZERO,
     DeviceLine,
@@ -23,6 +23,7 @@ from privet_manager.tariffs.calc import (
     TariffTerms,
     calculate,
 )
+from privet_manager.tariffs.errors import NoDevices, TariffExists, TariffLocked, TariffNotFound
 from privet_manager.tariffs.models import ClientTariff, Tariff
 from privet_manager.tariffs.schemas import TariffCreate, TariffUpdate
 
@@ -72,21 +73,9 @@ def terms_of(tariff: Tariff) -> TariffTerms:
     )
 
 
-async def list_tariffs(session: AsyncSession, *, active_only: bool) -> list[Tariff]:
-    stmt = select(Tariff).order_by(Tariff.base_price, Tariff.id)
-    if active_only:
-        stmt = stmt.where(Tariff.is_active.is_(True))
-    return list(await session.scalars(stmt))
-
-
-async def get_by_code(session: AsyncSession, code: str) -> Tariff | None:
-    result: Tariff | None = await session.scalar(select(Tariff).where(Tariff.code == code))
-    return result
-
-
 async def create_tariff(session: AsyncSession, data: TariffCreate) -> Tariff:
-    if await get_by_code(session, data.code):
-        raise Conflict("Тариф с таким кодом уже есть", code="tariff_exists", loc=("body", "code"))
+    if await repository.by_code(session, data.code):
+        raise TariffExists()
     values = data.model_dump()
     values["kind_multipliers"] = _multipliers(data.kind_multipliers)
     tariff = Tariff(**values)
@@ -116,25 +105,20 @@ async def seed_default_tariffs(session: AsyncSession) -> int:
     were created."""
     created = 0
     for data in DEFAULT_TARIFFS:
-        if await get_by_code(session, data["code"]) is None:
+        if await repository.by_code(session, data["code"]) is None:
             session.add(Tariff(**data))
             created += 1
     await session.flush()
     return created
 
 
-async def client_devices(session: AsyncSession, client_id: int) -> list[ManagerDevice]:
-    rows = await session.scalars(
-        select(ManagerDevice).where(ManagerDevice.client_id == client_id).order_by(ManagerDevice.id)
-    )
-    return list(rows)
-
-
 def device_lines(devices: list[ManagerDevice]) -> list[DeviceLine]:
     return [DeviceLine(id=d.id, kind=d.kind, title=f"{d.brand} {d.model}") for d in devices]
 
 
-def breakdown_json(calc: TariffCalculation, tariff: Tariff, device_ids: list[int]) -> dict:
+def breakdown_json(
+    calc: TariffCalculation, tariff: Tariff, device_ids: list[int]
+) -> dict[str, Any]:
     return {
         "lines": [
             {"label": line.label, "amount": f"{line.amount:.2f}", "device_id": line.device_id}
@@ -152,36 +136,23 @@ def breakdown_json(calc: TariffCalculation, tariff: Tariff, device_ids: list[int
     }
 
 
-async def get_client_tariff(session: AsyncSession, client_id: int) -> ClientTariff | None:
-    result: ClientTariff | None = await session.scalar(
-        select(ClientTariff).where(ClientTariff.client_id == client_id)
-    )
-    return result
-
-
 async def apply_tariff(
-    session: AsyncSession,
-    client: Client,
-    code: str,
-    manager: Manager,
-    request: Request | None = None,
+    session: AsyncSession, client: Client, code: str, actor: Actor
 ) -> ClientTariff:
     """Compute the tariff for the client's current devices and fix it on the client.
 
     An unsigned contract becomes void: it states the old figures."""
     await touch(session, client)  # locks the client row until commit
-    if client.status in ("signed", "processed"):
-        raise Conflict("Договор уже подписан, тариф изменить нельзя", code="contract_signed")
-    tariff = await get_by_code(session, code)
+    if client.status in LOCKED_STATUSES:
+        raise TariffLocked()
+    tariff = await repository.by_code(session, code)
     if tariff is None or not tariff.is_active:
-        raise NotFound("Тариф не найден", code="tariff_not_found", loc=("body", "tariff_code"))
-    devices = await client_devices(session, client.id)
+        raise TariffNotFound(loc=("body", "tariff_code"))
+    devices = await devices_repo.client_devices(session, client.id)
     if not devices:
-        raise Conflict(
-            "Добавьте хотя бы одно устройство", code="no_devices", loc=("body", "tariff_code")
-        )
+        raise NoDevices()
     calc = calculate(device_lines(devices), terms_of(tariff), ALREADY_PAID_DEFAULT)
-    fixed = await get_client_tariff(session, client.id)
+    fixed = await repository.client_tariff(session, client.id)
     if fixed is None:
         fixed = ClientTariff(client_id=client.id)
         session.add(fixed)
@@ -195,22 +166,19 @@ async def apply_tariff(
     fixed.already_paid = calc.already_paid
     fixed.surcharge = calc.surcharge
     fixed.breakdown = breakdown_json(calc, tariff, [d.id for d in devices])
-    fixed.applied_by_manager_id = manager.id
+    fixed.applied_by_manager_id = actor.manager_id
 
-    from privet_manager.contracts.service import void_live_contract
-
-    if await void_live_contract(session, client, "Тариф пересчитан"):
-        client.status = "in_progress"
-    client.current_step = "4"
+    if await contracts.void_live(session, client.id, "Тариф пересчитан"):
+        client.status = ClientStatus.in_progress
+    client.current_step = WizardStep.contract
     await session.flush()
     await session.refresh(fixed)
     await activity.record(
         session,
         client.id,
         "tariff.applied",
-        manager_id=manager.id,
-        request=request,
-        payload={"tariff_code": tariff.code, "total": calc.total, "surcharge": calc.surcharge},
+        actor,
+        {"tariff_code": tariff.code, "total": calc.total, "surcharge": calc.surcharge},
     )
     await publish(
         session, "client.updated", client.id, status=client.status, version=client.version

@@ -6,17 +6,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from privet_manager.clients.errors import PassportKeyMissing
 from privet_manager.clients.models import Client, Passport
-from privet_manager.devices.models import DevicePhoto, ManagerDevice
+from privet_manager.contracts.errors import StepsIncomplete
+from privet_manager.devices import repository as devices_repo
+from privet_manager.devices.models import ManagerDevice
 from privet_manager.kit import crypto
-from privet_manager.kit.errors import Conflict, ServiceUnavailable
 from privet_manager.settings import get_settings
-from privet_manager.tariffs import service as tariffs
+from privet_manager.tariffs import repository as tariffs
 from privet_manager.tariffs.calc import calculate
 from privet_manager.tariffs.models import ClientTariff, Tariff
+from privet_manager.tariffs.service import device_lines, terms_of
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 
 @dataclass
@@ -52,8 +54,8 @@ def _profile_complete(client: Client) -> bool:
 async def gather(session: AsyncSession, client: Client) -> ContractInputs:
     """Everything steps 1-4 recorded; 409 naming each missing step otherwise."""
     passport = await session.scalar(select(Passport).where(Passport.user_id == client.user_id))
-    devices = await tariffs.client_devices(session, client.id)
-    fixed = await tariffs.get_client_tariff(session, client.id)
+    devices = await devices_repo.client_devices(session, client.id)
+    fixed = await tariffs.client_tariff(session, client.id)
     missing: list[dict[str, Any]] = []
     if not _profile_complete(client):
         missing.append(
@@ -73,18 +75,14 @@ async def gather(session: AsyncSession, client: Client) -> ContractInputs:
             }
         )
     if missing:
-        raise Conflict("Не все шаги оформления завершены", code="steps_incomplete", errors=missing)
+        raise StepsIncomplete(errors=missing)
     assert passport is not None and fixed is not None
     # Device details (kind) may have been edited since: the fixed figures must still hold.
     tariff = await session.get(Tariff, fixed.tariff_id)
     if tariff is not None:
-        calc = calculate(
-            tariffs.device_lines(devices), tariffs.terms_of(tariff), fixed.already_paid
-        )
+        calc = calculate(device_lines(devices), terms_of(tariff), fixed.already_paid)
         if tariff.is_active and calc.total != fixed.total:
-            raise Conflict(
-                "Не все шаги оформления завершены",
-                code="steps_incomplete",
+            raise StepsIncomplete(
                 errors=[
                     {
                         "loc": ["steps", "tariff"],
@@ -103,24 +101,11 @@ def passport_secrets(passport: Passport) -> tuple[str, str]:
             crypto.decrypt(passport.number_enc, passport.key_id),
         )
     except crypto.CryptoError:
-        raise ServiceUnavailable(
-            "Паспортные данные не удаётся расшифровать: проверьте ключи шифрования",
-            code="passport_key_missing",
-        ) from None
+        raise PassportKeyMissing() from None
 
 
 def mask(series: str, number: str) -> str:
     return f"{series[:2]}** ***{number[-3:]}"
-
-
-async def photo_hashes(session: AsyncSession, client_id: int) -> list[str]:
-    rows = await session.scalars(
-        select(DevicePhoto.sha256)
-        .join(ManagerDevice, ManagerDevice.id == DevicePhoto.device_id)
-        .where(ManagerDevice.client_id == client_id)
-        .order_by(DevicePhoto.device_id, DevicePhoto.id)
-    )
-    return list(rows)
 
 
 def build_snapshot(

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
-MOSCOW = ZoneInfo("Europe/Moscow")
+from privet_manager.devices.models import KIND_LABELS
+from privet_manager.kit.clock import MOSCOW
 
 MONTHS = (
     "января",
@@ -100,8 +100,6 @@ class ContractDocument:
     def from_snapshot(
         cls, snapshot: dict[str, Any], *, passport_series: str, passport_number: str
     ) -> ContractDocument:
-        from privet_manager.tariffs.calc import KIND_LABELS
-
         c, p, t, co = (
             snapshot["client"],
             snapshot["passport"],

@@ -1,30 +1,29 @@
-"""Contract endpoints: generate, resend the code, confirm with the code, verify."""
+"""Contract endpoints: generate, resend the code, confirm with the code, read, verify."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-
-from privet_manager.auth.deps import CurrentManager
+from fastapi import APIRouter
+from privet_manager.auth.deps import CurrentActor, CurrentManager
 from privet_manager.clients.deps import ClientForRead, ClientForWrite
 from privet_manager.clients.models import Client
-from privet_manager.contracts import card, service, signing
+from privet_manager.contracts import repository
+from privet_manager.contracts.errors import NoContract, NoSignedContract
 from privet_manager.contracts.models import Contract
 from privet_manager.contracts.pep import agreement
-from privet_manager.contracts.schemas import (
+from privet_manager.contracts.schemas import VerifyChecks, VerifyOut
+from privet_manager.contracts.verify import verify_contract
+from privet_manager.contracts.views import contract_out
+from privet_manager.kit.db import SessionDep
+from privet_manager.kit.errors import PROBLEM_RESPONSES
+from privet_manager.signing import confirm, service
+from privet_manager.signing.schemas import (
     ConfirmContract,
     ContractEnvelope,
     GenerateContract,
     PepAgreementOut,
-    VerifyChecks,
-    VerifyOut,
 )
-from privet_manager.contracts.verify import verify_contract
-from privet_manager.contracts.views import contract_out
-from privet_manager.kit.db import SessionDep
-from privet_manager.kit.errors import PROBLEM_RESPONSES, NotFound
 
 router = APIRouter(tags=["contracts"], responses=PROBLEM_RESPONSES)
-__all__ = ["card", "router"]  # importing `card` registers the card sections
 
 
 async def envelope(contract: Contract, client: Client) -> ContractEnvelope:
@@ -45,39 +44,31 @@ async def get_pep_agreement(manager: CurrentManager) -> PepAgreementOut:
 
 @router.post("/clients/{client_id}/contract/generate", status_code=201)
 async def generate_contract(
-    body: GenerateContract,
-    client: ClientForWrite,
-    session: SessionDep,
-    manager: CurrentManager,
-    request: Request,
+    body: GenerateContract, client: ClientForWrite, session: SessionDep, actor: CurrentActor
 ) -> ContractEnvelope:
     """Step 5: the PDF contract, and a one-time code posted into the client's support chat.
     409 lists each step still missing; a previous unsigned contract becomes void."""
-    contract = await service.generate(session, client, manager, request)
+    contract = await service.generate(session, client, actor)
     return await envelope(contract, client)
 
 
 @router.post("/clients/{client_id}/contract/resend-otp")
 async def resend_otp(
-    client: ClientForWrite, session: SessionDep, manager: CurrentManager, request: Request
+    client: ClientForWrite, session: SessionDep, actor: CurrentActor
 ) -> ContractEnvelope:
     """A new code (the old one is void). 429 with Retry-After within 60 s of the last code
     or after 5 codes in an hour."""
-    contract = await service.resend(session, client, manager, request)
+    contract = await service.resend(session, client, actor)
     return await envelope(contract, client)
 
 
 @router.post("/clients/{client_id}/contract/confirm")
 async def confirm_contract(
-    body: ConfirmContract,
-    client: ClientForWrite,
-    session: SessionDep,
-    manager: CurrentManager,
-    request: Request,
+    body: ConfirmContract, client: ClientForWrite, session: SessionDep, actor: CurrentActor
 ) -> ContractEnvelope:
     """Sign with the code the client read out. Wrong code: 422 with `attempts_left`; the
     fifth wrong code locks the contract (409 `contract_locked`)."""
-    contract = await signing.confirm(session, client, manager, body.code, request)
+    contract = await confirm.confirm(session, client, body.code, actor)
     return await envelope(contract, client)
 
 
@@ -86,9 +77,9 @@ async def get_contract(
     client: ClientForRead, session: SessionDep, manager: CurrentManager
 ) -> ContractEnvelope:
     """The client's latest contract."""
-    contract = await service.latest_contract(session, client.id)
+    contract = await repository.latest(session, client.id)
     if contract is None:
-        raise NotFound("Договор ещё не сформирован", code="no_contract")
+        raise NoContract()
     return await envelope(contract, client)
 
 
@@ -96,9 +87,9 @@ async def get_contract(
 async def verify(client: ClientForRead, session: SessionDep, manager: CurrentManager) -> VerifyOut:
     """Re-read the PDFs from storage, recompute their hashes and the evidence HMAC, and check
     the client's activity chain."""
-    contract = await service.latest_signed_contract(session, client.id)
+    contract = await repository.latest_signed(session, client.id)
     if contract is None:
-        raise NotFound("Подписанного договора нет", code="no_signed_contract")
+        raise NoSignedContract()
     result = await verify_contract(session, contract)
     return VerifyOut(
         valid=result.valid,

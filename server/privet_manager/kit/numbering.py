@@ -7,10 +7,22 @@ same number, and a rolled-back request gives its number back (no gaps).
 
 from __future__ import annotations
 
+from sqlalchemy import Integer, String
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
 
-from privet_manager.contracts.models import NumberCounter
+from privet_manager.kit.db import Base
+
+
+class NumberCounter(Base):
+    """Per-year sequence of document numbers (`PM` contracts, `INV` invoices)."""
+
+    __tablename__ = "manager_number_counters"
+
+    series: Mapped[str] = mapped_column(String(8), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
 async def next_number(session: AsyncSession, series: str, year: int) -> str:

@@ -1,0 +1,212 @@
+"""The list's statements: the four tabs, search, keyset pagination.
+
+Order is newest client first (`id DESC`), which every tab's index serves directly:
+new/processed by (status, id), in progress and mine by partial indexes; search by GIN indexes
+on manager_clients' copies of name (its words, and trigrams), email and phone digits (the
+shared `users` table must not carry our indexes).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Text,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+)
+from sqlalchemy.orm import aliased
+
+from privet_manager.auth.models import Manager
+from privet_manager.clients.models import IN_PROGRESS_STATUSES, Client, ClientStatus
+from privet_manager.clients.schemas import Tab
+from privet_manager.kit.rawsql import RawSelect
+
+_PHONE_LIKE = re.compile(r"^[\d\s()+\-.]+$")
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def phone_query_digits(q: str) -> str | None:
+    """The digits to look for when `q` is written like a phone number, else None."""
+    if not _PHONE_LIKE.fullmatch(q):
+        return None
+    digits = re.sub(r"\D", "", q)
+    if len(digits) < 3:
+        return None
+    if len(digits) == 11 and digits[0] == "8":
+        digits = "7" + digits[1:]
+    return digits
+
+
+# Only Cyrillic letters, spaces, hyphens and apostrophes: a name or part of one. Such a query
+# finds clients by the beginning of any word of their name, in any order ("Смирнова",
+# "ольга смир", "Петрова-Вод"), as a phone's contacts do, through the index on the name's words
+# (an order of magnitude cheaper than the trigram index: bench/README.md). It skips the e-mail
+# column: addresses are Latin, and a rare internationalised (Cyrillic) address is then found by
+# the client's name or phone. Any other query is a substring of the name or e-mail (trigrams).
+_NAME_ONLY = re.compile(r"^[А-Яа-яЁё\s\-']+$")
+_WORD = re.compile(r"[А-Яа-яЁё]+")
+
+
+def search_kind(q: str) -> tuple[str, str]:
+    """("phone", LIKE pattern of digits), ("name", tsquery of word prefixes) or
+    ("name_email", ILIKE pattern) for a search."""
+    digits = phone_query_digits(q)
+    if digits is not None:
+        return "phone", f"%{digits}%"
+    words = _WORD.findall(q) if _NAME_ONLY.fullmatch(q) else []
+    if words:  # only Cyrillic letters: safe to join into tsquery syntax
+        return "name", " & ".join(f"{word.lower()}:*" for word in words)
+    return "name_email", f"%{_escape_like(q)}%"
+
+
+_SIMPLE: ColumnElement[Any] = literal_column("'simple'::regconfig")
+# The expression of the index on the name's words (models.NAME_WORDS_SQL); the EXPLAIN test
+# proves the two match (the index is used).
+NAME_WORDS = func.to_tsvector(_SIMPLE, cast(Client.name, Text))
+
+
+def search_condition(kind: str, pattern: ColumnElement[str]) -> ColumnElement[bool]:
+    if kind == "phone":
+        return Client.phone_digits.like(pattern)
+    if kind == "name":
+        return NAME_WORDS.op("@@")(func.to_tsquery(_SIMPLE, pattern))
+    return or_(
+        Client.name.ilike(pattern, escape="\\"),
+        Client.email.ilike(pattern, escape="\\"),
+    )
+
+
+def tab_condition(tab: Tab, manager_id: ColumnElement[int] | int) -> ColumnElement[bool]:
+    if tab == Tab.new:
+        return Client.status == ClientStatus.new
+    # The statuses are rendered into the SQL (literal_execute), not sent as parameters, so
+    # that even a generic prepared plan matches the partial indexes' predicates.
+    if tab == Tab.in_progress:
+        return Client.status.in_(
+            bindparam(
+                "in_progress", list(IN_PROGRESS_STATUSES), expanding=True, literal_execute=True
+            )
+        )
+    if tab == Tab.mine:
+        return and_(
+            Client.assigned_manager_id == manager_id,
+            Client.status != bindparam("processed", ClientStatus.processed, literal_execute=True),
+        )
+    return Client.status == ClientStatus.processed
+
+
+def utc_text(column: Any) -> Any:
+    """A timestamptz as JSON's date-time text in UTC (`2026-11-23T13:38:23.123456Z`),
+    whatever the session's TimeZone."""
+    return func.to_char(func.timezone("UTC", column), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+
+
+def json_object(**fields: Any) -> Any:
+    """json_build_object('key', value, …)."""
+    args: list[Any] = []
+    for key, value in fields.items():
+        args += [key, value]
+    return func.json_build_object(*args)
+
+
+_holder = aliased(Manager, name="holder")
+
+# One list item (schemas.ClientListItem) as JSON text, built by PostgreSQL: the page goes out
+# as the database wrote it, with no Python object per row (`test_list_items_match_the_schema`
+# holds it to the Pydantic model).
+ITEM_JSON = json_object(
+    id=Client.id,
+    user_id=Client.user_id,
+    name=Client.name,
+    phone=Client.phone,
+    email=Client.email,
+    registration_address=Client.address_text,
+    status=Client.status,
+    current_step=Client.current_step,
+    assigned_manager=case(
+        (
+            _holder.id.is_not(None),
+            json_object(id=_holder.id, name=func.coalesce(_holder.name, "")),
+        ),
+        else_=null(),
+    ),
+    updated_at=utc_text(Client.updated_at),
+    version=Client.version,
+).cast(Text)
+
+
+def page_select(
+    tab: Tab, kind: str | None, paged: bool, values: dict[str, Any] | None = None
+) -> Select[tuple[int, str]]:
+    """A page of a tab: (id, item JSON) per client. Parameters `manager_id` (for `mine`),
+    `pattern` (a search), `after_id` (a later page), `limit`; with `values`, bound to them."""
+
+    def param(name: str, type_: Any = None) -> Any:
+        if values is None:
+            return bindparam(name, type_=type_)
+        return bindparam(name, values.get(name), type_=type_)
+
+    conditions = [tab_condition(tab, param("manager_id"))]
+    if kind is not None:
+        conditions.append(search_condition(kind, param("pattern", Client.name.type)))
+    if paged:
+        conditions.append(Client.id < param("after_id"))
+    return (
+        select(Client.id, ITEM_JSON.label("item"))
+        .outerjoin(_holder, _holder.id == Client.assigned_manager_id)
+        .where(*conditions)
+        .order_by(Client.id.desc())
+        .limit(param("limit"))
+    )
+
+
+_PAGES: dict[tuple[Tab, str | None, bool], RawSelect] = {}
+
+
+def page_query(
+    tab: Tab, manager_id: int, q: str | None, limit: int, after_id: int | None
+) -> tuple[RawSelect, dict[str, Any]]:
+    """The page statement for psycopg and its parameters (one row more than `limit`: is
+    there a next page).
+
+    One statement per (tab, kind of search, later page), compiled once with bound parameters:
+    building it per request cost more CPU than PostgreSQL spent running it. A search is planned
+    for its own term, never prepared: a prepared statement may switch to one generic plan for
+    every term, and the plan that suits a common surname (walking the status index backwards)
+    reads the whole tab for a rare one. Tabs alone are prepared."""
+    params: dict[str, Any] = {"limit": limit + 1, "manager_id": manager_id}
+    kind = None
+    if q:
+        kind, params["pattern"] = search_kind(q)
+    if after_id is not None:
+        params["after_id"] = after_id
+    key = (tab, kind, after_id is not None)
+    query = _PAGES.get(key)
+    if query is None:
+        query = _PAGES[key] = RawSelect(
+            page_select(*key), *params, prepare=False if kind is not None else None
+        )
+    return query, params
+
+
+def list_query(
+    tab: Tab, manager_id: int, q: str | None, limit: int, after_id: int | None
+) -> Select[tuple[int, str]]:
+    """The same statement with the values in it (what the EXPLAIN test checks)."""
+    _, params = page_query(tab, manager_id, q, limit, after_id)
+    kind = search_kind(q)[0] if q else None
+    return page_select(tab, kind, after_id is not None, params)

@@ -1,0 +1,78 @@
+"""What the contract domain refuses, each code written once."""
+
+from __future__ import annotations
+
+from privet_manager.kit.errors import AppError, Conflict, NotFound, Unprocessable
+
+
+class ContractSigned(Conflict):
+    code = "contract_signed"
+    detail = "Договор уже подписан"
+
+
+class ContractLocked(Conflict):
+    code = "contract_locked"
+    detail = "Договор заблокирован после пяти неверных кодов: сформируйте его заново"
+
+
+class ContractVoid(Conflict):
+    code = "contract_void"
+    detail = "Договор заменён новым: введите новый код"
+
+
+class NoPendingContract(Conflict):
+    code = "no_pending_contract"
+    detail = "Нет договора, ожидающего подписи"
+
+
+class NoContract(NotFound):
+    code = "no_contract"
+    detail = "Договор ещё не сформирован"
+
+
+class NoSignedContract(NotFound):
+    code = "no_signed_contract"
+    detail = "Подписанного договора нет"
+
+
+class StepsIncomplete(Conflict):
+    """Generation before steps 1-4 are done; `errors` names each missing step."""
+
+    code = "steps_incomplete"
+    detail = "Не все шаги оформления завершены"
+
+
+class OtpCodeRefused(Unprocessable):
+    """A wrong or expired code: counted, and the count is kept (kit/db.py `get_session`)."""
+
+    code = "otp_invalid"
+    default_loc = ("body", "code")
+    keeps_writes = True
+
+
+class OtpExpired(OtpCodeRefused):
+    code = "otp_expired"
+    detail = "Срок действия кода истёк: отправьте новый код"
+
+
+class ContractLockedNow(ContractLocked):
+    """The wrong code that locked the contract: the lock is kept."""
+
+    keeps_writes = True
+
+
+class OtpConsumed(Conflict):
+    code = "otp_invalid"
+    detail = "Код уже использован или заменён новым"
+
+
+class PdfTampered(AppError):
+    status = 409
+    code = "pdf_tampered"
+    detail = "Файл договора в хранилище изменён: сформируйте договор заново"
+
+
+class TemplateBroken(AppError):
+    status = 503
+    code = "contract_template_error"
+    detail = "Шаблон договора содержит ошибку: обратитесь к администратору"

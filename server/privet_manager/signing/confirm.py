@@ -1,0 +1,237 @@
+"""Signing with the one-time code: the evidence, its HMAC and the signed copy of the PDF."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from privet_manager.activity import service as activity
+from privet_manager.auth.actor import Actor
+from privet_manager.clients.models import Client, ClientStatus, WizardStep
+from privet_manager.clients.service import touch
+from privet_manager.contracts import evidence, otp
+from privet_manager.contracts import repository as contracts
+from privet_manager.contracts.errors import (
+    ContractLockedNow,
+    ContractSigned,
+    ContractVoid,
+    OtpCodeRefused,
+    OtpConsumed,
+    OtpExpired,
+    PdfTampered,
+)
+from privet_manager.contracts.models import Contract, ContractStatus
+from privet_manager.devices import repository as devices
+from privet_manager.events.service import publish
+from privet_manager.kit.errors import AppError
+from privet_manager.kit.logging import security_log
+from privet_manager.kit.security import sha256_hex
+from privet_manager.kit.storage import get_storage
+from privet_manager.signing.pdf.document import EvidenceDocument, moscow_time
+from privet_manager.signing.pdf.render import append_evidence
+from privet_manager.signing.service import no_pending
+from sqlalchemy import case, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+@dataclass(frozen=True)
+class FailedAttempt:
+    failures: int
+    locked: bool
+    # Set when the contract was no longer open for codes (nothing counted): its status.
+    gone: str | None = None
+
+
+def signed_key(contract: Contract) -> str:
+    return contract.pdf_key.removesuffix(".pdf") + "-signed.pdf"
+
+
+async def confirm(session: AsyncSession, client: Client, code: str, actor: Actor) -> Contract:
+    """Check the code and sign. A wrong code is counted and, at the fifth, locks the
+    contract; the refusal keeps the count (its error has `keeps_writes`)."""
+    contract = await contracts.latest(session, client.id)
+    if contract is None or contract.status != ContractStatus.awaiting_signature:
+        raise no_pending(contract)
+    now = datetime.now(UTC)
+    valid = (
+        contract.otp_hmac is not None
+        and contract.otp_expires_at is not None
+        and now < contract.otp_expires_at
+        and contract.otp_failures < otp.MAX_FAILURES
+        and otp.code_matches(
+            code, contract.otp_hmac, contract_id=contract.id, pdf_sha256=contract.pdf_sha256
+        )
+    )
+    if not valid:
+        expired = contract.otp_expires_at is not None and now >= contract.otp_expires_at
+        attempt = await record_failure(session, contract.id, client.id, actor, expired)
+        raise _refusal(attempt, expired)
+
+    await touch(session, client)
+    # Consume the code: exactly one request gets the row back, whatever runs in parallel.
+    consumed = await session.scalar(
+        update(Contract)
+        .where(
+            Contract.id == contract.id,
+            Contract.status == ContractStatus.awaiting_signature,
+            Contract.otp_hmac == contract.otp_hmac,
+            Contract.otp_used_at.is_(None),
+            Contract.otp_failures < otp.MAX_FAILURES,
+        )
+        .values(otp_used_at=now, otp_hmac=None)
+        .returning(Contract.id)
+        .execution_options(synchronize_session=False)
+    )
+    if consumed is None:
+        raise OtpConsumed()
+    # What the UPDATE wrote, mirrored in memory (no refresh round trip).
+    contract.otp_used_at, contract.otp_hmac = now, None
+
+    try:
+        original = await get_storage().get(contract.pdf_key)
+    except KeyError:
+        original = b""
+    if sha256_hex(original) != contract.pdf_sha256:
+        security_log.error("stored contract pdf changed", extra={"contract_id": contract.id})
+        raise PdfTampered()
+    manager = actor.manager
+    contract.signed_at = now
+    contract.signed_by_manager_id = manager.id
+    contract.signer_ip = actor.ip
+    contract.signer_user_agent = actor.user_agent
+    contract.photo_hashes = await devices.photo_hashes(session, client.id)
+
+    ev = EvidenceDocument(
+        number=contract.number,
+        client_name=contract.snapshot["client"]["name"] or "—",
+        signed_at=moscow_time(now),
+        manager=f"{manager.name} (id {manager.id}, {manager.email})",
+        pdf_sha256=contract.pdf_sha256,
+        pep=f"версия {contract.pep_version}, SHA-256 {contract.pep_sha256}",
+        pep_agreed_at=moscow_time(contract.pep_agreed_at),
+        signer_ip=contract.signer_ip,
+        signer_user_agent=contract.signer_user_agent or "—",
+        ticket=(
+            f"обращение № {contract.support_ticket_id} в чате поддержки «Привет Супер», "
+            f"сообщение № {contract.support_message_id}"
+        ),
+        photo_hashes=list(contract.photo_hashes),
+    )
+    signed = await asyncio.to_thread(append_evidence, original, ev)
+    contract.signed_pdf_key = signed_key(contract)
+    contract.signed_pdf_sha256 = sha256_hex(signed)
+    await get_storage().put(contract.signed_pdf_key, signed, "application/pdf")
+    contract.status = ContractStatus.signed
+    contract.signature_hmac = evidence.sign(contract)
+
+    client.status = ClientStatus.signed
+    processed = contract.surcharge == 0
+    if processed:
+        client.status = ClientStatus.processed
+        client.current_step = WizardStep.success
+        client.processed_at = now
+    await session.flush()
+    await activity.record(
+        session,
+        client.id,
+        "contract.signed",
+        actor,
+        {
+            "contract_id": contract.id,
+            "number": contract.number,
+            "pdf_sha256": contract.pdf_sha256,
+            "signed_pdf_sha256": contract.signed_pdf_sha256,
+            "signature_hmac": contract.signature_hmac,
+            "support_message_id": contract.support_message_id,
+        },
+    )
+    if processed:
+        await activity.record(
+            session,
+            client.id,
+            "client.processed",
+            actor,
+            {"reason": "no_surcharge", "contract_id": contract.id},
+        )
+    await publish(
+        session,
+        "client.processed" if processed else "client.updated",
+        client.id,
+        status=client.status,
+        version=client.version,
+    )
+    return contract
+
+
+async def record_failure(
+    session: AsyncSession, contract_id: int, client_id: int, actor: Actor, expired: bool
+) -> FailedAttempt:
+    """Count one wrong entry atomically, in the request's transaction (the refusal that
+    follows commits it).
+
+    `otp_failures < 5` in the WHERE clause makes the count exact under any number of
+    parallel guesses: each UPDATE re-checks the row after the previous one commits. A contract
+    no longer open for codes (locked or signed meanwhile) is reported as `gone`."""
+    limit = otp.MAX_FAILURES
+    # Client row first, as every writer does: the same lock order as a parallel confirm with
+    # the right code, so the two cannot deadlock.
+    await session.execute(select(Client.id).where(Client.id == client_id).with_for_update())
+    row = (
+        await session.execute(
+            update(Contract)
+            .where(
+                Contract.id == contract_id,
+                Contract.status == ContractStatus.awaiting_signature,
+                Contract.otp_failures < limit,
+            )
+            .values(
+                otp_failures=Contract.otp_failures + 1,
+                status=case(
+                    (Contract.otp_failures + 1 >= limit, ContractStatus.locked.value),
+                    else_=Contract.status,
+                ),
+                otp_hmac=case((Contract.otp_failures + 1 >= limit, None), else_=Contract.otp_hmac),
+            )
+            .returning(Contract.otp_failures)
+            .execution_options(synchronize_session=False)
+        )
+    ).first()
+    if row is None:
+        status = await session.scalar(select(Contract.status).where(Contract.id == contract_id))
+        security_log.warning(
+            "otp refused", extra={"contract_id": contract_id, "contract_status": status}
+        )
+        return FailedAttempt(
+            otp.MAX_FAILURES,
+            locked=status == ContractStatus.locked,
+            gone=status or ContractStatus.void,
+        )
+    attempt = FailedAttempt(failures=int(row[0]), locked=int(row[0]) >= limit)
+    await activity.record(
+        session,
+        client_id,
+        "contract.otp_locked" if attempt.locked else "contract.otp_failed",
+        actor,
+        {"contract_id": contract_id, "failures": attempt.failures, "expired": expired},
+    )
+    security_log.warning(
+        "otp lockout" if attempt.locked else "otp failure",  # a counted failure only
+        extra={"contract_id": contract_id, "failures": attempt.failures, "expired": expired},
+    )
+    return attempt
+
+
+def _refusal(attempt: FailedAttempt, expired: bool) -> AppError:
+    if attempt.gone == ContractStatus.signed:
+        return ContractSigned()
+    if attempt.gone == ContractStatus.void:
+        return ContractVoid()
+    if attempt.locked:
+        # The lock written by this attempt (or found: a parallel one locked it) is kept.
+        return ContractLockedNow()
+    left = otp.MAX_FAILURES - attempt.failures
+    extra = {"attempts_left": left}
+    if expired:
+        return OtpExpired(extra=extra)
+    return OtpCodeRefused(f"Неверный код. Осталось попыток: {left}", extra=extra)
