@@ -9,7 +9,7 @@ import { mmss, secondsUntil, useNow } from '../../lib/useNow';
 import { isLocked, isSigned, otpFailure } from './contractState';
 import { FALLBACK_PEP_TEXT } from './pep';
 import { TariffSection } from './TariffSection';
-import type { StepProps } from './Wizard';
+import type { StepProps } from './stepProps';
 import { useRefreshClient } from './useClientCard';
 
 export function Step4Contract({ clientId, card }: StepProps) {
