@@ -7,7 +7,7 @@ import type { ClientCard } from '../../api/types';
 import { Field } from '../../components/Field';
 import { loadDraft } from '../../lib/drafts';
 import { usePersistDraft } from '../../lib/useDraft';
-import type { StepProps } from './Wizard';
+import type { StepProps } from './stepProps';
 import { SaveError } from './StepActions';
 import {
   formatDepartmentCode,

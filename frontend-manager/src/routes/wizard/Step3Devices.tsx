@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { preloadResizer } from '../../photos/resize';
 import { Link, useNavigate } from 'react-router';
 import type { Device } from '../../api/types';
-import type { StepProps } from './Wizard';
+import type { StepProps } from './stepProps';
 import { DeviceCard } from './DeviceCard';
 import { DeviceModal } from './DeviceModal';
 import { useRefreshClient } from './useClientCard';

@@ -6,7 +6,7 @@ import { describeError } from '../../api/errors';
 import { ErrorBanner, Field } from '../../components/Field';
 import { isPositiveAmount, money, moscowDateTime } from '../../lib/format';
 import { isSigned } from './contractState';
-import type { StepProps } from './Wizard';
+import type { StepProps } from './stepProps';
 import { useRefreshClient } from './useClientCard';
 
 type Method = 'cash' | 'card' | 'transfer';

@@ -68,11 +68,6 @@ function ReadOnlyNotice({ clientId, card }: { clientId: string; card: ClientCard
   );
 }
 
-export interface StepProps {
-  clientId: string;
-  card: ClientCard;
-}
-
 export default function Wizard() {
   const { clientId = '', step = '1' } = useParams();
   const card = useClientCard(clientId);

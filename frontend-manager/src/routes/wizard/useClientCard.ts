@@ -1,6 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback } from 'react';
 import { getClient } from '../../api/endpoints';
+import type { ClientCard, Contract } from '../../api/types';
 
 export function clientKey(id: string) {
   return ['client', id] as const;
@@ -17,4 +18,20 @@ export function useRefreshClient(id: string) {
     void queryClient.invalidateQueries({ queryKey: ['clients'] });
     await queryClient.refetchQueries({ queryKey: clientKey(id), exact: true });
   }, [id, queryClient]);
+}
+
+/**
+ * Puts what a contract call answered into the cached card, so the screen shows it at once
+ * (and keeps it if the read-back fails); the refetch that follows replaces it with the server's.
+ */
+export function useUpdateContract(id: string) {
+  const queryClient = useQueryClient();
+  return useCallback(
+    (update: (current: Contract | null) => Contract | null) => {
+      queryClient.setQueryData<ClientCard>(clientKey(id), (card) =>
+        card ? { ...card, contract: update(card.contract ?? null) } : card,
+      );
+    },
+    [id, queryClient],
+  );
 }
