@@ -3,6 +3,7 @@ import { api, newIdempotencyKey, unwrap } from './client';
 import { listKey, takePrefetchedList, type TokenResponse } from './session';
 import type { components } from './schema';
 import type {
+  AppliedTariff,
   ClientCard,
   ClientList,
   Contract,
@@ -11,7 +12,6 @@ import type {
   PhotoContentType,
   Tab,
   Tariff,
-  TariffCalc,
   UploadInstructions,
 } from './types';
 
@@ -56,7 +56,7 @@ export async function listClients(params: {
 }
 
 export async function getClient(id: Id): Promise<ClientCard> {
-  return (await unwrap(api.GET(`${M}/clients/{client_id}`, { params: cid(id) }))) as ClientCard;
+  return unwrap(api.GET(`${M}/clients/{client_id}`, { params: cid(id) }));
 }
 
 export async function claimClient(id: Id): Promise<S['ClientListItem']> {
@@ -135,7 +135,7 @@ export async function listTariffs(): Promise<Tariff[]> {
   return (await unwrap(api.GET(`${M}/tariffs`))).items;
 }
 
-export async function applyTariff(id: Id, tariffCode: string): Promise<TariffCalc> {
+export async function applyTariff(id: Id, tariffCode: string): Promise<AppliedTariff> {
   return unwrap(
     api.POST(`${M}/clients/{client_id}/tariff/apply`, { params: cid(id), body: { tariff_code: tariffCode } }),
   );

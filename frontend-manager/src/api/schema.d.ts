@@ -734,7 +734,10 @@ export interface components {
              */
             text?: string | null;
         };
-        /** AddressOut */
+        /**
+         * AddressOut
+         * @description The registration address, read from the client row's `address_*` columns.
+         */
         AddressOut: {
             /** Apartment */
             apartment: string | null;
@@ -752,6 +755,38 @@ export interface components {
             street: string | null;
             /** Text */
             text: string | null;
+        };
+        /**
+         * AppliedTariffOut
+         * @description What applying a tariff returns: the calculation and the client's new state.
+         */
+        AppliedTariffOut: {
+            /** Already Paid */
+            already_paid: string;
+            /**
+             * Applied At
+             * Format: date-time
+             */
+            applied_at: string;
+            /** Base */
+            base: string;
+            /** Breakdown */
+            breakdown: components["schemas"]["BreakdownLineOut"][];
+            /** Client Version */
+            client_version: number;
+            current_step: components["schemas"]["WizardStep"];
+            /** Device Count */
+            device_count: number;
+            /** Devices Part */
+            devices_part: string;
+            /** Surcharge */
+            surcharge: string;
+            /** Tariff Code */
+            tariff_code: string;
+            /** Tariff Name */
+            tariff_name: string;
+            /** Total */
+            total: string;
         };
         /** ApplyTariff */
         ApplyTariff: {
@@ -776,38 +811,25 @@ export interface components {
              * @description The caller is the assigned manager or an admin
              */
             can_edit: boolean;
-            /** Contract */
-            contract?: {
-                [key: string]: unknown;
-            } | null;
-            /** Current Step */
-            current_step: string;
+            /** @description The latest contract, whatever its status */
+            contract: components["schemas"]["ContractOut"] | null;
+            current_step: components["schemas"]["WizardStep"];
             /** Devices */
             devices: components["schemas"]["DeviceOut"][];
             /** Id */
             id: number;
-            /** Invoice */
-            invoice?: {
-                [key: string]: unknown;
-            } | null;
+            /** @description The surcharge's invoice, if sent */
+            invoice: components["schemas"]["InvoiceOut"] | null;
             /** @description Decrypted for the assigned manager or an admin only (each read is logged) */
             passport: components["schemas"]["PassportOut"] | null;
             /** Passport On File */
             passport_on_file: boolean;
-            /** Payment */
-            payment?: {
-                [key: string]: unknown;
-            } | null;
+            /** @description The surcharge's payment, if confirmed */
+            payment: components["schemas"]["PaymentOut"] | null;
             profile: components["schemas"]["ProfileOut"];
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "new" | "in_progress" | "awaiting_signature" | "signed" | "processed";
-            /** Tariff */
-            tariff?: {
-                [key: string]: unknown;
-            } | null;
+            status: components["schemas"]["ClientStatus"];
+            /** @description The calculation fixed in step 4 */
+            tariff: components["schemas"]["ClientTariffOut"] | null;
             /** Timeline */
             timeline: components["schemas"]["TimelineEntry"][];
             /**
@@ -830,11 +852,13 @@ export interface components {
              */
             next_cursor: string | null;
         };
-        /** ClientListItem */
+        /**
+         * ClientListItem
+         * @description A short card in a list (the lists' JSON is written by PostgreSQL in this shape).
+         */
         ClientListItem: {
-            assigned_manager: components["schemas"]["ManagerRef"] | null;
-            /** Current Step */
-            current_step: string;
+            assigned_manager?: components["schemas"]["ManagerRef"] | null;
+            current_step: components["schemas"]["WizardStep"];
             /** Email */
             email: string | null;
             /** Id */
@@ -845,11 +869,7 @@ export interface components {
             phone: string | null;
             /** Registration Address */
             registration_address: string | null;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "new" | "in_progress" | "awaiting_signature" | "signed" | "processed";
+            status: components["schemas"]["ClientStatus"];
             /**
              * Updated At
              * Format: date-time
@@ -865,16 +885,11 @@ export interface components {
          * @description What a write returns: enough to carry on editing with the new version.
          */
         ClientState: {
-            assigned_manager: components["schemas"]["ManagerRef"] | null;
-            /** Current Step */
-            current_step: string;
+            assigned_manager?: components["schemas"]["ManagerRef"] | null;
+            current_step: components["schemas"]["WizardStep"];
             /** Id */
             id: number;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "new" | "in_progress" | "awaiting_signature" | "signed" | "processed";
+            status: components["schemas"]["ClientStatus"];
             /**
              * Updated At
              * Format: date-time
@@ -883,7 +898,17 @@ export interface components {
             /** Version */
             version: number;
         };
-        /** ClientTariffOut */
+        /**
+         * ClientStatus
+         * @description new -> in_progress (claimed) -> awaiting_signature (contract generated, code sent) ->
+         *     signed -> processed (paid, invoiced, or nothing to pay).
+         * @enum {string}
+         */
+        ClientStatus: "new" | "in_progress" | "awaiting_signature" | "signed" | "processed";
+        /**
+         * ClientTariffOut
+         * @description The calculation fixed for a client (models.ClientTariff).
+         */
         ClientTariffOut: {
             /** Already Paid */
             already_paid: string;
@@ -896,10 +921,6 @@ export interface components {
             base: string;
             /** Breakdown */
             breakdown: components["schemas"]["BreakdownLineOut"][];
-            /** Client Version */
-            client_version: number;
-            /** Current Step */
-            current_step: string;
             /** Device Count */
             device_count: number;
             /** Devices Part */
@@ -923,13 +944,12 @@ export interface components {
         };
         /** ConfirmPayment */
         ConfirmPayment: {
-            /** Amount */
-            amount: number | string;
             /**
-             * Method
-             * @enum {string}
+             * Amount
+             * @description Decimal string, e.g. "1490.00"
              */
-            method: "cash" | "card" | "transfer";
+            amount: number | string;
+            method: components["schemas"]["PaymentMethod"];
             /**
              * Reference
              * @default
@@ -938,13 +958,11 @@ export interface components {
         };
         /** ContractEnvelope */
         ContractEnvelope: {
-            /** Client Status */
-            client_status: string;
+            client_status: components["schemas"]["ClientStatus"];
             /** Client Version */
             client_version: number;
             contract: components["schemas"]["ContractOut"];
-            /** Current Step */
-            current_step: string;
+            current_step: components["schemas"]["WizardStep"];
         };
         /**
          * ContractOut
@@ -960,16 +978,19 @@ export interface components {
             id: number;
             /** Number */
             number: string;
-            /** Otp Attempts Left */
+            /**
+             * Otp Attempts Left
+             * @default 0
+             */
             otp_attempts_left: number;
             /** Otp Expires At */
             otp_expires_at: string | null;
             /** Otp Resend At */
-            otp_resend_at: string | null;
+            otp_resend_at?: string | null;
             /** Pdf Sha256 */
             pdf_sha256: string;
             /** Pdf Url */
-            pdf_url: string | null;
+            pdf_url?: string | null;
             /**
              * Pep Agreed At
              * Format: date-time
@@ -993,8 +1014,7 @@ export interface components {
             signer_ip?: string | null;
             /** Signer User Agent */
             signer_user_agent?: string | null;
-            /** Status */
-            status: string;
+            status: components["schemas"]["ContractStatus"];
             /** Support Message Id */
             support_message_id: number | null;
             /** Support Ticket Id */
@@ -1002,6 +1022,13 @@ export interface components {
             /** Surcharge */
             surcharge: string;
         };
+        /**
+         * ContractStatus
+         * @description awaiting_signature -> signed; or -> void (the data changed, or generated anew) /
+         *     locked (five wrong codes).
+         * @enum {string}
+         */
+        ContractStatus: "awaiting_signature" | "signed" | "void" | "locked";
         /**
          * DeviceCreate
          * @description A new device, typed in or imported (`source_device_id`: a row of the shared `devices`
@@ -1015,8 +1042,7 @@ export interface components {
              * @description Decimal string, e.g. "1490.00"
              */
             declared_value: number | string;
-            /** Kind */
-            kind?: ("phone" | "tablet" | "laptop" | "computer" | "tv" | "appliance" | "other") | null;
+            kind?: components["schemas"]["DeviceKind"] | null;
             /** Model */
             model?: string | null;
             /** Purchase Date */
@@ -1036,6 +1062,11 @@ export interface components {
             /** Client Version */
             client_version: number;
         };
+        /**
+         * DeviceKind
+         * @enum {string}
+         */
+        DeviceKind: "phone" | "tablet" | "laptop" | "computer" | "tv" | "appliance" | "other";
         /** DeviceOut */
         DeviceOut: {
             /** Brand */
@@ -1049,11 +1080,13 @@ export interface components {
             declared_value: string;
             /** Id */
             id: number;
-            /** Kind */
-            kind: string;
+            kind: components["schemas"]["DeviceKind"];
             /** Model */
             model: string;
-            /** Photos */
+            /**
+             * Photos
+             * @default []
+             */
             photos: components["schemas"]["PhotoOut"][];
             /** Purchase Date */
             purchase_date: string | null;
@@ -1080,11 +1113,13 @@ export interface components {
             declared_value: string;
             /** Id */
             id: number;
-            /** Kind */
-            kind: string;
+            kind: components["schemas"]["DeviceKind"];
             /** Model */
             model: string;
-            /** Photos */
+            /**
+             * Photos
+             * @default []
+             */
             photos: components["schemas"]["PhotoOut"][];
             /** Purchase Date */
             purchase_date: string | null;
@@ -1102,8 +1137,7 @@ export interface components {
             brand?: string | null;
             /** Declared Value */
             declared_value?: (number | string) | null;
-            /** Kind */
-            kind?: ("phone" | "tablet" | "laptop" | "computer" | "tv" | "appliance" | "other") | null;
+            kind?: components["schemas"]["DeviceKind"] | null;
             /** Model */
             model?: string | null;
             /** Purchase Date */
@@ -1136,7 +1170,10 @@ export interface components {
         InvoiceOut: {
             /** Amount */
             amount: string;
-            /** Contract Number */
+            /**
+             * Contract Number
+             * @default
+             */
             contract_number: string;
             /**
              * Created At
@@ -1157,12 +1194,10 @@ export interface components {
         };
         /** InvoiceResult */
         InvoiceResult: {
-            /** Client Status */
-            client_status: string;
+            client_status: components["schemas"]["ClientStatus"];
             /** Client Version */
             client_version: number;
-            /** Current Step */
-            current_step: string;
+            current_step: components["schemas"]["WizardStep"];
             invoice: components["schemas"]["InvoiceOut"];
         };
         /** LoginIn */
@@ -1183,12 +1218,8 @@ export interface components {
             name: string;
             /** Password */
             password: string;
-            /**
-             * Role
-             * @default manager
-             * @enum {string}
-             */
-            role: "manager" | "admin";
+            /** @default manager */
+            role: components["schemas"]["Role"];
         };
         /** ManagerOut */
         ManagerOut: {
@@ -1200,13 +1231,12 @@ export interface components {
             is_active: boolean;
             /** Name */
             name: string;
-            /**
-             * Role
-             * @enum {string}
-             */
-            role: "manager" | "admin";
+            role: components["schemas"]["Role"];
         };
-        /** ManagerRef */
+        /**
+         * ManagerRef
+         * @description A manager as other records name them (the holder of a client, who did what).
+         */
         ManagerRef: {
             /** Id */
             id: number;
@@ -1221,8 +1251,7 @@ export interface components {
             name?: string | null;
             /** Password */
             password?: string | null;
-            /** Role */
-            role?: ("manager" | "admin") | null;
+            role?: components["schemas"]["Role"] | null;
         };
         /** MessageList */
         MessageList: {
@@ -1313,11 +1342,19 @@ export interface components {
             /** New Password */
             new_password: string;
         };
+        /**
+         * PaymentMethod
+         * @enum {string}
+         */
+        PaymentMethod: "cash" | "card" | "transfer";
         /** PaymentOut */
         PaymentOut: {
             /** Amount */
             amount: string;
-            /** Contract Number */
+            /**
+             * Contract Number
+             * @default
+             */
             contract_number: string;
             /**
              * Created At
@@ -1326,19 +1363,16 @@ export interface components {
             created_at: string;
             /** Id */
             id: number;
-            /** Method */
-            method: string;
+            method: components["schemas"]["PaymentMethod"];
             /** Reference */
             reference: string;
         };
         /** PaymentResult */
         PaymentResult: {
-            /** Client Status */
-            client_status: string;
+            client_status: components["schemas"]["ClientStatus"];
             /** Client Version */
             client_version: number;
-            /** Current Step */
-            current_step: string;
+            current_step: components["schemas"]["WizardStep"];
             payment: components["schemas"]["PaymentOut"];
         };
         /** PepAgreementOut */
@@ -1373,6 +1407,7 @@ export interface components {
             /**
              * Url
              * @description Short-lived link to the image
+             * @default
              */
             url: string;
         };
@@ -1396,6 +1431,7 @@ export interface components {
             /**
              * Url
              * @description Short-lived link to the image
+             * @default
              */
             url: string;
         };
@@ -1450,6 +1486,11 @@ export interface components {
             phone: string | null;
         };
         /**
+         * Role
+         * @enum {string}
+         */
+        Role: "manager" | "admin";
+        /**
          * SharedDeviceOut
          * @description A device the client registered in the app, available for import.
          */
@@ -1458,7 +1499,10 @@ export interface components {
             brand: string | null;
             /** Id */
             id: number;
-            /** Imported */
+            /**
+             * Imported
+             * @default false
+             */
             imported: boolean;
             /** Kind */
             kind: string | null;
@@ -1467,9 +1511,18 @@ export interface components {
             /** Serial Number */
             serial_number: string | null;
         };
+        /**
+         * Tab
+         * @description The list's tabs: unclaimed, claimed by anyone and not processed, mine, processed.
+         * @enum {string}
+         */
+        Tab: "new" | "in_progress" | "mine" | "processed";
         /** TariffCreate */
         TariffCreate: {
-            /** Base Price */
+            /**
+             * Base Price
+             * @description Decimal string, e.g. "1490.00"
+             */
             base_price: number | string;
             /** Code */
             code: string;
@@ -1478,7 +1531,10 @@ export interface components {
              * @default
              */
             description: string;
-            /** Extra Device Price */
+            /**
+             * Extra Device Price
+             * @description Decimal string, e.g. "1490.00"
+             */
             extra_device_price: number | string;
             /** Included Devices */
             included_devices: number;
@@ -1670,11 +1726,16 @@ export interface components {
             failed_activity_seq?: number | null;
             /** Number */
             number: string;
-            /** Status */
-            status: string;
+            status: components["schemas"]["ContractStatus"];
             /** Valid */
             valid: boolean;
         };
+        /**
+         * WizardStep
+         * @description Where the wizard resumes: steps 1-4, then the success screen.
+         * @enum {string}
+         */
+        WizardStep: "1" | "2" | "3" | "4" | "success";
     };
     responses: never;
     parameters: never;
@@ -2701,7 +2762,7 @@ export interface operations {
     "clients-list_clients": {
         parameters: {
             query?: {
-                tab?: "new" | "in_progress" | "mine" | "processed";
+                tab?: components["schemas"]["Tab"];
                 /** @description Name, email or phone */
                 q?: string | null;
                 limit?: number;
@@ -4614,7 +4675,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ClientTariffOut"];
+                    "application/json": components["schemas"]["AppliedTariffOut"];
                 };
             };
             /** @description Bad Request */

@@ -1,12 +1,10 @@
-// Shapes the screens use, taken from the generated schema. The card's tariff/contract/payment/
-// invoice sections are open objects in the schema (filled by other domains); they are narrowed
-// here to what server/privet_manager/contracts/card.py puts into them.
+// Shapes the screens use, named from the generated schema (src/api/schema.d.ts).
 import type { components } from './schema';
 
 type S = components['schemas'];
 
-export type ClientStatus = S['ClientListItem']['status'];
-export type Tab = 'new' | 'in_progress' | 'mine' | 'processed';
+export type ClientStatus = S['ClientStatus'];
+export type Tab = S['Tab'];
 export type ManagerRef = S['ManagerRef'];
 export type ClientListItem = S['ClientListItem'];
 export type ClientList = S['ClientList'];
@@ -18,38 +16,19 @@ export type DeviceKind = NonNullable<S['DeviceCreate']['kind']>;
 export type PhotoContentType = S['UploadUrlIn']['content_type'];
 export type BreakdownLine = S['BreakdownLineOut'];
 export type Tariff = S['TariffOut'];
-export type TariffCalc = Omit<S['ClientTariffOut'], 'client_version' | 'current_step'> &
-  Partial<Pick<S['ClientTariffOut'], 'client_version' | 'current_step'>>;
+export type TariffCalc = S['ClientTariffOut'];
+export type AppliedTariff = S['AppliedTariffOut'];
 export type Contract = S['ContractOut'];
 export type ContractEnvelope = S['ContractEnvelope'];
 export type PepAgreement = S['PepAgreementOut'];
 export type UploadInstructions = S['UploadUrlOut'];
 export type PaymentMethod = S['ConfirmPayment']['method'];
 
-export interface CardPayment {
-  id: number;
-  amount: string;
-  method: string;
-  reference: string;
-  created_at: string;
-}
+export type Payment = S['PaymentOut'];
+export type Invoice = S['InvoiceOut'];
+export type ClientCard = S['ClientCard'];
 
-export interface CardInvoice {
-  id?: number;
-  number: string;
-  amount: string;
-  due_date: string;
-  created_at?: string;
-}
-
-export type ClientCard = Omit<S['ClientCard'], 'tariff' | 'contract' | 'payment' | 'invoice'> & {
-  tariff?: TariffCalc | null;
-  contract?: Contract | null;
-  payment?: CardPayment | null;
-  invoice?: CardInvoice | null;
-};
-
-export const STATUS_LABELS: Record<string, string> = {
+export const STATUS_LABELS: Record<ClientStatus, string> = {
   new: 'Новый',
   in_progress: 'В работе',
   awaiting_signature: 'Ждёт подписи',

@@ -18,7 +18,7 @@ const mocked = vi.mocked(endpoints);
 const STATE = {
   id: 7,
   status: 'in_progress' as const,
-  current_step: '2',
+  current_step: '2' as const,
   version: 4,
   updated_at: '2026-11-23T10:00:00Z',
   assigned_manager: null,
