@@ -90,10 +90,6 @@ class Hub:
                 await self._task
             self._task = None
 
-    @property
-    def subscriber_count(self) -> int:
-        return len(self._subscribers)
-
 
 _hub: Hub | None = None
 

@@ -68,10 +68,6 @@ def current_key_id() -> str:
     return _keys()[0][0]
 
 
-def key_ids() -> list[str]:
-    return [kid for kid, _ in _keys()]
-
-
 def encrypt(plaintext: str) -> tuple[bytes, str]:
     """Encrypt under the current key; returns (ciphertext, key id)."""
     kid, key = _keys()[0]
