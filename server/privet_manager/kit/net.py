@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ipaddress import ip_address
+from ipaddress import IPv4Network, IPv6Network, ip_address
 
 from fastapi import Request
 
@@ -37,7 +37,7 @@ def _valid(addr: str) -> bool:
     return True
 
 
-def _in(addr: str, networks: list) -> bool:
+def _in(addr: str, networks: list[IPv4Network | IPv6Network]) -> bool:
     try:
         ip = ip_address(addr)
     except ValueError:

@@ -6,6 +6,9 @@ import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy import case, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from privet_manager.activity import service as activity
 from privet_manager.auth.actor import Actor
 from privet_manager.clients.models import Client, ClientStatus, WizardStep
@@ -31,8 +34,6 @@ from privet_manager.kit.storage import get_storage
 from privet_manager.signing.pdf.document import EvidenceDocument, moscow_time
 from privet_manager.signing.pdf.render import append_evidence
 from privet_manager.signing.service import no_pending
-from sqlalchemy import case, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+
 from privet_manager.auth.deps import CurrentActor, CurrentManager
 from privet_manager.clients.deps import ClientForRead, ClientForWrite
 from privet_manager.clients.models import Client

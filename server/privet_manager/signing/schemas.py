@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from privet_manager.clients.models import ClientStatus, WizardStep
 from privet_manager.contracts.schemas import ContractOut
-from pydantic import BaseModel, ConfigDict, Field
 
 
 class GenerateContract(BaseModel):

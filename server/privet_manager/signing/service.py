@@ -7,6 +7,8 @@ import logging
 from datetime import UTC, datetime
 
 from jinja2 import TemplateError
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from privet_manager.activity import service as activity
 from privet_manager.auth.actor import Actor
 from privet_manager.clients.models import LOCKED_STATUSES, Client, ClientStatus
@@ -33,7 +35,6 @@ from privet_manager.signing import snapshot
 from privet_manager.signing.pdf.document import ContractDocument
 from privet_manager.signing.pdf.render import render_contract
 from privet_manager.support import service as support
-from sqlalchemy.ext.asyncio import AsyncSession
 
 log = logging.getLogger(__name__)
 

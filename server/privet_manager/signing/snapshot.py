@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from privet_manager.clients.errors import PassportKeyMissing
 from privet_manager.clients.models import Client, Passport
 from privet_manager.contracts.errors import StepsIncomplete
@@ -17,8 +20,6 @@ from privet_manager.tariffs import repository as tariffs
 from privet_manager.tariffs.calc import calculate
 from privet_manager.tariffs.models import ClientTariff, Tariff
 from privet_manager.tariffs.service import device_lines, terms_of
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 
 @dataclass

@@ -10,8 +10,6 @@ import io
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from privet_manager.signing.pdf.document import ContractDocument, EvidenceDocument
-from privet_manager.signing.pdf.template import load_template
 from pypdf import PdfReader, PdfWriter
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -30,6 +28,9 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
+
+from privet_manager.signing.pdf.document import ContractDocument, EvidenceDocument
+from privet_manager.signing.pdf.template import load_template
 
 FONTS = Path(__file__).parent / "fonts"
 REGULAR, BOLD = "DejaVuSans", "DejaVuSans-Bold"

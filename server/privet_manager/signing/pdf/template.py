@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 
 from jinja2 import Environment, StrictUndefined, Template
+
 from privet_manager.settings import get_settings
 
 PACKAGED = Path(__file__).parent / "templates" / "contract.txt.j2"
