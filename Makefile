@@ -7,11 +7,12 @@ SPA := frontend-manager
 SPA_SOURCES := $(shell find $(SPA)/src $(SPA)/index.html $(SPA)/public $(SPA)/vite.config.ts $(SPA)/package.json -type f 2>/dev/null)
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format fmt spa api-client check-api test-unit-spa test-py chromium clean help
+.PHONY: run test test-fast lint format fmt spa api-client check-api test-unit-spa test-py chromium clean help
 
 help:
 	@echo "make run   - install what is missing, build the SPA, migrate, seed demo data, serve"
 	@echo "make test  - lint, type-check and run the whole test suite"
+	@echo "make test-fast - the unit-level tests only (no database, browser or storage)"
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -77,6 +78,10 @@ test-py: venv
 	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS) tests
 
 test: venv spa chromium lint test-unit-spa test-py
+
+# The unit-level tests: no database, no browser, no storage server (seconds, not minutes).
+test-fast: venv
+	$(BIN)/pytest -p no:cacheprovider -q -m "not services and not e2e and not s3" tests
 
 clean:
 	rm -rf $(SPA)/dist test-output .pytest_cache .mypy_cache .ruff_cache

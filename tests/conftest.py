@@ -190,3 +190,15 @@ async def manager_headers(client: httpx.AsyncClient, factory: Factory) -> dict[s
 @pytest.fixture
 async def admin_headers(client: httpx.AsyncClient, factory: Factory) -> dict[str, str]:
     return await login(client, await factory.manager(role="admin"))
+
+
+# Fixtures that need a running PostgreSQL (directly or through the app): tests that use none
+# of them are the unit-level ones `make test-fast` runs (a test that starts a server of its own
+# says so with `pytest.mark.services`).
+_SERVICE_FIXTURES = {"pg_server", "database_url", "database", "app", "clean_db", "seaweedfs"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _SERVICE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.services)

@@ -49,6 +49,7 @@ def _postmaster(data_dir: Path) -> psutil.Process | None:
 
 
 @pytest.mark.timeout(180)
+@pytest.mark.services
 def test_sigterm_stops_the_embedded_database_even_after_a_crash(tmp_path: Path) -> None:
     # A first server is killed outright: its database stays up and its pid stays registered.
     crashed, _ = _serve(tmp_path)
