@@ -56,8 +56,8 @@ class Database:
         # statements straight on psycopg (`ReadConnectionDep`, kit/rawsql.py). No overflow: a
         # request holds its connection for about a millisecond, so waiting for one is cheaper than
         # opening a connection per request beyond the pool (a new server process each, and
-        # its prepared statements gone on return), which made the 95th percentile 5x the median
-        # at 16 concurrent requests.
+        # its prepared statements gone on return), which made the 95th percentile a multiple of
+        # the median at 16 concurrent requests (bench/README.md, findings).
         self.read_engine: AsyncEngine = create_async_engine(
             url,
             pool_size=pool_size,
@@ -141,8 +141,8 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 async def get_read_connection() -> AsyncIterator[psycopg.AsyncConnection[Any]]:
     """A psycopg connection in autocommit from the read pool, for routes that answer with one
-    or two statements and need no transaction around them (the lists). Skipping SQLAlchemy's
-    result and session layers saves about 0.3 ms of CPU per request.
+    or a few statements and need no transaction around them (the lists, the card): skipping
+    SQLAlchemy's result and session layers is most of their CPU (bench/README.md, round 4).
 
     SQLAlchemy does not see the statements, so it cannot notice a dead connection itself:
     on a connection error this one is invalidated and the pool is replaced (every connection

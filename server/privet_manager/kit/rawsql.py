@@ -1,7 +1,7 @@
 """SQLAlchemy statements run straight on psycopg, for the hottest read paths.
 
-SQLAlchemy's session and result layers cost about 0.3 ms of CPU per statement, more than
-PostgreSQL spends on an indexed lookup. The lists and the card define their statements with
+SQLAlchemy's session and result layers cost more CPU per statement than PostgreSQL spends on
+an indexed lookup (bench/README.md, round 4). The lists and the card define their statements with
 SQLAlchemy (one definition, the models' own columns), compile them once to psycopg's SQL, and
 run them on a `ReadConnectionDep` connection (kit/db.py), several in one round trip where they
 are independent (`run_pipelined`).
@@ -81,7 +81,8 @@ class RawSelect:
                 out.append(None)
                 continue
             # As SQLAlchemy's own loading does: an instance without running the constructor's
-            # attribute events (1.5 µs where the constructor took 21 µs), its columns set.
+            # attribute events (an order of magnitude cheaper: bench/README.md, round 4), its
+            # columns set.
             instance = manager.new_instance()
             instance.__dict__.update(zip(keys, values, strict=True))
             out.append(instance)
