@@ -65,6 +65,11 @@ class RawSelect:
                 width += 1
         if width != len(statement.selected_columns):
             raise ValueError("RawSelect: an entity's columns are not all selected")
+        # Only plain columns: psycopg's rows are already what the select gives.
+        self.plain = all(shape is None for shape in self._shape)
+
+    def hydrate_all(self, rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        return list(rows) if self.plain else [self.hydrate(r) for r in rows]
 
     def hydrate(self, row: Sequence[Any]) -> tuple[Any, ...]:
         out: list[Any] = []
@@ -92,7 +97,7 @@ class RawSelect:
         self, conn: psycopg.AsyncConnection[Any], params: dict[str, Any]
     ) -> list[tuple[Any, ...]]:
         rows = await (await conn.execute(self.sql, params, prepare=self.prepare)).fetchall()
-        return [self.hydrate(r) for r in rows]
+        return self.hydrate_all(rows)
 
 
 async def run_pipelined(
@@ -105,6 +110,6 @@ async def run_pipelined(
             await cursor.execute(query.sql, params, prepare=query.prepare)
     results = []
     for cursor, (query, _) in zip(cursors, queries, strict=True):
-        results.append([query.hydrate(r) for r in await cursor.fetchall()])
+        results.append(query.hydrate_all(await cursor.fetchall()))
         await cursor.close()
     return results
