@@ -56,7 +56,9 @@ terms_st = st.builds(
     base_price=money_st,
     included_devices=st.integers(0, 10),
     extra_device_price=money_st,
-    kind_multipliers=st.dictionaries(st.sampled_from([k.value for k in DeviceKind]), mult_st, max_size=7),
+    kind_multipliers=st.dictionaries(
+        st.sampled_from([k.value for k in DeviceKind]), mult_st, max_size=7
+    ),
 )
 devices_st = st.lists(st.sampled_from([k.value for k in DeviceKind]), max_size=25).map(
     lambda kinds: [dev(i + 1, k) for i, k in enumerate(kinds)]
