@@ -827,7 +827,7 @@ async def soak(
     failures = [f for m in managers for f in m.failures]
     return {
         "benchmark": "crash-soak",
-        "started_at": datetime.now(UTC).isoformat(),
+        "finished_at": datetime.now(UTC).isoformat(),
         "settings": {
             "managers": args.managers,
             "duration_s": args.duration,
