@@ -11,7 +11,8 @@ import pytest
 
 from bench import crash_soak
 
-pytestmark = pytest.mark.slow
+# It starts a PostgreSQL server and an API of its own.
+pytestmark = [pytest.mark.slow, pytest.mark.services]
 
 
 @pytest.mark.timeout(180)
