@@ -7,12 +7,13 @@ SPA := frontend-manager
 SPA_SOURCES := $(shell find $(SPA)/src $(SPA)/index.html $(SPA)/public $(SPA)/vite.config.ts $(SPA)/package.json -type f 2>/dev/null)
 PYTEST_ARGS ?=
 
-.PHONY: run test test-fast lint format fmt spa api-client check-api test-unit-spa test-py chromium clean help
+.PHONY: run test test-fast lint format fmt spa api-client check-api test-unit-spa test-py chromium audit clean help
 
 help:
 	@echo "make run   - install what is missing, build the SPA, migrate, seed demo data, serve"
 	@echo "make test  - lint, type-check and run the whole test suite"
 	@echo "make test-fast - the unit-level tests only (no database, browser or storage)"
+	@echo "make audit - known vulnerabilities in the locked Python packages and the SPA's"
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -82,6 +83,21 @@ test: venv spa chromium lint test-unit-spa test-py
 # The unit-level tests: no database, no browser, no storage server (seconds, not minutes).
 test-fast: venv
 	$(BIN)/pytest -p no:cacheprovider -q -m "not services and not e2e and not s3" tests
+
+# Known vulnerabilities in what we ship: the Python lock file (pip-audit, in a venv of its own
+# so the app's stays exactly the lock) and the SPA's runtime packages. Not part of `make test`:
+# both ask the package registries. Runs both, fails if either found something.
+AUDIT_VENV := .venv-audit
+audit:
+	@test -x $(AUDIT_VENV)/bin/pip-audit || { $(PYTHON) -m venv $(AUDIT_VENV) && \
+		$(AUDIT_VENV)/bin/python -m pip install --quiet --disable-pip-version-check pip-audit==2.10.1; }
+	@status=0; \
+	echo "== pip-audit: requirements.lock =="; \
+	$(AUDIT_VENV)/bin/pip-audit --requirement requirements.lock --no-deps --disable-pip \
+		--progress-spinner off --strict || status=1; \
+	echo "== npm audit --omit=dev: $(SPA) =="; \
+	(cd $(SPA) && npm audit --omit=dev) || status=1; \
+	exit $$status
 
 clean:
 	rm -rf $(SPA)/dist test-output .pytest_cache .mypy_cache .ruff_cache

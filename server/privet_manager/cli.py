@@ -31,6 +31,17 @@ def run_in_session(fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
     return asyncio.run(main())
 
 
+def refuse_demo_in_production(what: str) -> None:
+    """Demo data has published passwords (admin@privet.demo): never in production."""
+    if get_settings().environment == "production":
+        typer.echo(
+            f"error: {what} creates demo logins with published passwords and refuses to run "
+            "with ENVIRONMENT=production; create real managers with `create-manager`",
+            err=True,
+        )
+        raise typer.Exit(2)
+
+
 def database_url() -> str:
     from privet_manager.kit.db import resolve_database_url
 
@@ -57,6 +68,8 @@ def serve(
     import uvicorn
 
     settings = get_settings()
+    if demo:
+        refuse_demo_in_production("serve --demo")
     settings.check_production()
     if settings.embedded_database or demo:
         migrate()
@@ -126,6 +139,7 @@ def seed_demo(clients: Annotated[int, typer.Option(min=0, max=100_000)] = 30) ->
     """Demo admin and manager, tariffs and clients with support tickets; prints the logins."""
     from privet_manager.demo import seed_demo as seed
 
+    refuse_demo_in_production("seed-demo")
     result = run_in_session(lambda s: seed(s, clients=clients))
     typer.echo("Demo logins:")
     for role, email, password in result.logins:

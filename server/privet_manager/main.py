@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.routing import APIRoute
+from starlette.types import ASGIApp
 
 from privet_manager import health
 from privet_manager.auth.router import admin_router as admin_managers_router
@@ -25,9 +27,12 @@ from privet_manager.events.router import router as events_router
 from privet_manager.kit import embedded_postgres
 from privet_manager.kit.db import close_database, init_database
 from privet_manager.kit.errors import install_error_handlers
-from privet_manager.kit.logging import configure_logging
-from privet_manager.kit.middleware import RequestContextMiddleware
+from privet_manager.kit.headers import SecurityHeadersMiddleware
+from privet_manager.kit.limits import BodySizeLimit
+from privet_manager.kit.logging import configure_logging, security_log
+from privet_manager.kit.middleware import HeadAsGetMiddleware, RequestContextMiddleware
 from privet_manager.kit.storage import init_storage
+from privet_manager.kit.storage.router import UPLOAD_PREFIX
 from privet_manager.kit.storage.router import router as storage_router
 from privet_manager.settings import Settings, get_settings
 from privet_manager.signing.router import router as contracts_router
@@ -58,10 +63,24 @@ def manager_api() -> APIRouter:
     return api
 
 
+class App(FastAPI):
+    """FastAPI with the security headers outside everything, Starlette's error middleware
+    included: a 500 carries them too."""
+
+    def __init__(self, settings: Settings, **kw: object) -> None:
+        super().__init__(**kw)  # type: ignore[arg-type]
+        self.settings = settings
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeadersMiddleware(super().build_middleware_stack(), self.settings)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_production()
     configure_logging(settings.log_level)
+    if security_log.isEnabledFor(logging.INFO):
+        security_log.info("effective security settings", extra=settings.security_summary())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -85,7 +104,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # embedded server here (a no-op when this process did not start one).
         await asyncio.to_thread(embedded_postgres.stop)
 
-    app = FastAPI(
+    app = App(
+        settings,
         title="Privet Manager API",
         version="0.1.0",
         lifespan=lifespan,
@@ -94,6 +114,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Only for clients that ask (tablets do; the benchmark's driver does not). Starlette leaves
     # text/event-stream uncompressed, so live updates still flush at once.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(HeadAsGetMiddleware)
+    app.add_middleware(
+        BodySizeLimit,
+        max_body_bytes=settings.max_body_bytes,
+        overrides=((UPLOAD_PREFIX, settings.max_photo_bytes),),
+    )
+    # Outermost of ours: the 413 above and every answer below carry the request id.
     app.add_middleware(RequestContextMiddleware)
     install_error_handlers(app)
     app.include_router(health.router)

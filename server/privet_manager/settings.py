@@ -6,6 +6,7 @@ from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -53,6 +54,8 @@ class Settings(BaseSettings):
 
     trusted_proxies: str = ""
     max_photo_mb: int = Field(default=10, ge=1, le=100)
+    # Any request body but the local photo upload (which keeps MAX_PHOTO_MB): 413 above it.
+    max_body_kb: int = Field(default=1024, ge=16, le=64 * 1024)
     public_base_url: str = "http://127.0.0.1:8000"
     spa_dist: Path = Field(default=Path("frontend-manager/dist"), alias="PRIVET_SPA_DIST")
     log_level: str = "INFO"
@@ -81,8 +84,28 @@ class Settings(BaseSettings):
         return bool(self.s3_endpoint)
 
     @property
+    def storage_public_origin(self) -> str | None:
+        """The origin browsers fetch photos from and upload them to (S3 only), as the
+        storage signs its URLs: S3_PUBLIC_ENDPOINT, else S3_ENDPOINT."""
+        if not self.s3_enabled:
+            return None
+        url = self.s3_public_endpoint or self.s3_endpoint
+        if "://" not in url:
+            url = ("https://" if self.s3_secure else "http://") + url
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @property
     def max_photo_bytes(self) -> int:
         return self.max_photo_mb * 1024 * 1024
+
+    @property
+    def max_body_bytes(self) -> int:
+        return self.max_body_kb * 1024
+
+    @property
+    def https(self) -> bool:
+        return self.public_base_url.startswith("https://")
 
     @property
     def trusted_proxy_networks(self) -> list[IPv4Network | IPv6Network]:
@@ -94,9 +117,12 @@ class Settings(BaseSettings):
 
     @property
     def secure_cookies(self) -> bool:
+        # Production never sends the refresh cookie over plain HTTP, whatever COOKIE_SECURE says.
+        if self.environment == "production":
+            return True
         if self.cookie_secure is not None:
             return self.cookie_secure
-        return self.public_base_url.startswith("https://")
+        return self.https
 
     def insecure_secrets(self) -> list[str]:
         """Names of secrets that are empty, defaults or too short."""
@@ -110,13 +136,39 @@ class Settings(BaseSettings):
         return bad
 
     def check_production(self) -> None:
-        if self.environment == "production":
-            bad = self.insecure_secrets()
-            if bad:
-                raise RuntimeError(
-                    "Refusing to start in production with default or empty secrets: "
-                    + ", ".join(bad)
-                )
+        if self.environment != "production":
+            return
+        bad = self.insecure_secrets()
+        if bad:
+            raise RuntimeError(
+                "Refusing to start in production with default or empty secrets: " + ", ".join(bad)
+            )
+        if not self.https:
+            raise RuntimeError(
+                "Refusing to start in production with a PUBLIC_BASE_URL that is not https "
+                f"({self.public_base_url!r}): the refresh cookie is Secure there and the SPA "
+                "would not keep a session"
+            )
+
+    def security_summary(self) -> dict[str, object]:
+        """What start-up logs: the effective security settings, never a secret's value.
+        (Key names avoid words the log scrubber redacts: cookie, token, secret.)"""
+        return {
+            "environment": self.environment,
+            "public_base_url": self.public_base_url,
+            "hsts": self.https,
+            "refresh_secure": self.secure_cookies,
+            "refresh_session_hours": self.manager_refresh_session_hours,
+            "access_ttl_minutes": self.manager_access_token_expire_minutes,
+            "trusted_proxies": self.trusted_proxies or "none",
+            "max_body_kb": self.max_body_kb,
+            "max_photo_mb": self.max_photo_mb,
+            "login_limits": f"{self.login_max_failures_per_account}/account, "
+            f"{self.login_max_failures_per_ip}/ip, {self.login_lockout_minutes} min",
+            "storage": "s3" if self.s3_enabled else "local",
+            "storage_public_origin": self.storage_public_origin,
+            "dev_defaults_in_use": self.insecure_secrets(),
+        }
 
 
 @lru_cache

@@ -139,9 +139,27 @@ def browser():  # type: ignore[no-untyped-def]
         b.close()
 
 
+# Reports every Content-Security-Policy violation to the test: the listener is injected before
+# any page script (CDP, so the page's own policy does not apply to it) and the binding
+# survives navigations.
+CSP_LISTENER = """
+document.addEventListener('securitypolicyviolation', (e) => {
+  window.__pmCspViolation({directive: e.effectiveDirective, blocked: e.blockedURI,
+    source: e.sourceFile, line: e.lineNumber, sample: e.sample, page: location.pathname});
+});
+"""
+
+
 @pytest.fixture
-def new_page(browser, live_server):  # type: ignore[no-untyped-def]
-    """Factory of pages in fresh contexts (own cookies), at a named viewport."""
+def csp_violations() -> list[dict[str, object]]:
+    return []
+
+
+@pytest.fixture
+def new_page(browser, live_server, csp_violations):  # type: ignore[no-untyped-def]
+    """Factory of pages in fresh contexts (own cookies), at a named viewport. Every page
+    collects CSP violations, and the test fails if there was any (the SPA runs under the
+    strict policy the server sends)."""
     contexts = []
 
     def make(viewport: str = "desktop"):  # type: ignore[no-untyped-def]
@@ -153,9 +171,20 @@ def new_page(browser, live_server):  # type: ignore[no-untyped-def]
             timezone_id="Europe/Moscow",
         )
         ctx.set_default_timeout(15_000)
+        ctx.expose_function("__pmCspViolation", lambda v: csp_violations.append(v))
+        ctx.add_init_script(CSP_LISTENER)
         contexts.append(ctx)
-        return ctx.new_page()
+        page = ctx.new_page()
+
+        def console(message):  # type: ignore[no-untyped-def]
+            # Chromium also logs each refusal: a second net, should the event be missed.
+            if "Content Security Policy" in message.text:
+                csp_violations.append({"console": message.text, "page": page.url})
+
+        page.on("console", console)
+        return page
 
     yield make
     for ctx in contexts:
         ctx.close()
+    assert not csp_violations, f"CSP violations: {csp_violations}"

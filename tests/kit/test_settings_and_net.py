@@ -17,6 +17,7 @@ def test_production_refuses_default_secrets() -> None:
 def test_production_names_only_the_bad_secret() -> None:
     good = {name.lower(): f"{name}-a-long-random-production-value-000" for name in DEV_SECRETS}
     good["manager_jwt_secret"] = ""
+    good["public_base_url"] = "https://manager.example.ru"
     settings = Settings(environment="production", **good)
     with pytest.raises(RuntimeError, match="MANAGER_JWT_SECRET") as exc:
         settings.check_production()

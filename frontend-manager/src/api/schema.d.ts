@@ -1446,6 +1446,8 @@ export interface components {
             detail: string;
             /** Errors */
             errors?: components["schemas"]["ErrorItem"][] | null;
+            /** Errors Omitted */
+            errors_omitted?: number | null;
             /** Request Id */
             request_id?: string | null;
             /** Status */

@@ -80,8 +80,10 @@ async function getPica(): Promise<PicaLike> {
         throw err;
       })
       .then(
-      // No web workers: they would need blob: workers that a strict CSP or a WebView may refuse.
-      (mod) => mod.default({ features: ['js', 'wasm', 'cib'] }) as unknown as PicaLike,
+      // No web workers (blob: workers) and no wasm (it needs 'wasm-unsafe-eval'): the app's
+      // CSP allows neither. The resize itself goes to createImageBitmap ('cib'), the js path
+      // only where the browser lacks it.
+      (mod) => mod.default({ features: ['js', 'cib'] }) as unknown as PicaLike,
     );
   }
   return picaInstance;

@@ -20,6 +20,11 @@ from privet_manager.kit.storage.base import StorageUnavailable
 log = logging.getLogger("privet_manager.errors")
 
 PROBLEM_JSON = "application/problem+json"
+# A 422 lists this many field errors at most (a body of 100,000 unknown keys would otherwise
+# be answered with megabytes); `errors_omitted` counts the rest.
+MAX_ERRORS = 20
+# Locations and messages are cut to this many characters: a key can be as long as the body.
+MAX_ERROR_TEXT = 120
 
 
 class ErrorItem(BaseModel):
@@ -36,6 +41,7 @@ class Problem(BaseModel):
     detail: str
     code: str
     errors: list[ErrorItem] | None = None
+    errors_omitted: int | None = None
     request_id: str | None = None
 
 
@@ -170,8 +176,22 @@ def problem_response(
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_ERROR_TEXT else text[: MAX_ERROR_TEXT - 1] + "…"
+
+
 def _loc(loc: Sequence[Any]) -> list[str | int]:
-    return [p if isinstance(p, int) else str(p) for p in loc]
+    return [p if isinstance(p, int) else _cut(str(p)) for p in loc[:8]]
+
+
+def payload_too_large(request: Request, limit: int) -> JSONResponse:
+    """The 413 for a body over `limit` bytes (kit/limits.py)."""
+    return problem_response(
+        request,
+        413,
+        f"Запрос слишком большой: не больше {limit // 1024} КБ",
+        "payload_too_large",
+    )
 
 
 def _validation_msg(err: dict[str, Any]) -> str:
@@ -208,14 +228,27 @@ async def _app_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [{"loc": _loc(e.get("loc", ())), "msg": _validation_msg(e)} for e in exc.errors()]
+    raw = exc.errors()
+    errors = [
+        {"loc": _loc(e.get("loc", ())), "msg": _cut(_validation_msg(e))} for e in raw[:MAX_ERRORS]
+    ]
+    omitted = len(raw) - len(errors)
     return problem_response(
-        request, 422, "Проверьте введённые данные", "validation_error", errors=errors
+        request,
+        422,
+        "Проверьте введённые данные",
+        "validation_error",
+        errors=errors,
+        extra={"errors_omitted": omitted} if omitted else None,
     )
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 413:  # kit/limits.py, counting a body as it streams in
+        return payload_too_large(
+            request, int(request.scope.get("privet_manager.max_body_bytes", 0))
+        )
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
     if exc.status_code == 404 and detail == "Not Found":
         detail = "Не найдено"

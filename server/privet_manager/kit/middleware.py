@@ -59,3 +59,28 @@ class RequestContextMiddleware:
                     },
                 )
             request_id_var.reset(token)
+
+
+class HeadAsGetMiddleware:
+    """`HEAD` answered wherever `GET` is (uptime monitors and proxies probe with it).
+
+    FastAPI routes declare GET only, and adding HEAD to them would put a second operation per
+    path into the OpenAPI schema. Here a HEAD request runs as GET and the body is dropped, so
+    the status and headers (Content-Length included) are exactly GET's. A stream (live
+    updates) runs until the client goes, as its GET would.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_without_body)

@@ -1,6 +1,10 @@
 // Form rules, in Russian, shared by the steps and their tests. The server checks the same again.
 import { z } from 'zod';
 
+// No compiled validators: zod's probe for them runs `new Function`, which the app's CSP
+// (script-src 'self', no 'unsafe-eval') refuses and reports on every wizard screen.
+z.config({ jitless: true });
+
 const required = (msg: string) => z.string().trim().min(1, msg);
 
 export function normalizePhone(value: string): string | null {

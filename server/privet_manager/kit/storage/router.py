@@ -22,6 +22,9 @@ router = APIRouter(
 )
 
 Signed = Annotated[str, Query(max_length=128)]
+# The app-wide body limit (MAX_BODY_KB) is for JSON: this path is held to MAX_PHOTO_MB by
+# kit/limits.py, and to the signed size while it streams, below.
+UPLOAD_PREFIX = "/api/storage/objects/"
 
 
 class PayloadTooLarge(AppError):
