@@ -181,3 +181,52 @@ async def test_login_failures_are_logged_without_the_password(
     events = [getattr(r, "event", None) for r in caplog.records]
     assert "login_failed" in events
     assert "Wrong-secret-77" not in caplog.text
+
+
+async def test_eleventh_wrong_current_password_is_throttled(
+    client: httpx.AsyncClient, factory: Factory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A stolen access token cannot guess the current password without limit: ten wrong
+    guesses are counted (each answered 401, the count kept), the eleventh is 429, and then
+    even the right one waits. Every failure is a security event, without the password."""
+    manager = await factory.manager()
+    headers = await login(client, manager)
+    url = "/api/manager/auth/password"
+    guess = {"current_password": "Guessed-secret-1", "new_password": "Новый-пароль-на-день-9"}
+    with caplog.at_level(logging.INFO, logger="privet_manager.security"):
+        for _ in range(10):
+            r = await client.post(url, headers=headers, json=guess)
+            assert r.status_code == 401 and r.json()["code"] == "invalid_credentials"
+    events = [getattr(r, "event", None) for r in caplog.records]
+    assert events.count("password_change_failed") == 10
+    assert "Guessed-secret-1" not in caplog.text
+    r = await client.post(url, headers=headers, json=guess)
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
+    right = {"current_password": TEST_PASSWORD, "new_password": "Новый-пароль-на-день-9"}
+    assert (await client.post(url, headers=headers, json=right)).status_code == 429
+    # The session was not ended by the guesses: the manager works on.
+    assert (await client.get("/api/manager/auth/me", headers=headers)).status_code == 200
+
+
+async def test_a_right_current_password_resets_the_count(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    manager = await factory.manager()
+    url = "/api/manager/auth/password"
+    headers = await login(client, manager)
+    wrong = {"current_password": "Guessed-secret-1", "new_password": "Новый-пароль-на-день-9"}
+    for _ in range(9):
+        assert (await client.post(url, headers=headers, json=wrong)).status_code == 401
+    right = {"current_password": TEST_PASSWORD, "new_password": "Новый-пароль-на-день-9"}
+    assert (await client.post(url, headers=headers, json=right)).status_code == 204
+    # The old sessions ended with the change; a new login under the new password counts anew.
+    r = await client.post(
+        "/api/manager/auth/login",
+        json={"email": manager.email, "password": "Новый-пароль-на-день-9"},
+    )
+    assert r.status_code == 200, r.text
+    headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    back = {"current_password": "Новый-пароль-на-день-9", "new_password": TEST_PASSWORD + "-2"}
+    for _ in range(9):
+        assert (await client.post(url, headers=headers, json=wrong)).status_code == 401
+    assert (await client.post(url, headers=headers, json=back)).status_code == 204

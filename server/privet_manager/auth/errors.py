@@ -18,6 +18,11 @@ class LoginThrottled(TooManyRequests):
     detail = "Слишком много неудачных попыток входа, попробуйте позже"
 
 
+class PasswordChangeThrottled(TooManyRequests):
+    code = "too_many_requests"
+    detail = "Слишком много неверных паролей, попробуйте позже"
+
+
 class WrongCurrentPassword(Unauthorized):
     code = "invalid_credentials"
     detail = "Текущий пароль неверен"

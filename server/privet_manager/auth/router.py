@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Cookie, Request, Response, status
 from sqlalchemy import select
 
 from privet_manager.auth import service
-from privet_manager.auth.deps import AdminManager, CurrentManager
-from privet_manager.auth.errors import ManagerNotFound, WrongCurrentPassword
+from privet_manager.auth.deps import AdminManager, CurrentActor, CurrentManager
+from privet_manager.auth.errors import ManagerNotFound
 from privet_manager.auth.models import Manager
 from privet_manager.auth.schemas import (
     LoginIn,
@@ -21,7 +20,6 @@ from privet_manager.auth.schemas import (
 from privet_manager.kit.db import SessionDep
 from privet_manager.kit.errors import PROBLEM_RESPONSES
 from privet_manager.kit.net import client_ip, user_agent
-from privet_manager.kit.security import verify_password
 from privet_manager.settings import get_settings
 
 REFRESH_COOKIE = "pm_refresh"
@@ -87,13 +85,10 @@ async def me(manager: CurrentManager) -> ManagerOut:
 
 
 @router.post("/password", status_code=status.HTTP_204_NO_CONTENT)
-async def change_password(
-    body: PasswordChange, manager: CurrentManager, session: SessionDep
-) -> None:
-    ok = await asyncio.to_thread(verify_password, body.current_password, manager.password_hash)
-    if not ok:
-        raise WrongCurrentPassword()
-    await service.set_password(session, manager, body.new_password)
+async def change_password(body: PasswordChange, actor: CurrentActor, session: SessionDep) -> None:
+    """Change one's own password (every session ends). Wrong current passwords are throttled
+    like logins: 429 with Retry-After."""
+    await service.change_own_password(session, actor, body.current_password, body.new_password)
 
 
 @admin_router.get("")

@@ -11,14 +11,17 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from privet_manager.auth.actor import Actor
 from privet_manager.auth.errors import (
     EmailTaken,
     InvalidCredentials,
     InvalidToken,
     LoginThrottled,
+    PasswordChangeThrottled,
     RefreshReused,
     SessionExpired,
     SessionRevoked,
+    WrongCurrentPassword,
 )
 from privet_manager.auth.models import AuthSession, Manager, RefreshToken, Role
 from privet_manager.auth.passwords import check_password_policy
@@ -98,6 +101,43 @@ async def revoke_all_sessions(session: AsyncSession, manager_id: int, reason: st
     )
 
 
+async def _count_failure(session: AsyncSession, keys: tuple[str, str]) -> None:
+    """One failed password check against the account's and the address's counters."""
+    settings = get_settings()
+    lockout = timedelta(minutes=settings.login_lockout_minutes)
+    limits = (settings.login_max_failures_per_account, settings.login_max_failures_per_ip)
+    for key, limit in zip(keys, limits, strict=True):
+        await ratelimit.hit(session, key, limit=limit, window=lockout, block=lockout)
+
+
+async def change_own_password(
+    session: AsyncSession, actor: Actor, current_password: str, new_password: str
+) -> None:
+    """Check the current password under the same throttling as logins (per account and per
+    address: a stolen access token cannot guess it without limit), then set the new one."""
+    manager = actor.manager
+    keys = (f"password:account:{manager.id}", f"password:ip:{actor.ip}")
+    wait = await ratelimit.blocked_for(session, list(keys))
+    if wait:
+        security_log.warning(
+            "password change throttled",
+            extra={"event": "password_throttled", "manager_id": manager.id, "ip": actor.ip},
+        )
+        raise PasswordChangeThrottled(retry_after=wait)
+    if not await asyncio.to_thread(verify_password, current_password, manager.password_hash):
+        await _count_failure(session, keys)
+        security_log.warning(
+            "password change failed",
+            extra={"event": "password_change_failed", "manager_id": manager.id, "ip": actor.ip},
+        )
+        raise WrongCurrentPassword()  # keeps the count
+    await ratelimit.reset(session, keys[0])
+    await set_password(session, manager, new_password)
+    security_log.info(
+        "password changed", extra={"event": "password_changed", "manager_id": manager.id}
+    )
+
+
 async def login(
     session: AsyncSession, email: str, password: str, *, ip: str, user_agent: str
 ) -> IssuedTokens:
@@ -117,17 +157,7 @@ async def login(
     else:
         ok = await asyncio.to_thread(verify_password, password, manager.password_hash)
     if not ok or manager is None or not manager.is_active:
-        lockout = timedelta(minutes=settings.login_lockout_minutes)
-        await ratelimit.hit(
-            session,
-            account_key,
-            limit=settings.login_max_failures_per_account,
-            window=lockout,
-            block=lockout,
-        )
-        await ratelimit.hit(
-            session, ip_key, limit=settings.login_max_failures_per_ip, window=lockout, block=lockout
-        )
+        await _count_failure(session, (account_key, ip_key))
         security_log.warning(
             "login failed", extra={"event": "login_failed", "ip": ip, "known": manager is not None}
         )
