@@ -140,7 +140,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change Password */
+        /**
+         * Change Password
+         * @description Change one's own password (every session ends). Wrong current passwords are throttled
+         *     like logins: 429 with Retry-After.
+         */
         post: operations["auth-change_password"];
         delete?: never;
         options?: never;
