@@ -9,14 +9,12 @@ import random
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import psycopg
 
 from bench import seed_data
-
-if TYPE_CHECKING:
-    from bench.seed import Seeded
+from bench.seed_base import Seeded, copy_rows
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 CONTRACT_SHARE = 0.2  # 20,000 contracts at 100,000 clients
@@ -34,7 +32,6 @@ def _has_passport(out: Seeded, cid: int) -> bool:
 
 
 def seed_passports(cur: psycopg.Cursor, n: int, rng: random.Random, out: Seeded) -> str:
-    from bench.seed import copy_rows
 
     try:
         from privet_manager.kit import crypto
@@ -75,7 +72,6 @@ _STATUS_ACTIONS = {"awaiting_signature": 7, "signed": 8, "processed": 9}
 
 
 def seed_activity(cur: psycopg.Cursor, n: int, rng: random.Random, out: Seeded) -> str:
-    from bench.seed import copy_rows
 
     try:
         from privet_manager.activity.service import GENESIS_HASH, entry_hash
@@ -141,7 +137,6 @@ TARIFFS = (
 def seed_contracts(cur: psycopg.Cursor, n: int, rng: random.Random, out: Seeded) -> str:
     """Client tariffs past step 4 and 20,000 contracts: one live contract for every client
     awaiting signature, signed or processed, and void/locked ones from earlier attempts."""
-    from bench.seed import copy_rows
 
     tables = _tables(cur)
     if "manager_contracts" not in tables or "manager_client_tariffs" not in tables:
