@@ -34,6 +34,8 @@ from privet_manager.settings import get_settings  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession  # noqa: E402
 
+from tests.s3 import seaweedfs  # noqa: E402, F401 - one SeaweedFS per worker, for every package
+
 TEST_PASSWORD = "Correct-Horse-Battery-7"
 
 

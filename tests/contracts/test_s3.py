@@ -11,13 +11,13 @@ from privet_manager.kit.security import sha256_hex
 from privet_manager.kit.storage.s3 import S3Storage
 
 from tests.contracts.helpers import API, apply_and_generate, read_code, ready_client
-from tests.s3 import SeaweedFS, seaweedfs  # noqa: F401 - the session fixture
+from tests.s3 import SeaweedFS
 
 pytestmark = pytest.mark.s3
 
 
 @pytest.fixture
-def s3_store(seaweedfs: SeaweedFS) -> Iterator[S3Storage]:  # noqa: F811
+def s3_store(seaweedfs: SeaweedFS) -> Iterator[S3Storage]:
     previous = kit_storage._storage
     store = S3Storage(seaweedfs.endpoint, seaweedfs.access_key, seaweedfs.secret_key, "pm-test")
     kit_storage.set_storage(store)

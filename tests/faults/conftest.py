@@ -15,7 +15,7 @@ from tests.conftest import truncate_all
 from tests.faults.proxy import FaultProxy
 from tests.fuzz import world as world_mod
 from tests.live import LiveServer, live_server, login
-from tests.s3 import SeaweedFS, s3_env, seaweedfs  # noqa: F401 - the session fixture
+from tests.s3 import SeaweedFS, s3_env
 
 
 @dataclass
@@ -66,7 +66,7 @@ async def db_api(database_url: str, world: world_mod.World) -> AsyncIterator[Api
 
 
 @pytest.fixture(scope="module")
-def s3_proxy(seaweedfs: SeaweedFS) -> Iterator[FaultProxy]:  # noqa: F811
+def s3_proxy(seaweedfs: SeaweedFS) -> Iterator[FaultProxy]:
     host, port = seaweedfs.endpoint.removeprefix("http://").split(":")
     proxy = FaultProxy((host, int(port))).start()
     yield proxy
@@ -75,7 +75,7 @@ def s3_proxy(seaweedfs: SeaweedFS) -> Iterator[FaultProxy]:  # noqa: F811
 
 @pytest.fixture
 async def s3_api(
-    seaweedfs: SeaweedFS,  # noqa: F811
+    seaweedfs: SeaweedFS,
     s3_proxy: FaultProxy,
     world: world_mod.World,
 ) -> AsyncIterator[Api]:

@@ -31,7 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
-from tests.s3 import SeaweedFS, seaweedfs  # noqa: F401 - the session fixture
+from tests.s3 import SeaweedFS
 
 if TYPE_CHECKING:
     from tests.conftest import PgServer

@@ -11,7 +11,7 @@ from privet_manager.kit.storage.local import LocalStorage
 from privet_manager.kit.storage.s3 import S3Storage
 from privet_manager.settings import get_settings
 
-from tests.s3 import SeaweedFS, seaweedfs  # noqa: F401 - the session fixture
+from tests.s3 import SeaweedFS
 
 MAX_MB = 1
 
