@@ -46,7 +46,14 @@ def _server_url() -> str:
         return explicit
     from privet_manager.kit import embedded_postgres
 
-    return embedded_postgres.start(_TMP / "embedded")
+    url = embedded_postgres.start(_TMP / "embedded")
+    # A server thrown away with the run needs no durability. Without fsync a DROP DATABASE
+    # (which checkpoints) takes ~0.03 s instead of ~0.8 s, and commits do not wait for disk.
+    with psycopg.connect(_libpq(url), autocommit=True) as conn:
+        for setting in ("fsync", "synchronous_commit", "full_page_writes"):
+            conn.execute(f"ALTER SYSTEM SET {setting} = off")
+        conn.execute("SELECT pg_reload_conf()")
+    return url
 
 
 def _libpq(url: str) -> str:
