@@ -15,14 +15,13 @@ import httpx
 from privet_manager.auth.models import Manager
 from privet_manager.clients.models import Client
 from privet_manager.kit import db as kit_db
-from privet_manager.kit.security import hash_password
 from privet_manager.legacy.models import Device, SupportMessage, SupportTicket, User
 from privet_manager.settings import get_settings
 from privet_manager.tariffs.models import Tariff
 from privet_manager.tariffs.service import seed_default_tariffs
 
 from bench.wizard import Wizard, app_token
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import quick_hash
 
 
 @dataclass
@@ -36,7 +35,7 @@ class World:
 
 async def build(db: kit_db.Database) -> World:
     tag = uuid.uuid4().hex[:6]
-    pw = hash_password(TEST_PASSWORD)
+    pw = quick_hash()
     async with db.sessionmaker() as s, s.begin():
         managers = [
             Manager(email=f"fuzz-{role}-{tag}@privet.test", name=name, password_hash=pw,
