@@ -122,10 +122,17 @@ def shoot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     original = page.viewport_size
     for label, (w, h) in VIEWPORTS.items():
         page.set_viewport_size({"width": w, "height": h})
-        # A sticky header would be drawn where the page is scrolled to: shoot from the top.
-        page.evaluate("window.scrollTo(0, 0)")
-        page.wait_for_timeout(150)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}-{w}x{h}.png"), full_page=True)
+        # A sticky header would be drawn where the page is scrolled to: shoot from the top,
+        # once the new layout is painted (two frames) and with transitions run to their end.
+        page.evaluate(
+            "() => { window.scrollTo(0, 0); return new Promise("
+            "r => requestAnimationFrame(() => requestAnimationFrame(r))); }"
+        )
+        page.screenshot(
+            path=str(SCREENSHOTS / f"{name}-{label}-{w}x{h}.png"),
+            full_page=True,
+            animations="disabled",
+        )
     if original:
         page.set_viewport_size(original)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
@@ -58,16 +60,17 @@ def test_wrong_otp_shows_attempts_left(new_page, live_server) -> None:  # type: 
     shoot(page, "20-step4-wrong-otp")
 
 
-def test_photo_over_size_limit_is_refused(new_page, live_server) -> None:  # type: ignore[no-untyped-def]
+def test_photo_over_size_limit_is_refused(new_page, live_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     page = new_page("tablet")
     login_in_browser(page, *MANAGER)
     claim_first_new(page)
     page.goto(page.url.replace("/step/1", "/step/3"))
     add_device(page)
-    too_big = b"\xff\xd8\xff\xe0" + b"\0" * (41 * 1024 * 1024)
-    page.get_by_test_id("photo-gallery").first.set_input_files(
-        files=[{"name": "huge.jpg", "mimeType": "image/jpeg", "buffer": too_big}]
-    )
+    # From a file, not a buffer: Playwright hands a local browser the path, where a 41 MB
+    # buffer would cross its protocol as base64 (~30 s).
+    too_big = tmp_path / "huge.jpg"
+    too_big.write_bytes(b"\xff\xd8\xff\xe0" + b"\0" * (41 * 1024 * 1024))
+    page.get_by_test_id("photo-gallery").first.set_input_files(files=too_big)
     error = page.get_by_test_id("photo-error").first
     error.wait_for()
     assert "слишком большое" in error.inner_text()
