@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 SPA := frontend-manager
 SPA_SOURCES := $(shell find $(SPA)/src $(SPA)/index.html $(SPA)/public $(SPA)/vite.config.ts $(SPA)/package.json -type f 2>/dev/null)
 PYTEST_ARGS ?=
+# One pytest-xdist worker per core; `loadgroup` keeps the browser tests on one worker.
+PYTEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+PYTEST_XDIST := -n $(PYTEST_WORKERS) --dist loadgroup
 
 .PHONY: run test test-fast lint format fmt spa api-client check-api test-unit-spa test-py chromium audit clean help
 
@@ -74,9 +77,9 @@ SYSTEM_PG ?= postgresql://postgres@127.0.0.1:5432/postgres
 test-py: venv
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(SYSTEM_PG)', connect_timeout=2).close()" 2>/dev/null; then \
 		echo "== migrations and auth on the system PostgreSQL =="; \
-		PM_TEST_PG_URL=$(SYSTEM_PG) $(BIN)/pytest -q -p no:cacheprovider tests/migrations tests/auth tests/ops/test_backup.py; \
+		PM_TEST_PG_URL=$(SYSTEM_PG) $(BIN)/pytest -q -p no:cacheprovider $(PYTEST_XDIST) tests/migrations tests/auth tests/ops/test_backup.py; \
 	else echo "system PostgreSQL not reachable: skipping the second run"; fi
-	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS) tests
+	$(BIN)/pytest -p no:cacheprovider $(PYTEST_XDIST) $(PYTEST_ARGS) tests
 
 test: venv spa chromium lint test-unit-spa test-py
 

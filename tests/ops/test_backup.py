@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 import psycopg
 import pytest
-from privet_manager import migrate
 from privet_manager.auth.models import Manager
 from privet_manager.clients.models import Client, Passport
 from privet_manager.devices.models import DevicePhoto, ManagerDevice
@@ -170,8 +169,7 @@ async def add_contract(session, client_id: int, manager_id: int) -> None:  # typ
 
 @pytest.fixture
 async def source(pg_server: PgServer) -> AsyncIterator[Source]:
-    url = pg_server.create_database("pm_backup_src")
-    migrate.upgrade(url)
+    url = pg_server.migrated_database("pm_backup_src")
     passports = await populate(url)
     yield Source(url, passports)
     pg_server.drop_database(url)

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 import psycopg
 import pytest
-from privet_manager import migrate
 from privet_manager.clients.models import Passport
 from privet_manager.kit import crypto
 from privet_manager.legacy.models import User
@@ -45,8 +44,7 @@ def _restore_settings() -> object:
 
 @pytest.fixture
 async def db(pg_server: PgServer) -> AsyncIterator[tuple[str, async_sessionmaker[AsyncSession]]]:
-    url = pg_server.create_database("pm_rotate")
-    migrate.upgrade(url)
+    url = pg_server.migrated_database("pm_rotate")
     engine = create_async_engine(url)
     yield url, async_sessionmaker(engine, expire_on_commit=False)
     await engine.dispose()
