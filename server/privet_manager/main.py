@@ -86,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         init_database(settings)
         init_storage(settings)
+        await asyncio.to_thread(prepare_password_checks)
         # What start-up built (modules, the app, SQLAlchemy's mappers and compiled statements)
         # lives as long as the process: moved out of the collector's generations, so a full
         # collection walks only what requests allocate (they ran tens of milliseconds and

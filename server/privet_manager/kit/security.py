@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import uuid
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 import bcrypt
@@ -73,7 +74,7 @@ def verify_password(password: str, password_hash: str) -> bool:
     """Constant-effort check; over-long passwords simply fail (never truncated)."""
     if password_too_long(password):
         # Spend the same time as a real check so length is not an oracle.
-        bcrypt.checkpw(b"x", _DUMMY_HASH)
+        bcrypt.checkpw(b"x", _dummy_hash())
         return False
     try:
         return bcrypt.checkpw(password.encode("utf-8"), password_hash.encode())
@@ -81,12 +82,21 @@ def verify_password(password: str, password_hash: str) -> bool:
         return False
 
 
-_DUMMY_HASH = bcrypt.hashpw(b"dummy-password-for-timing", bcrypt.gensalt(BCRYPT_ROUNDS))
+@cache
+def _dummy_hash() -> bytes:
+    # Made once per process, not at import: a CLI call or a test worker need not pay for it.
+    # The API makes it at start (main.py), so even the first unknown email costs a real check.
+    return bcrypt.hashpw(b"dummy-password-for-timing", bcrypt.gensalt(BCRYPT_ROUNDS))
+
+
+def prepare_password_checks() -> None:
+    """Make the dummy hash now (off the event loop at start-up)."""
+    _dummy_hash()
 
 
 def burn_password_check() -> None:
     """Do the work of a password check for an unknown account."""
-    bcrypt.checkpw(b"not-the-password", _DUMMY_HASH)
+    bcrypt.checkpw(b"not-the-password", _dummy_hash())
 
 
 def hmac_sha256(key: str | bytes, message: str | bytes) -> str:
