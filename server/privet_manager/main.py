@@ -31,6 +31,7 @@ from privet_manager.kit.headers import SecurityHeadersMiddleware
 from privet_manager.kit.limits import BodySizeLimit
 from privet_manager.kit.logging import configure_logging, security_log
 from privet_manager.kit.middleware import HeadAsGetMiddleware, RequestContextMiddleware
+from privet_manager.kit.security import prepare_password_checks
 from privet_manager.kit.storage import init_storage
 from privet_manager.kit.storage.router import UPLOAD_PREFIX
 from privet_manager.kit.storage.router import router as storage_router
