@@ -212,12 +212,34 @@ def app(database: kit_db.Database):  # type: ignore[no-untyped-def]
     return create_app(get_settings())
 
 
-async def truncate_all(db: kit_db.Database) -> None:
-    from privet_manager.models import Base
+_EMPTY_ALL: str | None = None
 
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    async with db.engine.begin() as conn:
-        await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+async def truncate_all(db: kit_db.Database) -> None:
+    """Empty every table and restart every sequence, in one round trip.
+
+    DELETE, not TRUNCATE: a test leaves a handful of rows, and TRUNCATE gives each table and
+    index a new file (0.3-0.5 s a time on a busy server, against 0.03 s for this)."""
+    global _EMPTY_ALL
+    async with db.engine.connect() as conn:
+        if _EMPTY_ALL is None:
+            from privet_manager.models import Base
+
+            sequences = (
+                await conn.execute(
+                    text(
+                        "SELECT c.relname FROM pg_class c JOIN pg_namespace n"
+                        " ON n.oid = c.relnamespace"
+                        " WHERE c.relkind = 'S' AND n.nspname = current_schema()"
+                    )
+                )
+            ).scalars()
+            _EMPTY_ALL = ";\n".join(
+                [f'DELETE FROM "{t.name}"' for t in reversed(Base.metadata.sorted_tables)]
+                + [f'ALTER SEQUENCE "{name}" RESTART' for name in sequences]
+            )
+        await conn.exec_driver_sql(_EMPTY_ALL)
+        await conn.commit()
 
 
 @pytest.fixture
