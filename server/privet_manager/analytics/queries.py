@@ -122,12 +122,33 @@ def _seconds(delta: Any) -> Any:
 def _spread(name: str, delta: Any, source: Any, *where: Any) -> Any:
     """(name, clients, median, p90) of `delta` in seconds over the rows of `source` (each
     delta computed once, in a subquery, then aggregated)."""
-    inner = select(_seconds(delta).label("s")).select_from(source).where(*where).subquery(name)
+    # OFFSET 0 keeps PostgreSQL from flattening the subquery (which would run each delta's
+    # lookups once per aggregate).
+    inner = (
+        select(_seconds(delta).label("s"))
+        .select_from(source)
+        .where(*where)
+        .offset(0)
+        .subquery(name)
+    )
     return select(
         literal(name).label("name"),
         func.count(inner.c.s).label("n"),
         func.percentile_cont(0.5).within_group(inner.c.s).label("median"),
         func.percentile_cont(0.9).within_group(inner.c.s).label("p90"),
+    )
+
+
+def _latest(a: Any, client_id: Any, action: str, before: Any) -> Any:
+    """When the client's latest `action` at or before `before` happened. Walks the client's
+    own chain (the (client_id, seq) index, a handful of rows), not the log of every client
+    that did `action` (what max(created_at) would read the (action, created_at) index for)."""
+    return (
+        select(a.created_at)
+        .where(a.client_id == client_id, a.action == action, a.created_at <= before)
+        .order_by(a.seq.desc())
+        .limit(1)
+        .scalar_subquery()
     )
 
 
@@ -138,12 +159,8 @@ def transitions_statement(w: Window, manager_id: int | None) -> Any:
     generated = events["contract_generated"].subquery("generated")
     processed = events["processed"].subquery("processed")
     a2, k2 = aliased(ActivityEntry), aliased(Contract)
-    last_claim = (
-        select(func.max(a2.created_at))
-        .where(a2.client_id == generated.c.client_id, a2.action == CLAIMED)
-        .where(a2.created_at <= generated.c.at)
-        .scalar_subquery()
-    )
+    last_claim = _latest(a2, generated.c.client_id, CLAIMED, generated.c.at)
+    arrived = select(Client.created_at).where(Client.id == claimed.c.client_id).scalar_subquery()
     last_signed = (
         select(func.max(k2.signed_at))
         .where(k2.client_id == processed.c.client_id, k2.signed_at <= processed.c.at)
@@ -153,11 +170,7 @@ def transitions_statement(w: Window, manager_id: int | None) -> Any:
     if manager_id is not None:
         signed_rows.append(K.signed_by_manager_id == manager_id)
     return union_all(
-        _spread(
-            "new>claimed",
-            claimed.c.at - Client.created_at,
-            claimed.join(Client, Client.id == claimed.c.client_id),
-        ),
+        _spread("new>claimed", claimed.c.at - arrived, claimed),
         _spread("claimed>contract_generated", generated.c.at - last_claim, generated),
         _spread("contract_generated>signed", K.signed_at - K.created_at, K, *signed_rows),
         _spread("signed>processed", processed.c.at - last_signed, processed),
@@ -240,15 +253,11 @@ def step_times_statement(w: Window) -> Any:
             .group_by(A.client_id, A.manager_id)
             .subquery(f"ends{step}")
         )
-        a2 = aliased(ActivityEntry)
-        began = (
-            select(func.max(a2.created_at))
-            .where(a2.client_id == ends.c.client_id, a2.action == start)
-            .where(a2.created_at <= ends.c.at)
-            .scalar_subquery()
-        )
-        inner = select(ends.c.manager_id, _seconds(ends.c.at - began).label("s")).subquery(
-            f"step{step}"
+        began = _latest(aliased(ActivityEntry), ends.c.client_id, start, ends.c.at)
+        inner = (
+            select(ends.c.manager_id, _seconds(ends.c.at - began).label("s"))
+            .offset(0)  # see _spread
+            .subquery(f"step{step}")
         )
         parts.append(
             select(
