@@ -460,7 +460,8 @@ export interface paths {
         get?: never;
         /**
          * Put Passport
-         * @description Step 2: the passport; series and number are encrypted at rest.
+         * @description Step 2: the passport; series and number are encrypted at rest. Honours
+         *     Idempotency-Key (the stored fingerprint of the body is keyed: it holds the passport).
          */
         put: operations["clients-put_passport"];
         post?: never;
@@ -505,7 +506,8 @@ export interface paths {
         head?: never;
         /**
          * Update Profile
-         * @description Step 1: name, phone (+7XXXXXXXXXX), email, registration address.
+         * @description Step 1: name, phone (+7XXXXXXXXXX), email, registration address. Honours
+         *     Idempotency-Key.
          */
         patch: operations["clients-update_profile"];
         trace?: never;
@@ -4265,7 +4267,10 @@ export interface operations {
     "clients-put_passport": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Retries with the same key and body replay the first response. */
+                "Idempotency-Key"?: string | null;
+            };
             path: {
                 /** @description manager_clients.id */
                 client_id: number;
@@ -4281,6 +4286,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4462,7 +4468,10 @@ export interface operations {
     "clients-update_profile": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Retries with the same key and body replay the first response. */
+                "Idempotency-Key"?: string | null;
+            };
             path: {
                 /** @description manager_clients.id */
                 client_id: number;
@@ -4478,6 +4487,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
                 content: {
