@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     manager_jwt_secret: str = DEV_SECRETS["MANAGER_JWT_SECRET"]
     manager_access_token_expire_minutes: int = Field(default=120, ge=1, le=24 * 60)
     manager_refresh_session_hours: int = Field(default=12, ge=1, le=24)
+    # A refresh token rotated less than this long ago is answered like its successor (its
+    # answer may have been lost on a flaky network); later it is reuse and ends the session.
+    refresh_reuse_grace_seconds: int = Field(default=60, ge=0, le=600)
     contract_signature_secret: str = DEV_SECRETS["CONTRACT_SIGNATURE_SECRET"]
     otp_hmac_secret: str = DEV_SECRETS["OTP_HMAC_SECRET"]
     # The activity chain's HMAC key. Empty: derived from CONTRACT_SIGNATURE_SECRET with a
@@ -174,6 +177,7 @@ class Settings(BaseSettings):
             "hsts": self.https,
             "refresh_secure": self.secure_cookies,
             "refresh_session_hours": self.manager_refresh_session_hours,
+            "refresh_reuse_grace_seconds": self.refresh_reuse_grace_seconds,
             "access_ttl_minutes": self.manager_access_token_expire_minutes,
             "trusted_proxies": self.trusted_proxies or "none",
             "max_body_kb": self.max_body_kb,

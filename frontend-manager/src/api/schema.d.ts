@@ -633,7 +633,8 @@ export interface paths {
         get?: never;
         /**
          * Put Passport
-         * @description Step 2: the passport; series and number are encrypted at rest.
+         * @description Step 2: the passport; series and number are encrypted at rest. Honours
+         *     Idempotency-Key (the stored fingerprint of the body is keyed: it holds the passport).
          */
         put: operations["clients-put_passport"];
         post?: never;
@@ -678,7 +679,8 @@ export interface paths {
         head?: never;
         /**
          * Update Profile
-         * @description Step 1: name, phone (+7XXXXXXXXXX), email, registration address.
+         * @description Step 1: name, phone (+7XXXXXXXXXX), email, registration address. Honours
+         *     Idempotency-Key.
          */
         patch: operations["clients-update_profile"];
         trace?: never;
@@ -5512,7 +5514,10 @@ export interface operations {
     "clients-put_passport": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Retries with the same key and body replay the first response. */
+                "Idempotency-Key"?: string | null;
+            };
             path: {
                 /** @description manager_clients.id */
                 client_id: number;
@@ -5528,6 +5533,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5709,7 +5715,10 @@ export interface operations {
     "clients-update_profile": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Retries with the same key and body replay the first response. */
+                "Idempotency-Key"?: string | null;
+            };
             path: {
                 /** @description manager_clients.id */
                 client_id: number;
@@ -5725,6 +5734,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
                 content: {
