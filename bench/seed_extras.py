@@ -240,11 +240,11 @@ def seed_contracts(cur: psycopg.Cursor, n: int, rng: random.Random, out: Seeded)
         "ON CONFLICT (series, year) DO UPDATE SET value = EXCLUDED.value",
         (len(rows),),
     )
-    paid = _seed_payments(cur, out)
+    payments = _seed_payments(cur, out)
     counts: dict[str, int] = {}
     for _, status in plan:
         counts[status] = counts.get(status, 0) + 1
-    return f"{len(ct_rows)} client tariffs, {len(rows)} contracts {counts}, {paid} payments"
+    return f"{len(ct_rows)} client tariffs, {len(rows)} contracts {counts}, {payments} payments"
 
 
 def _seed_payments(cur: psycopg.Cursor, out: Seeded) -> int:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,6 +16,7 @@ from privet_manager.activity.models import ActivityEntry, ActivityHead
 from privet_manager.auth.actor import Actor
 from privet_manager.kit.db import Database
 from privet_manager.settings import DEV_SECRETS, get_settings
+from sqlalchemy import delete as sa_delete
 from sqlalchemy import select, update
 
 from tests.clients.factories import make_client
@@ -29,7 +30,7 @@ async def chain(db: Database, client_id: int, actor: Actor | None = None) -> Non
             await activity.record(s, client_id, "profile.updated", actor, {"i": i, "note": "тест"})
 
 
-async def verify(db: Database, client_id: int, anchor=None) -> tuple[bool, int | None]:  # type: ignore[no-untyped-def]
+async def verify(db: Database, client_id: int, anchor=None) -> tuple[bool, int | None]:
     async with db.sessionmaker() as s:
         return await activity.verify_chain(s, client_id, anchor)
 
@@ -57,12 +58,12 @@ async def set_head(db: Database, client_id: int, **values: Any) -> None:
 
 
 @pytest.fixture
-async def actor(factory) -> Actor:  # type: ignore[no-untyped-def]
+async def actor(factory) -> Actor:
     return Actor(manager=await factory.manager(), ip="203.0.113.9", user_agent="Tablet/1.0")
 
 
 @pytest.fixture
-async def two_managers(factory) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+async def two_managers(factory) -> tuple[int, int]:
     return (await factory.manager()).id, (await factory.manager()).id
 
 
@@ -96,7 +97,7 @@ FIELD_CHANGES: dict[str, Any] = {
 
 
 @pytest.mark.parametrize("field", FIELD_CHANGES)
-async def test_each_field_of_an_entry_is_covered(clean_db, actor, two_managers, field) -> None:  # type: ignore[no-untyped-def]
+async def test_each_field_of_an_entry_is_covered(clean_db, actor, two_managers, field) -> None:
     c = await make_client(clean_db)
     await chain(clean_db, c.id, actor)
     assert await verify(clean_db, c.id) == (True, None)
@@ -110,7 +111,7 @@ async def test_each_field_of_an_entry_is_covered(clean_db, actor, two_managers, 
     assert await verify(clean_db, c.id) == (False, 3)
 
 
-async def test_a_chain_moved_to_another_client_fails(clean_db, actor) -> None:  # type: ignore[no-untyped-def]
+async def test_a_chain_moved_to_another_client_fails(clean_db, actor) -> None:
     a, b = await make_client(clean_db), await make_client(clean_db)
     await chain(clean_db, a.id, actor)
     rows = await entries(clean_db, a.id)
@@ -136,7 +137,7 @@ async def test_a_chain_moved_to_another_client_fails(clean_db, actor) -> None:  
     assert await verify(clean_db, a.id) == (True, None)
 
 
-async def test_the_seq_is_covered(clean_db, actor) -> None:  # type: ignore[no-untyped-def]
+async def test_the_seq_is_covered(clean_db, actor) -> None:
     c = await make_client(clean_db)
     await chain(clean_db, c.id, actor)
     rows = await entries(clean_db, c.id)
@@ -168,7 +169,7 @@ async def rekey(db: Database, client_id: int, edit: dict[str, Any], how: str) ->
         else:
             version = 2
             guessed = "privet-manager" if how == "guessed_key" else DEV_SECRETS["OTP_HMAC_SECRET"]
-            fields = {
+            fields: dict[str, Any] = {
                 "client_id": e.client_id,
                 "seq": e.seq,
                 "manager_id": e.manager_id,
@@ -193,14 +194,14 @@ async def rekey(db: Database, client_id: int, edit: dict[str, Any], how: str) ->
 
 
 @pytest.mark.parametrize("how", ["plain", "guessed_key", "otp_key"])
-async def test_an_edit_with_every_hash_recomputed_still_fails(clean_db, actor, how) -> None:  # type: ignore[no-untyped-def]
+async def test_an_edit_with_every_hash_recomputed_still_fails(clean_db, actor, how) -> None:
     c = await make_client(clean_db)
     await chain(clean_db, c.id, actor)
     await rekey(clean_db, c.id, {"payload": {"i": 2, "note": "подделка"}}, how)
     assert await verify(clean_db, c.id) == (False, 3)
 
 
-async def test_a_link_rewired_with_a_valid_hash_fails(clean_db, actor) -> None:  # type: ignore[no-untyped-def]
+async def test_a_link_rewired_with_a_valid_hash_fails(clean_db, actor) -> None:
     """Only the link check catches this one: entry 4 points at entry 2, with a hash that is
     right for what it now says (as if the key had leaked to the writer)."""
     c = await make_client(clean_db)
@@ -213,7 +214,7 @@ async def test_a_link_rewired_with_a_valid_hash_fails(clean_db, actor) -> None: 
 
 
 @pytest.mark.parametrize("change", ["hash", "seq_down", "seq_up", "gone"])
-async def test_the_head_is_compared_by_hash_and_seq(clean_db, actor, change) -> None:  # type: ignore[no-untyped-def]
+async def test_the_head_is_compared_by_hash_and_seq(clean_db, actor, change) -> None:
     c = await make_client(clean_db)
     await chain(clean_db, c.id, actor)
     if change == "hash":
@@ -227,19 +228,17 @@ async def test_the_head_is_compared_by_hash_and_seq(clean_db, actor, change) -> 
         expected = (False, N + 1)
     else:
         async with clean_db.engine.begin() as conn:
-            await conn.execute(
-                ActivityHead.__table__.delete().where(ActivityHead.client_id == c.id)
-            )
+            await conn.execute(sa_delete(ActivityHead).where(ActivityHead.client_id == c.id))
         expected = (False, N + 1)
     assert await verify(clean_db, c.id) == expected
 
 
-async def test_the_newest_entry_removed_with_the_head_moved_back_fails(clean_db, actor) -> None:  # type: ignore[no-untyped-def]
+async def test_the_newest_entry_removed_with_the_head_moved_back_fails(clean_db, actor) -> None:
     c = await make_client(clean_db)
     await chain(clean_db, c.id, actor)
     rows = await entries(clean_db, c.id)
     async with clean_db.engine.begin() as conn:
-        await conn.execute(ActivityEntry.__table__.delete().where(ActivityEntry.id == rows[-1].id))
+        await conn.execute(sa_delete(ActivityEntry).where(ActivityEntry.id == rows[-1].id))
     # The head moved back consistently: only an anchor (a signature's) still tells.
     await set_head(clean_db, c.id, seq=rows[-2].seq, hash=rows[-2].hash)
     assert await verify(clean_db, c.id) == (True, None)
@@ -249,7 +248,7 @@ async def test_the_newest_entry_removed_with_the_head_moved_back_fails(clean_db,
     assert await verify(clean_db, c.id, (rows[2].seq, rows[1].hash)) == (False, 3)
 
 
-async def test_the_key_is_its_own(clean_db, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+async def test_the_key_is_its_own(clean_db, monkeypatch) -> None:
     settings = get_settings()
     derived = activity.chain_key()
     assert derived not in (
@@ -280,7 +279,7 @@ async def legacy_chain(db: Database, client_id: int, *, seal: bool = True) -> li
                 payload={"i": seq},
                 ip="10.0.0.1",
                 user_agent="Old/1.0",
-                created_at=activity.datetime.now(UTC),
+                created_at=datetime.now(UTC),
                 prev_hash=prev,
                 hash="",
                 hash_version=1,
@@ -301,7 +300,7 @@ async def legacy_chain(db: Database, client_id: int, *, seal: bool = True) -> li
     return rows
 
 
-async def test_a_sealed_legacy_chain_verifies_and_grows_keyed(clean_db, actor) -> None:  # type: ignore[no-untyped-def]
+async def test_a_sealed_legacy_chain_verifies_and_grows_keyed(clean_db, actor) -> None:
     c = await make_client(clean_db)
     await legacy_chain(clean_db, c.id)
     assert await verify(clean_db, c.id) == (True, None)
@@ -311,14 +310,14 @@ async def test_a_sealed_legacy_chain_verifies_and_grows_keyed(clean_db, actor) -
     assert await verify(clean_db, c.id) == (True, None)
 
 
-async def test_an_unsealed_legacy_chain_fails(clean_db) -> None:  # type: ignore[no-untyped-def]
+async def test_an_unsealed_legacy_chain_fails(clean_db) -> None:
     c = await make_client(clean_db)
     await legacy_chain(clean_db, c.id, seal=False)
     assert await verify(clean_db, c.id) == (False, 1)
 
 
 @pytest.mark.parametrize("attack", ["rewrite", "seal_removed", "seq_raised", "appended"])
-async def test_legacy_entries_cannot_be_rewritten(clean_db, actor, attack) -> None:  # type: ignore[no-untyped-def]
+async def test_legacy_entries_cannot_be_rewritten(clean_db, actor, attack) -> None:
     c = await make_client(clean_db)
     rows = await legacy_chain(clean_db, c.id)
     if attack == "rewrite":  # entry 2 edited, the plain chain recomputed, head moved along
@@ -349,7 +348,7 @@ async def test_legacy_entries_cannot_be_rewritten(clean_db, actor, attack) -> No
                 payload={},
                 ip=None,
                 user_agent=None,
-                created_at=activity.datetime.now(UTC),
+                created_at=datetime.now(UTC),
                 prev_hash=last.hash,
                 hash="",
                 hash_version=1,
@@ -366,8 +365,8 @@ def test_the_keyed_rule_is_the_documented_one() -> None:
     SHA-256(prev_hash || canonical JSON). Computed here from scratch."""
     import hmac
 
-    when = activity.datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
-    fields = {
+    when = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    fields: dict[str, Any] = {
         "client_id": 7,
         "seq": 2,
         "manager_id": 3,

@@ -45,7 +45,9 @@ async def test_a_token_issued_near_the_cap_expires_with_the_session(
     assert 590 <= r.json()["expires_in"] <= 600  # not the 120 minutes of a fresh session
 
 
-async def _create(client: httpx.AsyncClient, headers: dict, password: str) -> httpx.Response:
+async def _create(
+    client: httpx.AsyncClient, headers: dict[str, str], password: str
+) -> httpx.Response:
     return await client.post(
         "/api/manager/admin/managers",
         headers=headers,
@@ -55,7 +57,7 @@ async def _create(client: httpx.AsyncClient, headers: dict, password: str) -> ht
 
 @pytest.mark.parametrize(("size", "status"), [(72, 201), (73, 422)])
 async def test_the_72_byte_boundary(
-    client: httpx.AsyncClient, admin_headers: dict, size: int, status: int
+    client: httpx.AsyncClient, admin_headers: dict[str, str], size: int, status: int
 ) -> None:
     # Cyrillic (2 bytes) plus ASCII to land on the exact byte count.
     password = "Ж" * 30 + "q7" + "x" * (size - 62)

@@ -23,21 +23,21 @@ from tests.clients.factories import make_client
 from tests.contracts.test_verify import cli, signed, verify
 
 
-async def the_contract(db) -> Contract:  # type: ignore[no-untyped-def]
+async def the_contract(db) -> Contract:
     async with db.sessionmaker() as s:
         row = await s.scalar(select(Contract))
         assert row is not None
         return row
 
 
-async def set_contract(db, contract_id: int, **values: Any) -> None:  # type: ignore[no-untyped-def]
+async def set_contract(db, contract_id: int, **values: Any) -> None:
     async with db.engine.begin() as conn:
         await conn.execute(update(Contract).where(Contract.id == contract_id).values(values))
 
 
 async def test_format_2_binds_the_snapshot_and_the_chain_head(
     client, headers, manager, clean_db
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     ready, _ = await signed(client, headers, manager, clean_db)
     row = await the_contract(clean_db)
     assert row.evidence_version == evidence.EVIDENCE_VERSION == 2
@@ -68,11 +68,11 @@ async def test_format_2_binds_the_snapshot_and_the_chain_head(
 
 
 # Each field the HMAC covers, and a way to change it in the database.
-async def _other_manager(factory, row):  # type: ignore[no-untyped-def]
+async def _other_manager(factory, row):
     return (await factory.manager()).id
 
 
-async def _other_ticket(db, row) -> int:  # type: ignore[no-untyped-def]
+async def _other_ticket(db, row) -> int:
     async with db.sessionmaker() as s, s.begin():
         ticket = await s.get(SupportTicket, row.support_ticket_id)
         assert ticket is not None
@@ -104,7 +104,7 @@ FIELDS = [
 
 
 @pytest.mark.parametrize("field", FIELDS)
-async def test_each_evidence_field_changed_alone_fails(  # type: ignore[no-untyped-def]
+async def test_each_evidence_field_changed_alone_fails(
     client, headers, manager, factory, clean_db, field
 ) -> None:
     ready, _ = await signed(client, headers, manager, clean_db)
@@ -144,7 +144,7 @@ async def test_each_evidence_field_changed_alone_fails(  # type: ignore[no-untyp
     assert result["checks"]["hmac"] == "failed"
 
 
-async def test_the_contract_id_and_the_client_id_are_covered(  # type: ignore[no-untyped-def]
+async def test_the_contract_id_and_the_client_id_are_covered(
     client, headers, manager, clean_db
 ) -> None:
     ready, _ = await signed(client, headers, manager, clean_db)
@@ -170,7 +170,7 @@ async def test_the_contract_id_and_the_client_id_are_covered(  # type: ignore[no
 
 
 @pytest.mark.parametrize("hmac_value", [None, "", "zz", "é" * 64, "0" * 64, "Z" * 64])
-async def test_a_missing_or_garbled_hmac_is_invalid(  # type: ignore[no-untyped-def]
+async def test_a_missing_or_garbled_hmac_is_invalid(
     client, headers, manager, clean_db, hmac_value
 ) -> None:
     ready, body = await signed(client, headers, manager, clean_db)
@@ -184,7 +184,7 @@ async def test_a_missing_or_garbled_hmac_is_invalid(  # type: ignore[no-untyped-
 
 
 @pytest.mark.parametrize("version", [None, 0, 3, -1])
-async def test_an_unknown_evidence_version_is_invalid(  # type: ignore[no-untyped-def]
+async def test_an_unknown_evidence_version_is_invalid(
     client, headers, manager, clean_db, version
 ) -> None:
     ready, _ = await signed(client, headers, manager, clean_db)
@@ -195,9 +195,7 @@ async def test_an_unknown_evidence_version_is_invalid(  # type: ignore[no-untype
 
 
 @pytest.mark.parametrize("key", ["pdf_key", "signed_pdf_key"])
-async def test_a_missing_pdf_key_is_a_failed_check(  # type: ignore[no-untyped-def]
-    client, headers, manager, clean_db, key
-) -> None:
+async def test_a_missing_pdf_key_is_a_failed_check(client, headers, manager, clean_db, key) -> None:
     ready, _ = await signed(client, headers, manager, clean_db)
     row = await the_contract(clean_db)
     # pdf_key is NOT NULL: the empty string is as close as a writer gets.
@@ -210,7 +208,7 @@ async def test_a_missing_pdf_key_is_a_failed_check(  # type: ignore[no-untyped-d
 def v1_hmac(row: Contract) -> str:
     """Format 1 computed from scratch, as the code before migration 0008 did."""
 
-    def ts(value):  # type: ignore[no-untyped-def]
+    def ts(value):
         return value.astimezone(UTC).isoformat(timespec="microseconds") if value else None
 
     fields = {
@@ -237,7 +235,7 @@ def v1_hmac(row: Contract) -> str:
     return hmac.new(key, body.encode(), hashlib.sha256).hexdigest()
 
 
-async def test_a_contract_signed_in_format_1_still_verifies(  # type: ignore[no-untyped-def]
+async def test_a_contract_signed_in_format_1_still_verifies(
     client, headers, manager, clean_db
 ) -> None:
     ready, body = await signed(client, headers, manager, clean_db)
@@ -263,7 +261,7 @@ async def test_a_contract_signed_in_format_1_still_verifies(  # type: ignore[no-
 
 
 @pytest.mark.parametrize("cut", ["head_bound", "signature_entry"])
-async def test_the_newest_entries_cut_and_the_head_moved_back_fail(  # type: ignore[no-untyped-def]
+async def test_the_newest_entries_cut_and_the_head_moved_back_fail(
     client, headers, manager, clean_db, cut
 ) -> None:
     """The newest entries removed (from the head the evidence bound, or from the signature's
@@ -293,7 +291,7 @@ async def test_the_newest_entries_cut_and_the_head_moved_back_fail(  # type: ign
 
 
 @pytest.mark.parametrize("payload", [["contract_id"], {"contract_id": 0}, {}])
-async def test_a_signature_entry_that_does_not_name_the_contract_fails(  # type: ignore[no-untyped-def]
+async def test_a_signature_entry_that_does_not_name_the_contract_fails(
     client, headers, manager, clean_db, payload
 ) -> None:
     """Even with a valid hash (as if the chain's key had leaked), the entry after the bound

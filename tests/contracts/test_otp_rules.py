@@ -5,6 +5,7 @@ in the activity chain, and the consuming UPDATE re-checking which code it consum
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import time_machine
@@ -68,14 +69,14 @@ T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
         (T0 + timedelta(minutes=10), T0, None, 9, (True, 0, "")),
     ],
 )
-def test_when_a_code_may_be_sent(now, last, window, count, expected) -> None:  # type: ignore[no-untyped-def]
+def test_when_a_code_may_be_sent(now, last, window, count, expected) -> None:
     allowance = otp.may_send(now, last, window, count)
     assert (allowance.allowed, allowance.retry_after, allowance.reason) == expected
 
 
 async def test_the_resend_cooldown_is_exactly_sixty_seconds(
     client, headers, manager, clean_db
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     ready = await ready_client(clean_db, manager)
     await apply_and_generate(client, headers, ready.client_id)
     sent = (await contract_row(clean_db, ready.client_id)).otp_sent_at
@@ -92,7 +93,7 @@ async def test_the_resend_cooldown_is_exactly_sixty_seconds(
         assert (await client.post(resend, headers=headers)).status_code == 200
 
 
-async def chain_actions(db, client_id: int) -> list[tuple[str, dict]]:  # type: ignore[no-untyped-def]
+async def chain_actions(db, client_id: int) -> list[tuple[str, dict[str, Any]]]:
     async with db.sessionmaker() as s:
         rows = await s.scalars(
             select(ActivityEntry)
@@ -104,7 +105,7 @@ async def chain_actions(db, client_id: int) -> list[tuple[str, dict]]:  # type: 
 
 async def test_failed_and_locked_attempts_are_in_the_activity_chain(
     client, headers, manager, clean_db
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     ready = await ready_client(clean_db, manager)
     contract = await apply_and_generate(client, headers, ready.client_id)
     code = await read_code(client, ready.user_id)
@@ -130,7 +131,7 @@ async def test_failed_and_locked_attempts_are_in_the_activity_chain(
 
 async def test_a_wrong_code_after_the_signature_counts_nothing(
     client, headers, manager, clean_db
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     ready = await ready_client(clean_db, manager)
     await apply_and_generate(client, headers, ready.client_id)
     code = await read_code(client, ready.user_id)
@@ -159,7 +160,7 @@ async def test_a_wrong_code_after_the_signature_counts_nothing(
 
 async def test_a_resend_racing_a_confirm_voids_the_old_code(
     client, headers, manager, clean_db
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """The confirm read the contract (and the old code's HMAC) before a resend committed:
     its consuming UPDATE must consume only the code it checked, so it fails."""
     ready = await ready_client(clean_db, manager)

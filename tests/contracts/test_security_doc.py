@@ -70,7 +70,7 @@ def test_the_documents_own_snippet_prints_the_example(ex: dict[str, str], tmp_pa
     assert out == [ex["snapshot_sha256"], ex["evidence_hmac"], ex["entry_hash"]]
 
 
-def test_the_code_signs_exactly_what_the_document_says(ex: dict[str, str], monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_code_signs_exactly_what_the_document_says(ex: dict[str, str], monkeypatch) -> None:
     settings = get_settings()
     monkeypatch.setattr(settings, "contract_signature_secret", SECRET)
     monkeypatch.setattr(settings, "activity_chain_secret", "")

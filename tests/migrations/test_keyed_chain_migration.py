@@ -4,6 +4,7 @@ verifying (sealed), and from then on each writer must say which hash rule it use
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import psycopg
 import pytest
@@ -18,16 +19,17 @@ N = 4
 
 def old_chain(client_id: int) -> list[tuple[object, ...]]:
     """Entries as the code before 0008 wrote them: plain SHA-256."""
-    rows, prev = [], activity.GENESIS_HASH
+    rows: list[tuple[object, ...]] = []
+    prev = activity.GENESIS_HASH
     at = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
     for seq in range(1, N + 1):
         at += timedelta(minutes=1, microseconds=seq)
-        fields = {
+        fields: dict[str, Any] = {
             "client_id": client_id, "seq": seq, "manager_id": None, "action": "profile.updated",
             "payload": {"i": seq, "note": "до 0008"}, "ip": "10.0.0.1", "user_agent": "Old/1.0",
             "created_at": at,
         }  # fmt: skip
-        h = activity.entry_hash(**fields, prev_hash=prev, version=activity.PLAIN_SHA256)  # type: ignore[arg-type]
+        h = activity.entry_hash(**fields, prev_hash=prev, version=activity.PLAIN_SHA256)
         rows.append((*fields.values(), prev, h))
         prev = h
     return rows
