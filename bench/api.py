@@ -169,7 +169,9 @@ def _median(runs: list[dict[str, Any]], key: str) -> float:
 def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
     keys = ("p50_ms", "p95_ms", "p99_ms", "rps", "peak_rss_mb", "server_cpu", "driver_cpu",
             "machine_cpu", "server_cpu_ms_per_request")  # fmt: skip
-    out = {k: _median(runs, k) for k in keys if all(r.get(k) is not None for r in runs)}
+    out: dict[str, Any] = {
+        k: _median(runs, k) for k in keys if all(r.get(k) is not None for r in runs)
+    }
     out["errors"] = sum(r["errors"] for r in runs)
     out["runs"] = runs
     return out

@@ -26,7 +26,7 @@ def assign_url(client_id: int) -> str:
     return f"{API}/admin/clients/{client_id}/assign"
 
 
-async def chain(db, client_id: int) -> list[ActivityEntry]:  # type: ignore[no-untyped-def]
+async def chain(db, client_id: int) -> list[ActivityEntry]:
     async with db.sessionmaker() as s:
         rows = await s.scalars(
             select(ActivityEntry)
@@ -38,7 +38,7 @@ async def chain(db, client_id: int) -> list[ActivityEntry]:  # type: ignore[no-u
 
 async def test_reassign_and_release_are_logged_with_the_reason(
     client: httpx.AsyncClient, factory: Factory, clean_db
-):  # type: ignore[no-untyped-def]
+):
     admin = await factory.manager(role="admin")
     a, b = await factory.manager(), await factory.manager(name="Борис Второй")
     ha = await login(client, admin)
@@ -78,7 +78,7 @@ async def test_reassign_and_release_are_logged_with_the_reason(
 
 async def test_reassign_voids_the_live_contract(
     client: httpx.AsyncClient, factory: Factory, clean_db
-):  # type: ignore[no-untyped-def]
+):
     admin, a, b = (
         await factory.manager(role="admin"),
         await factory.manager(),
@@ -102,7 +102,7 @@ async def test_reassign_voids_the_live_contract(
 
 async def test_reassign_is_refused_for_signed_and_processed_and_bad_targets(
     client: httpx.AsyncClient, factory: Factory, clean_db
-):  # type: ignore[no-untyped-def]
+):
     admin, a = await factory.manager(role="admin"), await factory.manager()
     gone = await factory.manager(is_active=False)
     ha = await login(client, admin)
@@ -131,7 +131,7 @@ async def test_reassign_is_refused_for_signed_and_processed_and_bad_targets(
 
 async def test_reassign_against_a_parallel_claim_one_wins(
     client: httpx.AsyncClient, factory: Factory, clean_db
-):  # type: ignore[no-untyped-def]
+):
     admin, a, b = (
         await factory.manager(role="admin"),
         await factory.manager(),
@@ -160,7 +160,7 @@ async def test_reassign_against_a_parallel_claim_one_wins(
 
 async def test_both_lists_hear_of_the_reassignment(
     client: httpx.AsyncClient, factory: Factory, clean_db, database_url: str
-):  # type: ignore[no-untyped-def]
+):
     admin, a, b = (
         await factory.manager(role="admin"),
         await factory.manager(),

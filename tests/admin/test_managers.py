@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import httpx
 from sqlalchemy import text
@@ -13,7 +14,7 @@ API = "/api/manager"
 M = f"{API}/admin/managers"
 
 
-async def _audit(client: httpx.AsyncClient, headers: dict[str, str]) -> list[dict]:
+async def _audit(client: httpx.AsyncClient, headers: dict[str, str]) -> list[dict[str, Any]]:
     r = await client.get(f"{API}/admin/audit", headers=headers)
     assert r.status_code == 200, r.text
     return r.json()["items"]

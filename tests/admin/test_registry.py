@@ -17,7 +17,7 @@ R = f"{API}/admin/contracts"
 
 async def test_registry_finds_and_opens_a_signed_contract(
     client: httpx.AsyncClient, factory: Factory, clean_db
-):  # type: ignore[no-untyped-def]
+):
     admin, m = await factory.manager(role="admin"), await factory.manager()
     hm, ha = await login(client, m), await login(client, admin)
     signed = await ready_client(clean_db, m, name="Ёлкина Алёна Сергеевна")

@@ -21,7 +21,7 @@ BODY = {
 
 async def test_an_edit_makes_a_version_and_old_calculations_keep_theirs(
     client: httpx.AsyncClient, factory: Factory, clean_db
-):  # type: ignore[no-untyped-def]
+):
     admin, m = await factory.manager(role="admin"), await factory.manager()
     ha = await login(client, admin)
     first = await ready_client(clean_db, m, name="Первый Клиент Тарифович")

@@ -61,7 +61,7 @@ class World:
     invoices: list[dict[str, Any]] = field(default_factory=list)
 
 
-async def build(db, managers: list[Manager], seed: int = 7) -> World:  # type: ignore[no-untyped-def]
+async def build(db, managers: list[Manager], seed: int = 7) -> World:
     """60 clients with random histories from 6 days before the period to 3 days after."""
     rng = random.Random(seed)
     world = World(managers)
@@ -92,6 +92,7 @@ async def build(db, managers: list[Manager], seed: int = 7) -> World:  # type: i
                         created_at=at,
                         prev_hash="0" * 64,
                         hash=f"{client.id:032d}{seq:032d}",
+                        hash_version=2,
                     )
                 )
                 world.log.append((client.id, manager.id, action, at))
@@ -215,7 +216,7 @@ def expected_stage_events(w: World, manager_id: int | None) -> dict[str, dict[in
 
 
 @pytest.fixture
-async def world(factory: Factory, clean_db) -> tuple[World, Manager]:  # type: ignore[no-untyped-def]
+async def world(factory: Factory, clean_db) -> tuple[World, Manager]:
     managers = [await factory.manager(name=f"Менеджер {c}") for c in "АБВ"]
     admin = await factory.manager(role="admin", name="Старший")
     return await build(clean_db, managers), admin

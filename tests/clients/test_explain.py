@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from privet_manager.clients.repository import list_query, number_suffix_pattern
+from privet_manager.clients.schemas import Tab
 from privet_manager.clients.sync import _INSERT_NEWER, BATCH
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -90,7 +91,7 @@ async def explain(conn: AsyncConnection, stmt: Any) -> tuple[list[dict[str, Any]
     return nodes(plan[0]["Plan"]), "\n".join(r[0] for r in textual)
 
 
-async def test_every_list_and_search_query_uses_an_index(factory: Factory, clean_db) -> None:  # type: ignore[no-untyped-def]
+async def test_every_list_and_search_query_uses_an_index(factory: Factory, clean_db) -> None:
     managers = [await factory.manager() for _ in range(20)]
     me = managers[0].id
     async with clean_db.engine.begin() as conn:
@@ -108,23 +109,23 @@ async def test_every_list_and_search_query_uses_an_index(factory: Factory, clean
         await conn.execute(text("ANALYZE manager_contracts"))
 
     cases: dict[str, Any] = {}
-    for tab in ("new", "in_progress", "mine", "processed"):
+    for tab in (Tab.new, Tab.in_progress, Tab.mine, Tab.processed):
         cases[f"tab={tab}"] = list_query(tab, me, None, 30, None)
         cases[f"tab={tab}, page 20"] = list_query(tab, me, None, 30, ROWS // 2)
     for q in ("Смирнов", "иван", "ольга смир", "Смирнов5", "user1234@", "gmail",
               "8 (916) 123-45-67", "+7916", "916123"):  # fmt: skip
-        cases[f"tab=new q={q}"] = list_query("new", me, q, 30, None)
-        cases[f"tab=in_progress q={q}"] = list_query("in_progress", me, q, 30, None)
-    cases["tab=mine q=Петрова"] = list_query("mine", me, "Петрова", 30, None)
-    cases["tab=processed q=+79000001"] = list_query("processed", me, "+79000001", 30, None)
+        cases[f"tab=new q={q}"] = list_query(Tab.new, me, q, 30, None)
+        cases[f"tab=in_progress q={q}"] = list_query(Tab.in_progress, me, q, 30, None)
+    cases["tab=mine q=Петрова"] = list_query(Tab.mine, me, "Петрова", 30, None)
+    cases["tab=processed q=+79000001"] = list_query(Tab.processed, me, "+79000001", 30, None)
     # «ё» folded; contract numbers; every tab at once.
     for q in ("Пётр", "пётр иван", "Пётр 5", "PM-2026-012345", "Смирнов", "+7916"):
         cases[f"no tab q={q}"] = list_query(None, me, q, 30, None)
-    cases["tab=new q=Пётр"] = list_query("new", me, "Пётр", 30, None)
+    cases["tab=new q=Пётр"] = list_query(Tab.new, me, "Пётр", 30, None)
     for q in ("012345", "916123"):
         suffix = number_suffix_pattern(q)
         cases[f"tab=processed q={q} (contract suffix)"] = list_query(
-            "processed", me, suffix, 30, None, "number_suffix"
+            Tab.processed, me, suffix, 30, None, "number_suffix"
         )
         cases[f"no tab q={q} (contract suffix)"] = list_query(
             None, me, suffix, 30, None, "number_suffix"

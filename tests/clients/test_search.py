@@ -20,7 +20,7 @@ async def ids(client: httpx.AsyncClient, headers: dict[str, str], **params: str)
     return [item["id"] for item in r.json()["items"]]
 
 
-async def test_yo_and_ye_find_each_other(client: httpx.AsyncClient, factory: Factory, clean_db):  # type: ignore[no-untyped-def]
+async def test_yo_and_ye_find_each_other(client: httpx.AsyncClient, factory: Factory, clean_db):
     headers = await login(client, await factory.manager())
     pyotr = await make_client(clean_db, name="Пётр Алексеевич Соколов")
     petr = await make_client(clean_db, name="Петр Ильич Смирнов")
@@ -39,7 +39,7 @@ async def test_yo_and_ye_find_each_other(client: httpx.AsyncClient, factory: Fac
     assert other.id not in await ids(client, headers, q="Петр")
 
 
-async def _contract(db, client_id: int, number: str) -> None:  # type: ignore[no-untyped-def]
+async def _contract(db, client_id: int, number: str) -> None:
     async with db.sessionmaker() as s, s.begin():
         now = datetime.now(UTC)
         s.add(
@@ -60,7 +60,7 @@ async def _contract(db, client_id: int, number: str) -> None:  # type: ignore[no
 
 async def test_a_contract_number_or_its_last_digits_finds_the_client(
     client: httpx.AsyncClient, factory: Factory, clean_db
-):  # type: ignore[no-untyped-def]
+):
     m = await factory.manager()
     headers = await login(client, m)
     a = await make_client(clean_db, manager=m, status="signed", phone="+79990000001")
@@ -84,7 +84,7 @@ async def test_a_contract_number_or_its_last_digits_finds_the_client(
 
 async def test_search_without_a_tab_looks_in_every_tab(
     client: httpx.AsyncClient, factory: Factory, clean_db
-):  # type: ignore[no-untyped-def]
+):
     me, other = await factory.manager(), await factory.manager()
     headers = await login(client, me)
     found = {

@@ -1,4 +1,4 @@
-"""The indexes the figures need, on tables other domains own (migration 0008).
+"""The indexes the figures need, on tables other domains own (migration 0009).
 
 Declared here, next to the queries that need them, so that the owners' models stay about
 their own rows; `privet_manager.models` imports this module, so the metadata (and the

@@ -70,7 +70,7 @@ PHONE_DIGITS_SQL = (
 
 
 # The name as searched: «ё» read as «е» (the query is folded the same way, so «Пётр» finds
-# «Петр» and the reverse; migration 0008).
+# «Петр» and the reverse; migration 0009).
 FOLDED_NAME_SQL = "translate(name::text, 'Ёё'::text, 'Ее'::text)"
 # The words of a name, for searching by the beginning of any of them (listing.search_kind):
 # the query must use the same expression to use the index.
@@ -187,7 +187,7 @@ class Passport(Timestamps, Base):
 
 
 # The list finds a client by a contract's number or its last digits (clients/repository.py):
-# trigrams of the number, on the contracts table (migration 0008).
+# trigrams of the number, on the contracts table (migration 0009).
 CONTRACT_NUMBER_TRGM = Index(
     "ix_manager_contracts_number_trgm",
     Contract.number,
