@@ -18,7 +18,7 @@ C = "/api/manager/clients"
 
 async def test_a_replayed_profile_save_writes_once(
     client: httpx.AsyncClient, factory: Factory, clean_db
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     manager = await factory.manager()
     headers = await login(client, manager)
     c = await make_client(clean_db, manager)
@@ -45,7 +45,7 @@ async def test_a_replayed_profile_save_writes_once(
 
 async def test_a_replayed_passport_save_writes_once_and_keys_its_fingerprint(
     client: httpx.AsyncClient, factory: Factory, clean_db
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     manager = await factory.manager()
     headers = await login(client, manager)
     c = await make_client(clean_db, manager)

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import DateTime, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from privet_manager.auth.actor import Actor
@@ -303,8 +303,9 @@ async def logout(session: AsyncSession, token: str | None) -> None:
 
 
 # What makes an access token's manager (`manager_id`, `session_id` from `access_claims`) a
-# live one: the account active and the session not revoked. Built once: constructing the
-# statement on every request cost more than running it.
+# live one: the account active and the session neither revoked nor past its cap (an access
+# token never outlives its session, even one issued with a longer `exp`). Built once:
+# constructing the statement on every request cost more than running it.
 _LIVE_MANAGER_SELECT = (
     select(Manager)
     .join(AuthSession, AuthSession.manager_id == Manager.id)
@@ -313,10 +314,12 @@ _LIVE_MANAGER_SELECT = (
         Manager.is_active.is_(True),
         AuthSession.id == bindparam("session_id"),
         AuthSession.revoked_at.is_(None),
+        # The caller's clock, as everywhere else in auth (tokens, refresh), not the database's.
+        AuthSession.expires_at > bindparam("now", type_=DateTime(timezone=True)),
     )
 )
 # The same for the read paths on psycopg (auth/deps.py `LiveReader`).
-LIVE_MANAGER = RawSelect(_LIVE_MANAGER_SELECT, "manager_id", "session_id")
+LIVE_MANAGER = RawSelect(_LIVE_MANAGER_SELECT, "manager_id", "session_id", "now")
 
 
 # Access tokens already verified, by (secret, token): (manager id, session id, exp). A token
@@ -347,10 +350,12 @@ def access_claims(token: str) -> tuple[int, uuid.UUID]:
 
 
 async def authenticate(session: AsyncSession, token: str) -> Manager:
-    """The manager behind a live access token (its session not revoked, the account active)."""
+    """The manager behind a live access token (its session not revoked nor past its cap, the
+    account active)."""
     manager_id, session_id = access_claims(token)
     manager = await session.scalar(
-        _LIVE_MANAGER_SELECT, {"manager_id": manager_id, "session_id": session_id}
+        _LIVE_MANAGER_SELECT,
+        {"manager_id": manager_id, "session_id": session_id, "now": datetime.now(UTC)},
     )
     if manager is None:
         raise SessionRevoked()

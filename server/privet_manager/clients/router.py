@@ -51,12 +51,23 @@ async def _state(session: AsyncSession, client: Client) -> ClientState:
 @router.get("", response_model=ClientList, response_class=JSONBytes)
 async def list_clients(
     reader: ReadAs,
-    tab: Tab = Tab.new,
-    q: Annotated[str | None, Query(max_length=100, description="Name, email or phone")] = None,
+    tab: Annotated[
+        Tab | None,
+        Query(description="Without it: `new`, or every client when searching with `q`"),
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="Name («ё» = «е»), email, phone, or a contract's number or last digits",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 30,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> JSONBytes:
-    """One tab of clients, newest first; `q` finds by name, email or phone in any format."""
+    """One tab of clients, newest first; `q` finds by name, email, phone in any format, or
+    contract number (`PM-2026-000123` or its last digits); without `tab` it searches every
+    tab (each item carries its `status`)."""
     # The JSON comes from PostgreSQL in the shape of ClientList (tests hold it to the model).
     return JSONBytes(await listing.list_clients_json(reader, tab, q, limit, cursor))
 
