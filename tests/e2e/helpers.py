@@ -198,7 +198,7 @@ def read_otp(
     raise AssertionError("no OTP message in the client's support chat")
 
 
-def sign_in_step4(page, server, client_id: str) -> None:  # type: ignore[no-untyped-def]
+def sign_in_step4(page, server, client_id: str) -> None:
     """Step 4 as a manager does it: the first tariff, the PEP consent, the contract, and the
     code the client reads out from their support chat."""
     page.get_by_test_id("step-4").wait_for()

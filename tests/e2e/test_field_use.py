@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -40,19 +41,19 @@ pytestmark = pytest.mark.e2e
 REFRESH = "**/api/manager/auth/refresh"
 
 
-def _watch_for_login(page) -> list[str]:  # type: ignore[no-untyped-def]
+def _watch_for_login(page) -> list[str]:
     """Every URL the page's main frame goes to (the test asserts /login is not one)."""
     seen: list[str] = []
     page.on("framenavigated", lambda f: seen.append(f.url) if f == page.main_frame else None)
     return seen
 
 
-def _no_login(seen: list[str], page) -> None:  # type: ignore[no-untyped-def]
+def _no_login(seen: list[str], page) -> None:
     assert not [u for u in seen if "/login" in u], seen
     assert "/login" not in page.url
 
 
-def _wait_for_service_worker(page) -> None:  # type: ignore[no-untyped-def]
+def _wait_for_service_worker(page) -> None:
     page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller")
 
 
@@ -72,14 +73,14 @@ OUTBOX_EMPTY = """async () => {
 }"""
 
 
-def _card(live_server, client_id: str) -> dict:  # type: ignore[no-untyped-def]
+def _card(live_server, client_id: str) -> dict[str, Any]:
     with live_server.api(live_server.login(*MANAGER)) as api:
         r = api.get(f"/api/manager/clients/{client_id}")
         assert r.status_code == 200, r.text
         return r.json()
 
 
-def test_a_lost_refresh_answer_then_a_reload_keeps_the_session(new_page, live_server) -> None:  # type: ignore[no-untyped-def]
+def test_a_lost_refresh_answer_then_a_reload_keeps_the_session(new_page, live_server) -> None:
     page = new_page("tablet")
     login_in_browser(page, *MANAGER)
     client_id = claim_first_new(page)
@@ -89,7 +90,7 @@ def test_a_lost_refresh_answer_then_a_reload_keeps_the_session(new_page, live_se
 
     lost: list[int] = []
 
-    def lose_the_answer(route) -> None:  # type: ignore[no-untyped-def]
+    def lose_the_answer(route) -> None:
         if lost:
             route.continue_()
             return
@@ -113,7 +114,7 @@ def test_a_lost_refresh_answer_then_a_reload_keeps_the_session(new_page, live_se
     _no_login(seen, page)
 
 
-def test_a_proxy_502_on_refresh_is_no_connection_not_a_logout(new_page, live_server) -> None:  # type: ignore[no-untyped-def]
+def test_a_proxy_502_on_refresh_is_no_connection_not_a_logout(new_page, live_server) -> None:
     page = new_page("tablet")
     login_in_browser(page, *MANAGER)
     seen = _watch_for_login(page)
@@ -127,7 +128,7 @@ def test_a_proxy_502_on_refresh_is_no_connection_not_a_logout(new_page, live_ser
     _no_login(seen, page)
 
 
-def test_offline_reload_opens_the_shell_and_the_outbox_sends_once(new_page, live_server) -> None:  # type: ignore[no-untyped-def]
+def test_offline_reload_opens_the_shell_and_the_outbox_sends_once(new_page, live_server) -> None:
     page = new_page("tablet")
     login_in_browser(page, *MANAGER)
     client_id = claim_first_new(page)
@@ -188,7 +189,7 @@ def test_offline_reload_opens_the_shell_and_the_outbox_sends_once(new_page, live
     _no_login(seen, page)
 
 
-def test_a_conflict_on_replay_shows_what_changed_and_keeps_the_input(new_page, live_server) -> None:  # type: ignore[no-untyped-def]
+def test_a_conflict_on_replay_shows_what_changed_and_keeps_the_input(new_page, live_server) -> None:
     page = new_page("tablet")
     login_in_browser(page, *MANAGER)
     client_id = claim_first_new(page)
@@ -219,7 +220,7 @@ def test_a_conflict_on_replay_shows_what_changed_and_keeps_the_input(new_page, l
     assert _card(live_server, client_id)["profile"]["email"] == "client@example.ru"
 
 
-def test_photos_queued_offline_survive_a_reload_and_upload_once(new_page, live_server) -> None:  # type: ignore[no-untyped-def]
+def test_photos_queued_offline_survive_a_reload_and_upload_once(new_page, live_server) -> None:
     page = new_page("tablet")
     login_in_browser(page, *MANAGER)
     client_id = claim_first_new(page)
@@ -250,7 +251,7 @@ def test_photos_queued_offline_survive_a_reload_and_upload_once(new_page, live_s
     _no_login(seen, page)
 
 
-def test_logout_leaves_no_passport_data_in_the_browser(new_page, live_server) -> None:  # type: ignore[no-untyped-def]
+def test_logout_leaves_no_passport_data_in_the_browser(new_page, live_server) -> None:
     page = new_page("tablet")
     login_in_browser(page, *MANAGER)
     client_id = claim_first_new(page)
@@ -281,7 +282,7 @@ class OwnServer:
     """An API process of the test's own on the browser tests' database (the shared one must
     not be restarted or redeployed under the other tests), stopped by its own PID."""
 
-    def __init__(self, live_server, dist: Path, log: Path) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, live_server, dist: Path, log: Path) -> None:
         from bench.server import free_port
 
         self.port = free_port()
@@ -319,7 +320,7 @@ class OwnServer:
 
 
 @pytest.fixture
-def own_server(live_server, tmp_path):  # type: ignore[no-untyped-def]
+def own_server(live_server, tmp_path):
     served = tmp_path / "served"
     shutil.copytree(SPA / "dist", served)
     server = OwnServer(live_server, served, tmp_path / "uvicorn.log")
@@ -330,13 +331,13 @@ def own_server(live_server, tmp_path):  # type: ignore[no-untyped-def]
         server.stop()
 
 
-def _own_context(browser, url: str):  # type: ignore[no-untyped-def]
+def _own_context(browser, url: str):
     ctx = browser.new_context(base_url=url, viewport={"width": 768, "height": 1024}, locale="ru-RU")
     ctx.set_default_timeout(20_000)
     return ctx
 
 
-def test_the_api_restarted_in_the_middle_of_step3(browser, own_server) -> None:  # type: ignore[no-untyped-def]
+def test_the_api_restarted_in_the_middle_of_step3(browser, own_server) -> None:
     server, _ = own_server
     ctx = _own_context(browser, server.url)
     try:
@@ -363,7 +364,7 @@ def test_the_api_restarted_in_the_middle_of_step3(browser, own_server) -> None: 
         ctx.close()
 
 
-def test_a_new_deployment_is_picked_up_on_the_next_load(browser, own_server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_new_deployment_is_picked_up_on_the_next_load(browser, own_server, tmp_path) -> None:
     server, served = own_server
     # The next release: the same sources built with another PM_BUILD_ID (other hashes).
     next_build = tmp_path / "next"
@@ -417,7 +418,7 @@ def test_a_new_deployment_is_picked_up_on_the_next_load(browser, own_server, tmp
         ctx.close()
 
 
-def _sign_through_api(live_server) -> str:  # type: ignore[no-untyped-def]
+def _sign_through_api(live_server) -> str:
     with live_server.api(live_server.login(*MANAGER)) as api:
         new = api.get("/api/manager/clients", params={"tab": "new"}).json()["items"]
         cid = new[-1]["id"]
@@ -456,7 +457,7 @@ def _sign_through_api(live_server) -> str:  # type: ignore[no-untyped-def]
         return str(cid)
 
 
-def test_a_signed_client_opens_read_only(new_page, live_server) -> None:  # type: ignore[no-untyped-def]
+def test_a_signed_client_opens_read_only(new_page, live_server) -> None:
     client_id = _sign_through_api(live_server)
     page = new_page("tablet")
     login_in_browser(page, *MANAGER)
@@ -486,19 +487,19 @@ def test_a_signed_client_opens_read_only(new_page, live_server) -> None:  # type
 SLOW = {"offline": False, "latency": 400, "downloadThroughput": 50_000, "uploadThroughput": 50_000}
 
 
-def _throttle(page) -> None:  # type: ignore[no-untyped-def]
+def _throttle(page) -> None:
     cdp = page.context.new_cdp_session(page)
     cdp.send("Network.enable")
     cdp.send("Network.emulateNetworkConditions", SLOW)
 
 
-def _ready_ms(page, testid: str) -> int:  # type: ignore[no-untyped-def]
+def _ready_ms(page, testid: str) -> int:
     """Milliseconds from the navigation's start until `testid` is on screen."""
     page.get_by_test_id(testid).wait_for(timeout=60_000)
     return int(page.evaluate("() => Math.round(performance.now())"))
 
 
-def test_a_throttled_connection_completes_the_wizard(new_page, live_server) -> None:  # type: ignore[no-untyped-def]
+def test_a_throttled_connection_completes_the_wizard(new_page, live_server) -> None:
     # Cold: a browser that has never seen the app (no HTTP cache, no service worker).
     first = new_page("tablet")
     _throttle(first)
