@@ -1,9 +1,12 @@
 """Verification anyone holding the secret can run (API and CLI): the stored PDFs still hash
-to the recorded values, the evidence HMAC matches, and the client's activity chain holds."""
+to the recorded values, so do the device photos the contract recorded, the evidence HMAC
+matches, and the client's activity chain holds."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,6 +43,18 @@ async def _hash_matches(key: str | None, expected: str | None) -> str:
     return OK if constant_time_equals(sha256_hex(data), expected) else FAILED
 
 
+async def _photos_match(snapshot: dict[str, Any]) -> str:
+    """Each photo the contract recorded, re-read from storage and hashed again. Contracts
+    generated before photos were recorded with their keys have nothing to re-read."""
+    photos = snapshot.get("photos")
+    if not photos:
+        return NOT_APPLICABLE
+    results = await asyncio.gather(
+        *(_hash_matches(str(p.get("key") or ""), str(p.get("sha256") or "")) for p in photos)
+    )
+    return OK if all(r == OK for r in results) else FAILED
+
+
 async def verify_contract(session: AsyncSession, contract: Contract) -> Verification:
     """Only a signed contract can be valid; each check says ok or failed on its own."""
     result = Verification(number=contract.number, status=contract.status)
@@ -47,6 +62,7 @@ async def verify_contract(session: AsyncSession, contract: Contract) -> Verifica
     result.checks["signed_pdf_hash"] = await _hash_matches(
         contract.signed_pdf_key, contract.signed_pdf_sha256
     )
+    result.checks["photos"] = await _photos_match(contract.snapshot)
     result.checks["hmac"] = OK if evidence.hmac_valid(contract) else FAILED
     chain_ok, bad_seq = await activity.verify_chain(session, contract.client_id)
     result.checks["activity_chain"] = OK if chain_ok else FAILED

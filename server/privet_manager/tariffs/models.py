@@ -28,6 +28,10 @@ class Tariff(Timestamps, Base):
         JSONB, nullable=False, server_default="{}"
     )
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="true")
+    # The subscription term a contract on this tariff states.
+    period_months: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=12, server_default="12"
+    )
 
 
 class ClientTariff(Timestamps, Base):
