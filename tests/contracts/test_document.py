@@ -107,6 +107,7 @@ async def test_the_generated_contract_holds_what_a_lawyer_looks_for(
     assert r.status_code == 200, r.text
     await session.refresh(row)
     signed = await get_storage().get(row.signed_pdf_key or "")
+    assert signed.startswith(pdf)  # the original's bytes, then the signing sheet
     signed_texts = pages_text(signed)
     assert signed_texts[:total] == texts
     sheet = " ".join(signed_texts[-1].split())

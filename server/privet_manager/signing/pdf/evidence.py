@@ -1,4 +1,4 @@
-"""The signed copy: the pages the client was shown, byte for byte, plus the signing sheet.
+"""The signed copy: the PDF the client was shown, byte for byte, plus the signing sheet.
 
 The sheet is drawn straight on a canvas with one font: it sits on the signing path, where
 platypus layout and a second embedded font subset would cost most of the request's time.
@@ -18,10 +18,6 @@ from reportlab.pdfgen.canvas import Canvas
 
 from privet_manager.signing.pdf.document import EvidenceDocument, plural
 from privet_manager.signing.pdf.render import REGULAR, timestamp
-
-
-def page_count(pdf: bytes) -> int:
-    return len(PdfReader(io.BytesIO(pdf)).pages)
 
 
 def evidence_page(ev: EvidenceDocument, original_pages: int) -> bytes:
@@ -95,10 +91,11 @@ def evidence_page(ev: EvidenceDocument, original_pages: int) -> bytes:
 
 
 def append_evidence(pdf: bytes, ev: EvidenceDocument) -> bytes:
-    """The signed copy: the exact pages the client was shown, plus the evidence page."""
-    original = PdfReader(io.BytesIO(pdf))
-    page = evidence_page(ev, len(original.pages))
-    writer = PdfWriter(clone_from=original)
+    """The signed copy: the signing sheet appended to the PDF the client was shown as an
+    incremental update, so the original's bytes are the copy's exact prefix (and hash to the
+    recorded SHA-256), and only the new objects are written."""
+    writer = PdfWriter(io.BytesIO(pdf), incremental=True)
+    page = evidence_page(ev, len(writer.pages))
     for p in PdfReader(io.BytesIO(page)).pages:
         writer.add_page(p)
     stamp = time.strftime("D:%Y%m%d%H%M%S+00'00'", time.gmtime(int(ev.signed_ts)))
