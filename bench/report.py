@@ -55,7 +55,7 @@ def api_table(files: list[Path]) -> str:
         if target:
             p95, rps = target
             goal = f"p95 ≤ {p95:g}" + (f", ≥ {rps:g}/s" if rps else "")
-            ok = m["p95_ms"] <= p95 and (rps is None or m["rps"] >= rps)
+            ok = (p95 is None or m["p95_ms"] <= p95) and (rps is None or m["rps"] >= rps)
             verdict = "yes" if ok else "**no**"
         else:
             goal, verdict = "baseline", ""

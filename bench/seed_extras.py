@@ -97,12 +97,18 @@ def seed_activity(cur: psycopg.Cursor, n: int, rng: random.Random, out: Seeded) 
             )  # fmt: skip
             rows.append((cid, seq, manager, action, json.dumps(payload), ip, ua, at, prev, h))
             prev = h
-    copy_rows(
-        cur, "manager_activity_log",
-        ("client_id", "seq", "manager_id", "action", "payload", "ip", "user_agent", "created_at",
-         "prev_hash", "hash"),
-        rows,
-    )  # fmt: skip
+    columns: tuple[str, ...] = ("client_id", "seq", "manager_id", "action", "payload", "ip",
+                                "user_agent", "created_at", "prev_hash", "hash")  # fmt: skip
+    cur.execute(
+        "SELECT 1 FROM information_schema.columns "
+        "WHERE table_name = 'manager_activity_log' AND column_name = 'hash_version'"
+    )
+    if cur.fetchone():  # from 0008 on each entry names its hash rule (entry_hash's default)
+        from privet_manager.activity.service import HASH_VERSION
+
+        columns += ("hash_version",)
+        rows = [(*r, HASH_VERSION) for r in rows]
+    copy_rows(cur, "manager_activity_log", columns, rows)
     newest = (
         "SELECT DISTINCT ON (client_id) client_id, seq, hash "
         "FROM manager_activity_log ORDER BY client_id, seq DESC"
@@ -234,11 +240,11 @@ def seed_contracts(cur: psycopg.Cursor, n: int, rng: random.Random, out: Seeded)
         "ON CONFLICT (series, year) DO UPDATE SET value = EXCLUDED.value",
         (len(rows),),
     )
-    paid = _seed_payments(cur, out)
+    payments = _seed_payments(cur, out)
     counts: dict[str, int] = {}
     for _, status in plan:
         counts[status] = counts.get(status, 0) + 1
-    return f"{len(ct_rows)} client tariffs, {len(rows)} contracts {counts}, {paid} payments"
+    return f"{len(ct_rows)} client tariffs, {len(rows)} contracts {counts}, {payments} payments"
 
 
 def _seed_payments(cur: psycopg.Cursor, out: Seeded) -> int:

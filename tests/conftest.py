@@ -204,7 +204,7 @@ async def database(database_url: str) -> AsyncIterator[kit_db.Database]:
 
 
 @pytest.fixture(scope="session")
-def app(database: kit_db.Database):  # type: ignore[no-untyped-def]
+def app(database: kit_db.Database):
     from privet_manager.main import create_app
 
     kit_storage.reset_storage()
@@ -249,7 +249,7 @@ async def clean_db(database: kit_db.Database) -> kit_db.Database:
 
 
 @pytest.fixture
-async def client(app, clean_db) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
+async def client(app, clean_db) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c

@@ -15,7 +15,10 @@ from fastapi.routing import APIRoute
 from starlette.types import ASGIApp
 
 from privet_manager import health
-from privet_manager.auth.router import admin_router as admin_managers_router
+from privet_manager.admin.router import managers_router as admin_managers_router
+from privet_manager.admin.router import router as admin_router
+from privet_manager.admin.router import tariffs_router as admin_tariffs_router
+from privet_manager.analytics.router import router as analytics_router
 from privet_manager.auth.router import router as auth_router
 from privet_manager.billing.router import router as billing_router
 from privet_manager.card.router import router as card_router
@@ -40,7 +43,6 @@ from privet_manager.settings import Settings, get_settings
 from privet_manager.signing.router import router as contracts_router
 from privet_manager.spa import mount_spa
 from privet_manager.support.bridge import router as support_bridge_router
-from privet_manager.tariffs.router import admin_router as admin_tariffs_router
 from privet_manager.tariffs.router import router as tariffs_router
 
 
@@ -60,6 +62,8 @@ def manager_api() -> APIRouter:
     api.include_router(events_router)
     api.include_router(tariffs_router)
     api.include_router(admin_tariffs_router)
+    api.include_router(admin_router)
+    api.include_router(analytics_router)
     api.include_router(contracts_router)
     api.include_router(billing_router)
     return api

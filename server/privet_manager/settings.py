@@ -38,8 +38,14 @@ class Settings(BaseSettings):
     manager_jwt_secret: str = DEV_SECRETS["MANAGER_JWT_SECRET"]
     manager_access_token_expire_minutes: int = Field(default=120, ge=1, le=24 * 60)
     manager_refresh_session_hours: int = Field(default=12, ge=1, le=24)
+    # A refresh token rotated less than this long ago is answered like its successor (its
+    # answer may have been lost on a flaky network); later it is reuse and ends the session.
+    refresh_reuse_grace_seconds: int = Field(default=60, ge=0, le=600)
     contract_signature_secret: str = DEV_SECRETS["CONTRACT_SIGNATURE_SECRET"]
     otp_hmac_secret: str = DEV_SECRETS["OTP_HMAC_SECRET"]
+    # The activity chain's HMAC key. Empty: derived from CONTRACT_SIGNATURE_SECRET with a
+    # label of its own (activity/service.py `chain_key`), so nothing new must be kept.
+    activity_chain_secret: str = ""
     # Comma-separated `kid:base64key` pairs, or one bare key (kid "k1"); the first is current.
     passport_encryption_key: str = DEV_SECRETS["PASSPORT_ENCRYPTION_KEY"]
     storage_signing_secret: str = DEV_SECRETS["STORAGE_SIGNING_SECRET"]
@@ -139,12 +145,24 @@ class Settings(BaseSettings):
         return self.https
 
     def insecure_secrets(self) -> list[str]:
-        """Names of secrets that are empty, defaults or too short."""
+        """Names of secrets that are empty, defaults, too short, or the same as another (one
+        key for two purposes: a leaked code key would forge evidence)."""
         bad = []
+        values = {name: getattr(self, name.lower()) for name in DEV_SECRETS}
         for name, default in DEV_SECRETS.items():
-            value = getattr(self, name.lower())
+            value = values[name]
             if not value or value == default or len(value) < 32:
                 bad.append(name)
+        chain = self.activity_chain_secret
+        if chain:  # optional: empty means derived from CONTRACT_SIGNATURE_SECRET
+            if len(chain) < 32 or chain in DEV_SECRETS.values():
+                bad.append("ACTIVITY_CHAIN_SECRET")
+            values["ACTIVITY_CHAIN_SECRET"] = chain
+        first: dict[str, str] = {}
+        for name, value in values.items():
+            if value and value in first and name not in bad:
+                bad.append(f"{name} (same as {first[value]})")
+            first.setdefault(value, name)
         if self.s3_enabled and (not self.s3_access_key or not self.s3_secret_key):
             bad.append("S3_ACCESS_KEY/S3_SECRET_KEY")
         return bad
@@ -173,6 +191,7 @@ class Settings(BaseSettings):
             "hsts": self.https,
             "refresh_secure": self.secure_cookies,
             "refresh_session_hours": self.manager_refresh_session_hours,
+            "refresh_reuse_grace_seconds": self.refresh_reuse_grace_seconds,
             "access_ttl_minutes": self.manager_access_token_expire_minutes,
             "trusted_proxies": self.trusted_proxies or "none",
             "max_body_kb": self.max_body_kb,

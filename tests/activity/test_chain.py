@@ -23,18 +23,18 @@ def fake_request(peer: str, forwarded: str | None = None, ua: str = "Tablet/1.0"
     )
 
 
-async def fill(db, client_id: int, n: int) -> None:  # type: ignore[no-untyped-def]
+async def fill(db, client_id: int, n: int) -> None:
     async with db.sessionmaker() as s, s.begin():
         for i in range(n):
             await activity.record(s, client_id, "profile.updated", None, {"i": i, "note": "тест"})
 
 
-async def verify(db, client_id: int) -> tuple[bool, int | None]:  # type: ignore[no-untyped-def]
+async def verify(db, client_id: int) -> tuple[bool, int | None]:
     async with db.sessionmaker() as s:
         return await activity.verify_chain(s, client_id)
 
 
-async def test_concurrent_appends_make_one_unbroken_chain(clean_db) -> None:  # type: ignore[no-untyped-def]
+async def test_concurrent_appends_make_one_unbroken_chain(clean_db) -> None:
     c = await make_client(clean_db)
     await asyncio.gather(*(fill(clean_db, c.id, 5) for _ in range(6)))
     async with clean_db.sessionmaker() as s:
@@ -53,7 +53,7 @@ async def test_concurrent_appends_make_one_unbroken_chain(clean_db) -> None:  # 
     assert await verify(clean_db, other.id) == (True, None)
 
 
-async def test_edit_reorder_and_removal_are_detected(clean_db) -> None:  # type: ignore[no-untyped-def]
+async def test_edit_reorder_and_removal_are_detected(clean_db) -> None:
     c = await make_client(clean_db)
     await fill(clean_db, c.id, 6)
 
@@ -88,7 +88,7 @@ async def test_edit_reorder_and_removal_are_detected(clean_db) -> None:  # type:
     ) == (False, 1)
 
 
-async def reset(db, client_id: int) -> None:  # type: ignore[no-untyped-def]
+async def reset(db, client_id: int) -> None:
     async with db.sessionmaker() as s, s.begin():
         await s.execute(delete(ActivityEntry).where(ActivityEntry.client_id == client_id))
         await s.execute(delete(ActivityHead).where(ActivityHead.client_id == client_id))
@@ -98,7 +98,7 @@ async def reset(db, client_id: int) -> None:  # type: ignore[no-untyped-def]
 
 async def test_ip_and_user_agent_follow_the_trusted_proxy_rule(
     clean_db, factory, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     c = await make_client(clean_db)
     manager = await factory.manager()
     settings = get_settings()

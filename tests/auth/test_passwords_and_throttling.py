@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import httpx
 import pytest
@@ -11,7 +12,9 @@ from tests.conftest import TEST_PASSWORD, Factory, login
 CYRILLIC_40 = "щ" * 40  # 80 bytes in UTF-8: over bcrypt's 72-byte limit
 
 
-async def _create(client: httpx.AsyncClient, headers: dict, password: str) -> httpx.Response:
+async def _create(
+    client: httpx.AsyncClient, headers: dict[str, Any], password: str
+) -> httpx.Response:
     return await client.post(
         "/api/manager/admin/managers",
         headers=headers,
@@ -20,7 +23,7 @@ async def _create(client: httpx.AsyncClient, headers: dict, password: str) -> ht
 
 
 async def test_long_cyrillic_password_is_422_when_set(
-    client: httpx.AsyncClient, admin_headers: dict
+    client: httpx.AsyncClient, admin_headers: dict[str, Any]
 ) -> None:
     r = await _create(client, admin_headers, CYRILLIC_40)
     assert r.status_code == 422
@@ -48,7 +51,7 @@ async def test_long_cyrillic_password_is_401_at_login(
     ],
 )
 async def test_weak_passwords_are_refused(
-    client: httpx.AsyncClient, admin_headers: dict, password: str, code: str
+    client: httpx.AsyncClient, admin_headers: dict[str, Any], password: str, code: str
 ) -> None:
     r = await _create(client, admin_headers, password)
     assert r.status_code == 422
@@ -56,7 +59,7 @@ async def test_weak_passwords_are_refused(
 
 
 async def test_good_password_creates_a_manager_who_can_log_in(
-    client: httpx.AsyncClient, admin_headers: dict
+    client: httpx.AsyncClient, admin_headers: dict[str, Any]
 ) -> None:
     r = await _create(client, admin_headers, "Зелёный-слон-прыгает-7")
     assert r.status_code == 201, r.text
@@ -134,7 +137,7 @@ async def test_unknown_email_and_wrong_password_answer_identically(
 
 
 async def test_disabled_manager_live_token_is_refused(
-    client: httpx.AsyncClient, factory: Factory, admin_headers: dict
+    client: httpx.AsyncClient, factory: Factory, admin_headers: dict[str, Any]
 ) -> None:
     manager = await factory.manager()
     headers = await login(client, manager)
@@ -164,7 +167,7 @@ async def test_password_change_ends_sessions(client: httpx.AsyncClient, factory:
 
 
 async def test_only_admin_manages_managers(
-    client: httpx.AsyncClient, manager_headers: dict
+    client: httpx.AsyncClient, manager_headers: dict[str, Any]
 ) -> None:
     r = await client.get("/api/manager/admin/managers", headers=manager_headers)
     assert r.status_code == 403

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from typing import Any
 
 import httpx
 import jwt
@@ -16,11 +17,11 @@ from tests.conftest import TEST_PASSWORD, Factory, login
 ME = "/api/manager/auth/me"
 
 
-def _b64(data: dict) -> str:
+def _b64(data: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
 
-async def _claims(client: httpx.AsyncClient, factory: Factory) -> dict:
+async def _claims(client: httpx.AsyncClient, factory: Factory) -> dict[str, Any]:
     headers = await login(client, await factory.manager())
     token = headers["Authorization"].split()[1]
     return jwt.decode(token, options={"verify_signature": False})
@@ -73,6 +74,7 @@ async def test_refresh_token_is_not_an_access_token(
 ) -> None:
     await login(client, await factory.manager())
     refresh = client.cookies.get("pm_refresh", path="/api/manager/auth")
+    assert refresh is not None
     assert refresh
     assert (await _status(client, refresh)).status_code == 401
 
@@ -81,7 +83,7 @@ async def test_refresh_token_is_not_an_access_token(
     "header", [b"Bearer", b"Bearer ", b"Basic abc", b"Bearer a.b.c", "Bearer ☃".encode()]
 )
 async def test_garbage_authorization(client: httpx.AsyncClient, header: bytes) -> None:
-    r = await client.get(ME, headers={"Authorization": header})
+    r = await client.get(ME, headers={"Authorization": header})  # type: ignore[arg-type]  # bytes on purpose
     assert r.status_code == 401
     assert r.json()["status"] == 401
 
@@ -102,17 +104,23 @@ async def test_login_sets_refresh_cookie_and_refresh_rotates(
 async def test_reused_refresh_token_revokes_the_family(
     client: httpx.AsyncClient, factory: Factory
 ) -> None:
+    import time_machine
+
     await login(client, await factory.manager())
     stolen = client.cookies.get("pm_refresh", path="/api/manager/auth")
+    assert stolen is not None
     r = await client.post("/api/manager/auth/refresh")
     assert r.status_code == 200
     access = r.json()["access_token"]
     rotated = client.cookies.get("pm_refresh", path="/api/manager/auth")
+    assert rotated is not None
 
-    # The old token comes back (an attacker, or a replay): refused, and the family dies.
+    # The old token comes back after the grace period (REFRESH_REUSE_GRACE_SECONDS, 60 by
+    # default; an attacker, or a replay): refused, and the family dies.
     client.cookies.clear()
     client.cookies.set("pm_refresh", stolen, path="/api/manager/auth")
-    reuse = await client.post("/api/manager/auth/refresh")
+    with time_machine.travel(time.time() + 61):
+        reuse = await client.post("/api/manager/auth/refresh")
     assert reuse.status_code == 401
     assert reuse.json()["code"] == "session_revoked"
 
@@ -147,6 +155,7 @@ async def test_refresh_session_is_capped_at_twelve_hours(
 async def test_logout_ends_access_and_refresh(client: httpx.AsyncClient, factory: Factory) -> None:
     headers = await login(client, await factory.manager())
     refresh = client.cookies.get("pm_refresh", path="/api/manager/auth")
+    assert refresh is not None
     r = await client.post("/api/manager/auth/logout")
     assert r.status_code == 204
     assert (await client.get(ME, headers=headers)).status_code == 401

@@ -12,5 +12,5 @@ async def manager(factory: Factory) -> Manager:
 
 
 @pytest.fixture
-async def headers(client, manager: Manager) -> dict[str, str]:  # type: ignore[no-untyped-def]
+async def headers(client, manager: Manager) -> dict[str, str]:
     return await login(client, manager)

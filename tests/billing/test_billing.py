@@ -20,7 +20,7 @@ from tests.contracts.helpers import (
 )
 
 
-async def signed_client(client, headers, manager, db, **kw):  # type: ignore[no-untyped-def]
+async def signed_client(client, headers, manager, db, **kw):
     ready = await ready_client(db, manager, **kw)
     await apply_and_generate(client, headers, ready.client_id, kw.pop("tariff", "basic"))
     code = await read_code(client, ready.user_id)
@@ -31,7 +31,7 @@ async def signed_client(client, headers, manager, db, **kw):  # type: ignore[no-
     return ready, r.json()
 
 
-async def count(session, model) -> int:  # type: ignore[no-untyped-def]
+async def count(session, model) -> int:
     return int(await session.scalar(select(func.count()).select_from(model)) or 0)
 
 

@@ -8,7 +8,7 @@ from tests.clients.arrange import filled_client
 from tests.conftest import Factory, login
 
 
-async def test_card_is_complete(client: httpx.AsyncClient, factory: Factory, clean_db):  # type: ignore[no-untyped-def]
+async def test_card_is_complete(client: httpx.AsyncClient, factory: Factory, clean_db):
     me = await factory.manager(name="Вера Менеджер")
     headers = await login(client, me)
     filled = await filled_client(client, clean_db, me, headers)

@@ -8,6 +8,7 @@ import httpx
 from privet_manager.activity.models import ActivityEntry, ActivityHead
 from privet_manager.activity.service import verify_chain
 from privet_manager.auth import deps
+from privet_manager.kit import rawsql
 from privet_manager.kit.storage import StorageUnavailable, get_storage
 from sqlalchemy import func, select
 
@@ -15,7 +16,7 @@ from tests.clients.arrange import filled_client
 from tests.conftest import Factory, login
 
 
-async def _log(db, client_id: int) -> tuple[int, int, list[str]]:  # type: ignore[no-untyped-def]
+async def _log(db, client_id: int) -> tuple[int, int, list[str]]:
     async with db.sessionmaker() as s:
         head = await s.scalar(select(ActivityHead.seq).where(ActivityHead.client_id == client_id))
         count = await s.scalar(
@@ -37,7 +38,7 @@ async def _log(db, client_id: int) -> tuple[int, int, list[str]]:  # type: ignor
 
 async def test_failing_card_leaves_no_passport_read_log(
     client: httpx.AsyncClient, factory: Factory, clean_db, monkeypatch
-):  # type: ignore[no-untyped-def]
+):
     me = await factory.manager()
     headers = await login(client, me)
     filled = await filled_client(client, clean_db, me, headers)
@@ -67,7 +68,7 @@ async def test_failing_card_leaves_no_passport_read_log(
 
 async def test_card_of_someone_elses_client_writes_nothing(
     client: httpx.AsyncClient, factory: Factory, clean_db
-):  # type: ignore[no-untyped-def]
+):
     me = await factory.manager()
     other = await factory.manager()
     headers = await login(client, me)
@@ -83,7 +84,7 @@ async def test_card_of_someone_elses_client_writes_nothing(
 
 async def test_entry_logged_between_the_read_and_the_lock_is_in_the_timeline(
     client: httpx.AsyncClient, factory: Factory, clean_db, monkeypatch
-):  # type: ignore[no-untyped-def]
+):
     """The holder's card reads the chain's head and the timeline, then logs the passport read
     only if that head has not moved; when another request logged an entry in between, the
     read is appended after it under a lock and the timeline is read again, so it shows both,
@@ -93,9 +94,9 @@ async def test_entry_logged_between_the_read_and_the_lock_is_in_the_timeline(
     me = await factory.manager()
     headers = await login(client, me)
     filled = await filled_client(client, clean_db, me, headers)
-    original = deps.run_pipelined
+    original = rawsql.run_pipelined
 
-    async def then_someone_logs(*args, **kwargs):  # type: ignore[no-untyped-def]
+    async def then_someone_logs(*args, **kwargs):
         results = await original(*args, **kwargs)
         async with clean_db.sessionmaker() as s, s.begin():
             await activity.record(s, filled.client_id, "note.added", None)
@@ -119,7 +120,7 @@ async def test_entry_logged_between_the_read_and_the_lock_is_in_the_timeline(
 
 async def test_concurrent_passport_reads_keep_the_chain_whole(
     client: httpx.AsyncClient, factory: Factory, clean_db
-):  # type: ignore[no-untyped-def]
+):
     """Eight cards of one client at once: each read is logged exactly once, in one gapless
     chain (the reads whose head moved take the locking way)."""
     import asyncio

@@ -16,7 +16,7 @@ from tests.conftest import Factory, login
 URL = "/api/manager/clients"
 
 
-async def test_users_without_a_row_appear_as_new(client: httpx.AsyncClient, factory, clean_db):  # type: ignore[no-untyped-def]
+async def test_users_without_a_row_appear_as_new(client: httpx.AsyncClient, factory, clean_db):
     headers = await login(client, await factory.manager())
 
     async def new_tab() -> list[dict[str, object]]:
@@ -65,7 +65,7 @@ async def test_users_without_a_row_appear_as_new(client: httpx.AsyncClient, fact
     assert {i["name"] for i in await new_tab()} == {"Пётр Новиков", "Поздний"}
 
 
-async def test_tabs(client: httpx.AsyncClient, factory: Factory, clean_db):  # type: ignore[no-untyped-def]
+async def test_tabs(client: httpx.AsyncClient, factory: Factory, clean_db):
     me = await factory.manager()
     other = await factory.manager()
     headers = await login(client, me)
@@ -88,7 +88,7 @@ async def test_tabs(client: httpx.AsyncClient, factory: Factory, clean_db):  # t
     assert r.json()["items"][0]["assigned_manager"] == {"id": me.id, "name": me.name}
 
 
-async def test_keyset_pages(client: httpx.AsyncClient, manager_headers, clean_db):  # type: ignore[no-untyped-def]
+async def test_keyset_pages(client: httpx.AsyncClient, manager_headers, clean_db):
     created = [await make_client(clean_db) for _ in range(7)]
     seen: list[int] = []
     cursor = None
@@ -111,7 +111,7 @@ async def test_keyset_pages(client: httpx.AsyncClient, manager_headers, clean_db
     assert r.status_code == 422 and r.json()["code"] == "bad_cursor"
 
 
-async def test_search_by_name_email_and_any_phone_format(client, manager_headers, clean_db):  # type: ignore[no-untyped-def]
+async def test_search_by_name_email_and_any_phone_format(client, manager_headers, clean_db):
     target = await make_client(
         clean_db, name="Смирнова Ольга", phone="+79161234567", email="olga.smirnova@mail.test"
     )
@@ -153,13 +153,13 @@ async def test_search_by_name_email_and_any_phone_format(client, manager_headers
     assert r.json()["items"] == []
 
 
-async def test_list_requires_a_manager(client: httpx.AsyncClient, clean_db):  # type: ignore[no-untyped-def]
+async def test_list_requires_a_manager(client: httpx.AsyncClient, clean_db):
     r = await client.get(URL)
     assert r.status_code == 401
     assert r.headers["content-type"].startswith("application/problem+json")
 
 
-async def test_list_checks_the_session_in_its_own_statement(  # type: ignore[no-untyped-def]
+async def test_list_checks_the_session_in_its_own_statement(
     client: httpx.AsyncClient, factory: Factory, clean_db
 ):
     """The list authenticates in the same statement as the page: a logged-out session or a
@@ -187,9 +187,7 @@ async def test_list_checks_the_session_in_its_own_statement(  # type: ignore[no-
     assert r.status_code == 401 and r.json()["code"] == "session_revoked"
 
 
-async def test_list_items_match_the_schema(  # type: ignore[no-untyped-def]
-    client: httpx.AsyncClient, factory: Factory, clean_db
-):
+async def test_list_items_match_the_schema(client: httpx.AsyncClient, factory: Factory, clean_db):
     """PostgreSQL writes the page's JSON: every item must equal what the Pydantic model makes
     of the same row (names with quotes, backslashes and Ё, missing e-mails, a holder's name,
     times to the microsecond)."""
@@ -222,7 +220,7 @@ async def test_list_items_match_the_schema(  # type: ignore[no-untyped-def]
     assert last.items == expected[2:] and last.next_cursor is None
 
 
-async def test_shared_users_table_is_not_altered(clean_db):  # type: ignore[no-untyped-def]
+async def test_shared_users_table_is_not_altered(clean_db):
     async with clean_db.sessionmaker() as s:
         indexes = (
             (await s.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = 'users'")))
@@ -233,7 +231,7 @@ async def test_shared_users_table_is_not_altered(clean_db):  # type: ignore[no-u
         assert await s.scalar(select(func.count()).select_from(User)) == 0
 
 
-async def test_backfill_creates_missing_rows_and_refreshes_copies(clean_db):  # type: ignore[no-untyped-def]
+async def test_backfill_creates_missing_rows_and_refreshes_copies(clean_db):
     from privet_manager.clients.backfill import backfill_clients
     from privet_manager.clients.models import Client
 

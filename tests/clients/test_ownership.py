@@ -44,7 +44,7 @@ def client_scoped_operations(app: Any) -> list[tuple[str, str]]:
 
 async def test_manager_b_cannot_touch_manager_a_client(
     client: httpx.AsyncClient, factory: Factory, clean_db, app
-):  # type: ignore[no-untyped-def]
+):
     a, b = await factory.manager(), await factory.manager()
     ha, hb = await login(client, a), await login(client, b)
     filled = await filled_client(client, clean_db, a, ha)

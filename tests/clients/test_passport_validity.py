@@ -22,7 +22,7 @@ def passport(birth: date, issue: date, **kw: str) -> dict[str, str]:
     return {**PASSPORT, "birth_date": birth.isoformat(), "issue_date": issue.isoformat(), **kw}
 
 
-async def put(client, factory, clean_db, body):  # type: ignore[no-untyped-def]
+async def put(client, factory, clean_db, body):
     me = await factory.manager()
     headers = await login(client, me)
     c = await make_client(clean_db, manager=me)
@@ -33,9 +33,7 @@ async def put(client, factory, clean_db, body):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("age", [20, 45])
-async def test_a_passport_not_replaced_is_refused_after_the_grace(  # type: ignore[no-untyped-def]
-    client, factory, clean_db, age
-):
+async def test_a_passport_not_replaced_is_refused_after_the_grace(client, factory, clean_db, age):
     today = today_moscow()
     birthday = today - timedelta(days=91)  # the 20th / 45th birthday, 91 days ago
     birth = add_years(birthday, -age)
@@ -47,24 +45,20 @@ async def test_a_passport_not_replaced_is_refused_after_the_grace(  # type: igno
 
 
 @pytest.mark.parametrize("age", [20, 45])
-async def test_within_ninety_days_of_the_birthday_it_is_still_valid(  # type: ignore[no-untyped-def]
-    client, factory, clean_db, age
-):
+async def test_within_ninety_days_of_the_birthday_it_is_still_valid(client, factory, clean_db, age):
     birthday = today_moscow() - timedelta(days=90)
     birth = add_years(birthday, -age)
     r, _, _ = await put(client, factory, clean_db, passport(birth, add_years(birth, age - 1)))
     assert r.status_code == 200, r.text
 
 
-async def test_a_replaced_passport_is_valid(client, factory, clean_db):  # type: ignore[no-untyped-def]
+async def test_a_replaced_passport_is_valid(client, factory, clean_db):
     birth = add_years(today_moscow(), -50)
     r, _, _ = await put(client, factory, clean_db, passport(birth, add_years(birth, 45)))
     assert r.status_code == 200, r.text
 
 
-async def test_an_issue_date_before_the_birth_date_has_its_own_message(  # type: ignore[no-untyped-def]
-    client, factory, clean_db
-):
+async def test_an_issue_date_before_the_birth_date_has_its_own_message(client, factory, clean_db):
     r, _, _ = await put(client, factory, clean_db, passport(date(1990, 3, 14), date(1989, 1, 1)))
     assert r.status_code == 422
     assert r.json()["errors"] == [
@@ -72,14 +66,14 @@ async def test_an_issue_date_before_the_birth_date_has_its_own_message(  # type:
     ]
 
 
-async def test_the_series_as_printed(client, factory, clean_db):  # type: ignore[no-untyped-def]
+async def test_the_series_as_printed(client, factory, clean_db):
     r, c, headers = await put(client, factory, clean_db, {**PASSPORT, "series": "45 10"})
     assert r.status_code == 200, r.text
     card = (await client.get(f"{C}/{c.id}", headers=headers)).json()
     assert card["passport"]["series"] == "4510"
 
 
-async def test_a_minor_cannot_sign(client, factory, clean_db, session) -> None:  # type: ignore[no-untyped-def]
+async def test_a_minor_cannot_sign(client, factory, clean_db, session) -> None:
     manager = await factory.manager()
     headers = await login(client, manager)
     ready = await ready_client(clean_db, manager)

@@ -20,7 +20,7 @@ from tests.conftest import Factory, login
 C = "/api/manager/clients"
 
 
-async def actions(db, client_id: int) -> list[str]:  # type: ignore[no-untyped-def]
+async def actions(db, client_id: int) -> list[str]:
     async with db.sessionmaker() as s:
         rows = await s.scalars(
             select(ActivityEntry.action)
@@ -30,7 +30,7 @@ async def actions(db, client_id: int) -> list[str]:  # type: ignore[no-untyped-d
         return list(rows)
 
 
-async def test_claim_and_who_holds_it(client: httpx.AsyncClient, factory: Factory, clean_db):  # type: ignore[no-untyped-def]
+async def test_claim_and_who_holds_it(client: httpx.AsyncClient, factory: Factory, clean_db):
     a = await factory.manager(name="Анна Первая")
     b = await factory.manager(name="Борис Второй")
     ha, hb = await login(client, a), await login(client, b)
@@ -54,7 +54,7 @@ async def test_claim_and_who_holds_it(client: httpx.AsyncClient, factory: Factor
 
 async def test_two_concurrent_claims_one_wins(
     client: httpx.AsyncClient, factory: Factory, clean_db
-):  # type: ignore[no-untyped-def]
+):
     managers = [await factory.manager() for _ in range(2)]
     headers = [await login(client, m) for m in managers]
     for _ in range(5):
@@ -70,14 +70,14 @@ async def test_two_concurrent_claims_one_wins(
 
 async def _claimed(
     client: httpx.AsyncClient, factory: Factory, db
-) -> tuple[dict[str, str], Client]:  # type: ignore[no-untyped-def]
+) -> tuple[dict[str, str], Client]:
     me = await factory.manager()
     headers = await login(client, me)
     c = await make_client(db, manager=me)
     return headers, c
 
 
-async def test_profile_normalises_and_updates_the_shared_user(client, factory, clean_db):  # type: ignore[no-untyped-def]
+async def test_profile_normalises_and_updates_the_shared_user(client, factory, clean_db):
     headers, c = await _claimed(client, factory, clean_db)
     r = await client.patch(
         f"{C}/{c.id}/profile", json={"version": c.version, **PROFILE}, headers=headers
@@ -104,7 +104,7 @@ async def test_profile_normalises_and_updates_the_shared_user(client, factory, c
     assert await actions(clean_db, c.id) == ["profile.updated"]
 
 
-async def test_profile_rejects_bad_fields_with_their_location(client, factory, clean_db):  # type: ignore[no-untyped-def]
+async def test_profile_rejects_bad_fields_with_their_location(client, factory, clean_db):
     headers, c = await _claimed(client, factory, clean_db)
     cases: list[tuple[dict[str, Any], list[str | int]]] = [
         ({"phone": "12345"}, ["body", "phone"]),
@@ -126,7 +126,7 @@ async def test_profile_rejects_bad_fields_with_their_location(client, factory, c
     assert await actions(clean_db, c.id) == []
 
 
-async def test_stale_version_is_409_and_writes_nothing(client, factory, clean_db):  # type: ignore[no-untyped-def]
+async def test_stale_version_is_409_and_writes_nothing(client, factory, clean_db):
     headers, c = await _claimed(client, factory, clean_db)
     r = await client.patch(
         f"{C}/{c.id}/profile", json={"version": c.version + 5, **PROFILE}, headers=headers
@@ -139,7 +139,7 @@ async def test_stale_version_is_409_and_writes_nothing(client, factory, clean_db
     assert user is not None and user.name == c.name
 
 
-async def test_two_concurrent_saves_with_one_version(client, factory, clean_db):  # type: ignore[no-untyped-def]
+async def test_two_concurrent_saves_with_one_version(client, factory, clean_db):
     headers, c = await _claimed(client, factory, clean_db)
     names = ["Первый Вариант", "Второй Вариант"]
     results = await asyncio.gather(
@@ -160,7 +160,7 @@ async def test_two_concurrent_saves_with_one_version(client, factory, clean_db):
     assert await actions(clean_db, c.id) == ["profile.updated"]
 
 
-async def test_passport_encrypted_at_rest_and_every_access_logged(client, factory, clean_db):  # type: ignore[no-untyped-def]
+async def test_passport_encrypted_at_rest_and_every_access_logged(client, factory, clean_db):
     headers, c = await _claimed(client, factory, clean_db)
     r = await client.put(
         f"{C}/{c.id}/passport", json={"version": c.version, **PASSPORT}, headers=headers
@@ -193,7 +193,7 @@ async def test_passport_encrypted_at_rest_and_every_access_logged(client, factor
     assert (await actions(clean_db, c.id)).count("passport.read") == 2
 
 
-async def test_passport_rules(client, factory, clean_db):  # type: ignore[no-untyped-def]
+async def test_passport_rules(client, factory, clean_db):
     headers, c = await _claimed(client, factory, clean_db)
     cases: list[tuple[dict[str, Any], str]] = [
         ({"series": "45O6"}, "series"),
@@ -230,7 +230,7 @@ async def test_passport_rules(client, factory, clean_db):  # type: ignore[no-unt
     assert card["passport"]["department_code"] == "770-001"
 
 
-async def test_unclaimed_or_foreign_clients_cannot_be_changed(client, factory, clean_db):  # type: ignore[no-untyped-def]
+async def test_unclaimed_or_foreign_clients_cannot_be_changed(client, factory, clean_db):
     me = await factory.manager()
     headers = await login(client, me)
     free = await make_client(clean_db)
@@ -248,7 +248,7 @@ async def test_unclaimed_or_foreign_clients_cannot_be_changed(client, factory, c
     assert r.status_code == 200, r.text
 
 
-async def test_signed_clients_are_frozen(client, factory, clean_db):  # type: ignore[no-untyped-def]
+async def test_signed_clients_are_frozen(client, factory, clean_db):
     me = await factory.manager()
     headers = await login(client, me)
     c = await make_client(clean_db, manager=me, status="signed")

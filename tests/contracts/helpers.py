@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import httpx
 from privet_manager.auth.models import Manager
@@ -132,15 +133,15 @@ async def generate(
 
 async def apply_and_generate(
     client: httpx.AsyncClient, headers: dict[str, str], client_id: int, tariff: str = "basic"
-) -> dict:
+) -> dict[str, Any]:
     await apply_tariff(client, headers, client_id, tariff)
     r = await generate(client, headers, client_id)
     assert r.status_code == 201, r.text
-    contract: dict = r.json()["contract"]
+    contract: dict[str, Any] = r.json()["contract"]
     return contract
 
 
-def app_token(user_id: int, *, ttl: timedelta = timedelta(minutes=5), **claims: object) -> str:
+def app_token(user_id: int, *, ttl: timedelta = timedelta(minutes=5), **claims: Any) -> str:
     token, _ = create_jwt(
         get_settings().jwt_secret,
         subject=str(user_id),
@@ -151,12 +152,12 @@ def app_token(user_id: int, *, ttl: timedelta = timedelta(minutes=5), **claims: 
     return token
 
 
-async def support_messages(client: httpx.AsyncClient, user_id: int) -> list[dict]:
+async def support_messages(client: httpx.AsyncClient, user_id: int) -> list[dict[str, Any]]:
     """Every message of the user's tickets, read through the client-side bridge."""
     headers = {"Authorization": f"Bearer {app_token(user_id)}"}
     r = await client.get("/api/support/tickets", headers=headers)
     assert r.status_code == 200, r.text
-    messages: list[dict] = []
+    messages: list[dict[str, Any]] = []
     for ticket in r.json()["items"]:
         m = await client.get(f"/api/support/tickets/{ticket['id']}/messages", headers=headers)
         assert m.status_code == 200, m.text

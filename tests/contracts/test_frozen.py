@@ -55,7 +55,7 @@ async def upload_photo(
     )
 
 
-async def edit_profile(client, headers, cid, c):  # type: ignore[no-untyped-def]
+async def edit_profile(client, headers, cid, c):
     return await client.patch(
         f"{API}/clients/{cid}/profile",
         json={"version": c["version"], "email": "new@example.ru"},
@@ -63,7 +63,7 @@ async def edit_profile(client, headers, cid, c):  # type: ignore[no-untyped-def]
     )
 
 
-async def edit_address(client, headers, cid, c):  # type: ignore[no-untyped-def]
+async def edit_address(client, headers, cid, c):
     return await client.patch(
         f"{API}/clients/{cid}/profile",
         json={
@@ -74,7 +74,7 @@ async def edit_address(client, headers, cid, c):  # type: ignore[no-untyped-def]
     )
 
 
-async def edit_passport(client, headers, cid, c):  # type: ignore[no-untyped-def]
+async def edit_passport(client, headers, cid, c):
     return await client.put(
         f"{API}/clients/{cid}/passport",
         json={
@@ -91,7 +91,7 @@ async def edit_passport(client, headers, cid, c):  # type: ignore[no-untyped-def
     )
 
 
-async def add_device(client, headers, cid, c):  # type: ignore[no-untyped-def]
+async def add_device(client, headers, cid, c):
     return await client.post(
         f"{API}/clients/{cid}/devices",
         json={"kind": "tv", "brand": "LG", "model": "OLED55", "declared_value": "90000"},
@@ -99,24 +99,24 @@ async def add_device(client, headers, cid, c):  # type: ignore[no-untyped-def]
     )
 
 
-async def edit_device(client, headers, cid, c):  # type: ignore[no-untyped-def]
+async def edit_device(client, headers, cid, c):
     did = c["devices"][0]["id"]
     return await client.patch(
         f"{API}/clients/{cid}/devices/{did}", json={"serial_number": "SN-X"}, headers=headers
     )
 
 
-async def delete_device(client, headers, cid, c):  # type: ignore[no-untyped-def]
+async def delete_device(client, headers, cid, c):
     return await client.delete(
         f"{API}/clients/{cid}/devices/{c['devices'][1]['id']}", headers=headers
     )
 
 
-async def add_photo(client, headers, cid, c):  # type: ignore[no-untyped-def]
+async def add_photo(client, headers, cid, c):
     return await upload_photo(client, headers, cid, c["devices"][0]["id"], JPEG + b"new")
 
 
-async def delete_photo(client, headers, cid, c):  # type: ignore[no-untyped-def]
+async def delete_photo(client, headers, cid, c):
     device = c["devices"][0]
     return await client.delete(
         f"{API}/clients/{cid}/devices/{device['id']}/photos/{device['photos'][0]['id']}",
@@ -124,7 +124,7 @@ async def delete_photo(client, headers, cid, c):  # type: ignore[no-untyped-def]
     )
 
 
-async def other_tariff(client, headers, cid, c):  # type: ignore[no-untyped-def]
+async def other_tariff(client, headers, cid, c):
     return await client.post(
         f"{API}/clients/{cid}/tariff/apply", json={"tariff_code": "family"}, headers=headers
     )
@@ -144,7 +144,7 @@ EDITS = {
 
 
 @pytest.mark.parametrize("edit", sorted(EDITS))
-async def test_any_edit_after_generation_voids_the_code(  # type: ignore[no-untyped-def]
+async def test_any_edit_after_generation_voids_the_code(
     client, headers, manager, clean_db, session, edit
 ) -> None:
     ready = await ready_client(clean_db, manager)

@@ -17,6 +17,7 @@ from privet_manager.signing.pdf.document import ContractDocument
 from privet_manager.signing.pdf.render import render_contract
 from privet_manager.support.models import ManagerSupportMessage, SupportThread
 from pypdf import PdfReader
+from sqlalchemy import delete as sa_delete
 from sqlalchemy import func, select
 
 from tests.contracts.helpers import (
@@ -73,7 +74,7 @@ async def test_devices_changed_after_tariff_make_it_stale(
     async with clean_db.engine.begin() as conn:
         from privet_manager.devices.models import ManagerDevice
 
-        await conn.execute(ManagerDevice.__table__.delete().where(ManagerDevice.kind == "phone"))
+        await conn.execute(sa_delete(ManagerDevice).where(ManagerDevice.kind == "phone"))
     r = await client.post(
         f"{API}/clients/{ready.client_id}/contract/generate",
         json={"pep_agreed": True},

@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import time_machine
 from privet_manager.contracts.models import Contract
@@ -16,7 +17,7 @@ from sqlalchemy import select
 from tests.contracts.helpers import API, apply_and_generate, read_code, ready_client, wrong
 
 
-async def contract_row(db, client_id: int) -> Contract:  # type: ignore[no-untyped-def]
+async def contract_row(db, client_id: int) -> Contract:
     async with db.sessionmaker() as s:
         row = await s.scalar(
             select(Contract).where(Contract.client_id == client_id).order_by(Contract.id.desc())
@@ -177,6 +178,7 @@ async def test_a_code_for_one_contract_is_refused_on_another(
     row_y = await contract_row(clean_db, y.client_id)
     from privet_manager.contracts import otp
 
+    assert row_x.otp_hmac is not None
     assert otp.code_matches(
         code_x, row_x.otp_hmac, contract_id=row_x.id, pdf_sha256=row_x.pdf_sha256
     )
@@ -199,8 +201,8 @@ async def test_the_code_is_in_no_log_line_and_no_manager_response(
     ready = await ready_client(clean_db, manager)
     manager_bodies: list[str] = []
 
-    async def call(method: str, url: str, **kw: object) -> None:
-        r = await client.request(method, url, headers=headers, **kw)  # type: ignore[arg-type]
+    async def call(method: str, url: str, **kw: Any) -> None:
+        r = await client.request(method, url, headers=headers, **kw)
         manager_bodies.append(r.text + json.dumps(dict(r.headers)))
 
     base = f"{API}/clients/{ready.client_id}"

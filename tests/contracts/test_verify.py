@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from privet_manager.activity.models import ActivityEntry
@@ -15,6 +16,7 @@ from privet_manager.contracts.models import Contract
 from privet_manager.kit.security import sha256_hex
 from privet_manager.kit.storage import get_storage
 from pypdf import PdfReader
+from sqlalchemy import delete as sa_delete
 from sqlalchemy import select, update
 
 from tests.contracts.helpers import API, apply_and_generate, read_code, ready_client
@@ -22,7 +24,7 @@ from tests.contracts.helpers import API, apply_and_generate, read_code, ready_cl
 UA = "Mozilla/5.0 (iPad; CPU OS 17_0) Privet-Tablet"
 
 
-async def signed(client, headers, manager, db, **kw):  # type: ignore[no-untyped-def]
+async def signed(client, headers, manager, db, **kw):
     ready = await ready_client(db, manager, **kw)
     await apply_and_generate(client, headers, ready.client_id)
     code = await read_code(client, ready.user_id)
@@ -35,10 +37,10 @@ async def signed(client, headers, manager, db, **kw):  # type: ignore[no-untyped
     return ready, r.json()
 
 
-async def verify(client, headers, client_id: int) -> dict:  # type: ignore[no-untyped-def]
+async def verify(client, headers, client_id: int) -> dict[str, Any]:
     r = await client.get(f"{API}/clients/{client_id}/contract/verify", headers=headers)
     assert r.status_code == 200, r.text
-    result: dict = r.json()
+    result: dict[str, Any] = r.json()
     return result
 
 
@@ -53,7 +55,7 @@ async def test_confirm_records_the_evidence(client, headers, manager, clean_db, 
     assert row.signer_user_agent == UA
     assert row.signed_by_manager_id == manager.id
     assert row.pep_version == "v1" and len(row.pep_sha256) == 64
-    assert row.pep_agreed_at <= row.signed_at  # type: ignore[operator]
+    assert row.pep_agreed_at <= row.signed_at
     assert row.support_message_id == contract["support_message_id"]
     assert row.photo_hashes and len(row.photo_hashes) == 2
     assert row.signature_hmac == evidence.sign(row)
@@ -72,7 +74,7 @@ async def test_confirm_records_the_evidence(client, headers, manager, clean_db, 
 
     # The signed copy: the original pages unchanged, plus the evidence page.
     original = await get_storage().get(row.pdf_key)
-    copy = await get_storage().get(row.signed_pdf_key)  # type: ignore[arg-type]
+    copy = await get_storage().get(row.signed_pdf_key)
     assert sha256_hex(copy) == row.signed_pdf_sha256 != row.pdf_sha256
     pages_orig = PdfReader(io.BytesIO(original)).pages
     pages_copy = PdfReader(io.BytesIO(copy)).pages
@@ -108,14 +110,14 @@ async def test_verify_before_signing_is_404(client, headers, manager, clean_db) 
 
 
 @pytest.mark.parametrize("which", ["pdf", "signed_pdf"])
-async def test_one_byte_changed_in_a_stored_pdf(client, headers, manager, clean_db, session, which):  # type: ignore[no-untyped-def]
+async def test_one_byte_changed_in_a_stored_pdf(client, headers, manager, clean_db, session, which):
     ready, _ = await signed(client, headers, manager, clean_db)
     row = await session.scalar(select(Contract))
     assert row is not None
     key = row.pdf_key if which == "pdf" else row.signed_pdf_key
-    data = bytearray(await get_storage().get(key))  # type: ignore[arg-type]
+    data = bytearray(await get_storage().get(key))
     data[len(data) // 2] ^= 0x01
-    await get_storage().put(key, bytes(data), "application/pdf")  # type: ignore[arg-type]
+    await get_storage().put(key, bytes(data), "application/pdf")
     result = await verify(client, headers, ready.client_id)
     assert result["valid"] is False
     failed = {k for k, v in result["checks"].items() if v != "ok"}
@@ -156,18 +158,19 @@ TAMPERED = {
         "signed_pdf_sha256",
     ],
 )
-async def test_any_evidence_field_changed_in_the_database(  # type: ignore[no-untyped-def]
+async def test_any_evidence_field_changed_in_the_database(
     client, headers, manager, factory, clean_db, session, field
 ) -> None:
     ready, _ = await signed(client, headers, manager, clean_db)
     row = await session.scalar(select(Contract))
     assert row is not None
+    value: Any
     if field in TAMPERED:
         value = TAMPERED[field]
     elif field in ("signed_at", "pep_agreed_at"):
         value = getattr(row, field) - timedelta(seconds=1)
     elif field == "support_message_id":
-        value = row.support_message_id - 1 if row.support_message_id > 1 else None  # type: ignore[operator]
+        value = row.support_message_id - 1 if row.support_message_id > 1 else None
     elif field == "signed_by_manager_id":
         value = (await factory.manager()).id
     else:
@@ -184,7 +187,7 @@ async def test_any_evidence_field_changed_in_the_database(  # type: ignore[no-un
 @pytest.mark.parametrize("change", ["edit", "delete"])
 async def test_an_activity_row_edited_or_deleted(
     client, headers, manager, clean_db, session, change
-):  # type: ignore[no-untyped-def]
+):
     ready, _ = await signed(client, headers, manager, clean_db)
     first = await session.scalar(
         select(ActivityEntry).where(ActivityEntry.action == "contract.generated")
@@ -198,7 +201,7 @@ async def test_an_activity_row_edited_or_deleted(
                 .values(payload={**first.payload, "surcharge": "0.00"})
             )
         else:
-            await conn.execute(ActivityEntry.__table__.delete().where(ActivityEntry.id == first.id))
+            await conn.execute(sa_delete(ActivityEntry).where(ActivityEntry.id == first.id))
     result = await verify(client, headers, ready.client_id)
     assert result["valid"] is False
     assert result["checks"]["activity_chain"] == "failed"

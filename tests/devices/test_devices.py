@@ -28,7 +28,7 @@ async def count_devices(db: Any) -> int:
         return int(await s.scalar(select(func.count()).select_from(ManagerDevice)) or 0)
 
 
-async def test_create_edit_delete_with_versions(client, factory, clean_db):  # type: ignore[no-untyped-def]
+async def test_create_edit_delete_with_versions(client, factory, clean_db):
     headers, c = await setup(client, factory, clean_db)
     r = await client.post(
         f"{C}/{c.id}/devices",
@@ -85,7 +85,7 @@ async def test_create_edit_delete_with_versions(client, factory, clean_db):  # t
     assert timeline[:3] == ["device.deleted", "device.updated", "device.added"]
 
 
-async def test_required_fields_unless_imported(client, factory, clean_db):  # type: ignore[no-untyped-def]
+async def test_required_fields_unless_imported(client, factory, clean_db):
     headers, c = await setup(client, factory, clean_db)
     r = await client.post(f"{C}/{c.id}/devices", json={"declared_value": "10"}, headers=headers)
     assert r.status_code == 422
@@ -97,7 +97,7 @@ async def test_required_fields_unless_imported(client, factory, clean_db):  # ty
     assert await count_devices(clean_db) == 0
 
 
-async def test_import_a_device_of_the_same_user_only(client, factory, clean_db):  # type: ignore[no-untyped-def]
+async def test_import_a_device_of_the_same_user_only(client, factory, clean_db):
     headers, c = await setup(client, factory, clean_db)
     stranger = await make_user(clean_db)
     async with clean_db.sessionmaker() as s, s.begin():
@@ -148,7 +148,7 @@ async def test_import_a_device_of_the_same_user_only(client, factory, clean_db):
     assert all(d["imported"] for d in shared)
 
 
-async def test_idempotency_key(client, factory, clean_db):  # type: ignore[no-untyped-def]
+async def test_idempotency_key(client, factory, clean_db):
     headers, c = await setup(client, factory, clean_db)
     key = {"Idempotency-Key": "5f0c6b1e-7d1f-4c33-9a57-1f1f8f2c9d10"}
     first = await client.post(f"{C}/{c.id}/devices", json=PHONE, headers={**headers, **key})
@@ -179,7 +179,7 @@ async def test_idempotency_key(client, factory, clean_db):  # type: ignore[no-un
         assert await s.get(IdempotencyKey, (c.assigned_manager_id, "retry-after-failure")) is None
 
 
-async def test_concurrent_retries_have_one_effect(client, factory, clean_db):  # type: ignore[no-untyped-def]
+async def test_concurrent_retries_have_one_effect(client, factory, clean_db):
     headers, c = await setup(client, factory, clean_db)
     key = {"Idempotency-Key": "tablet-retry-storm"}
     results = await asyncio.gather(

@@ -82,7 +82,7 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def live_server(pg_server) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
+def live_server(pg_server) -> Iterator[LiveServer]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium")
     dist = _ensure_spa_built()
@@ -135,7 +135,7 @@ def live_server(pg_server) -> Iterator[LiveServer]:  # type: ignore[no-untyped-d
 # Package scope: the sync Playwright API runs its own event loop in this thread; it must be
 # gone before the asyncio tests of the following packages start theirs.
 @pytest.fixture(scope="package")
-def browser():  # type: ignore[no-untyped-def]
+def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -161,13 +161,13 @@ def csp_violations() -> list[dict[str, object]]:
 
 
 @pytest.fixture
-def new_page(browser, live_server, csp_violations):  # type: ignore[no-untyped-def]
+def new_page(browser, live_server, csp_violations):
     """Factory of pages in fresh contexts (own cookies), at a named viewport. Every page
     collects CSP violations, and the test fails if there was any (the SPA runs under the
     strict policy the server sends)."""
     contexts = []
 
-    def make(viewport: str = "desktop"):  # type: ignore[no-untyped-def]
+    def make(viewport: str = "desktop"):
         width, height = VIEWPORTS[viewport]
         ctx = browser.new_context(
             base_url=live_server.url,
@@ -181,7 +181,7 @@ def new_page(browser, live_server, csp_violations):  # type: ignore[no-untyped-d
         contexts.append(ctx)
         page = ctx.new_page()
 
-        def console(message):  # type: ignore[no-untyped-def]
+        def console(message):
             # Chromium also logs each refusal: a second net, should the event be missed.
             if "Content Security Policy" in message.text:
                 csp_violations.append({"console": message.text, "page": page.url})

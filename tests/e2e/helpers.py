@@ -58,7 +58,7 @@ def camera_jpeg(width: int = 4000, height: int = 3000, orientation: int | None =
     return buf.getvalue()
 
 
-def claim_first_new(page) -> str:  # type: ignore[no-untyped-def]
+def claim_first_new(page) -> str:
     page.goto("/clients?tab=new")
     card = page.get_by_test_id("client-card").first
     card.wait_for()
@@ -69,7 +69,7 @@ def claim_first_new(page) -> str:  # type: ignore[no-untyped-def]
     return client_id
 
 
-def fill_step1(page) -> None:  # type: ignore[no-untyped-def]
+def fill_step1(page) -> None:
     page.get_by_test_id("step-1").wait_for()
     page.get_by_test_id("profile-phone").fill("+7 916 555-44-33")
     page.get_by_test_id("profile-email").fill("client@example.ru")
@@ -88,13 +88,13 @@ def fill_step1(page) -> None:  # type: ignore[no-untyped-def]
         name.fill("Иванов Иван Иванович")
 
 
-def fill_step2(page, values: dict[str, str] = PASSPORT) -> None:  # type: ignore[no-untyped-def]
+def fill_step2(page, values: dict[str, str] = PASSPORT) -> None:
     page.get_by_test_id("step-2").wait_for()
     for field, value in values.items():
         page.get_by_test_id(f"passport-{field}").fill(value)
 
 
-def add_device(page, brand: str = "Samsung", model: str = "Galaxy S23") -> None:  # type: ignore[no-untyped-def]
+def add_device(page, brand: str = "Samsung", model: str = "Galaxy S23") -> None:
     before = page.get_by_test_id("device-card").count()
     page.get_by_test_id("device-add").click()
     modal = page.get_by_test_id("device-modal")
@@ -116,7 +116,7 @@ def record(name: str, data: object) -> None:
     (SCREENSHOTS.parent / f"{name}.json").write_text(text)
 
 
-def shoot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+def shoot(page, name: str) -> None:
     """Saves the current screen at 1280×800 and 768×1024 (then restores the viewport)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     original = page.viewport_size
@@ -137,7 +137,7 @@ def shoot(page, name: str) -> None:  # type: ignore[no-untyped-def]
         page.set_viewport_size(original)
 
 
-def login_in_browser(page, email: str, password: str, next_path: str = "") -> None:  # type: ignore[no-untyped-def]
+def login_in_browser(page, email: str, password: str, next_path: str = "") -> None:
     page.goto(f"/login{'?next=' + next_path if next_path else ''}")
     page.get_by_test_id("login-email").fill(email)
     page.get_by_test_id("login-password").fill(password)
@@ -170,7 +170,7 @@ def otp_in(body: str) -> str | None:
 
 
 def read_otp(
-    server,  # type: ignore[no-untyped-def]
+    server,
     user_id: int | str,
     after: set[str] | None = None,
 ) -> str:

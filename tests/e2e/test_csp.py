@@ -20,7 +20,7 @@ from tests.e2e.helpers import (
 pytestmark = pytest.mark.e2e
 
 
-def test_every_wizard_screen_satisfies_the_policy(new_page, live_server, csp_violations) -> None:  # type: ignore[no-untyped-def]
+def test_every_wizard_screen_satisfies_the_policy(new_page, live_server, csp_violations) -> None:
     page = new_page("tablet")
     seen: list[str] = []
 

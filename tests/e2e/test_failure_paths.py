@@ -23,7 +23,7 @@ from tests.e2e.helpers import (
 pytestmark = pytest.mark.e2e
 
 
-def _through_step3(page) -> str:  # type: ignore[no-untyped-def]
+def _through_step3(page) -> str:
     client_id = claim_first_new(page)
     fill_step1(page)
     page.get_by_test_id("step1-submit").click()
@@ -36,7 +36,7 @@ def _through_step3(page) -> str:  # type: ignore[no-untyped-def]
     return client_id
 
 
-def test_wrong_otp_shows_attempts_left(new_page, live_server) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_otp_shows_attempts_left(new_page, live_server) -> None:
     page = new_page("tablet")
     login_in_browser(page, *MANAGER)
     client_id = _through_step3(page)
@@ -60,7 +60,7 @@ def test_wrong_otp_shows_attempts_left(new_page, live_server) -> None:  # type: 
     shoot(page, "20-step4-wrong-otp")
 
 
-def test_photo_over_size_limit_is_refused(new_page, live_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_photo_over_size_limit_is_refused(new_page, live_server, tmp_path: Path) -> None:
     page = new_page("tablet")
     login_in_browser(page, *MANAGER)
     claim_first_new(page)
@@ -78,7 +78,7 @@ def test_photo_over_size_limit_is_refused(new_page, live_server, tmp_path: Path)
     shoot(page, "21-step3-photo-too-big")
 
 
-def test_reload_in_step2_keeps_typed_passport(new_page, live_server) -> None:  # type: ignore[no-untyped-def]
+def test_reload_in_step2_keeps_typed_passport(new_page, live_server) -> None:
     page = new_page("tablet")
     login_in_browser(page, *MANAGER)
     client_id = claim_first_new(page)
@@ -102,7 +102,7 @@ def test_reload_in_step2_keeps_typed_passport(new_page, live_server) -> None:  #
     assert leftovers == []
 
 
-def test_other_managers_claim_appears_without_reload(new_page, live_server) -> None:  # type: ignore[no-untyped-def]
+def test_other_managers_claim_appears_without_reload(new_page, live_server) -> None:
     page = new_page("desktop")
     login_in_browser(page, *MANAGER)
     page.goto("/clients?tab=new")

@@ -18,7 +18,7 @@ from tests.e2e.helpers import (
 pytestmark = pytest.mark.e2e
 
 
-def test_failed_save_offers_a_retry_and_keeps_the_input(new_page, live_server) -> None:  # type: ignore[no-untyped-def]
+def test_failed_save_offers_a_retry_and_keeps_the_input(new_page, live_server) -> None:
     page = new_page("tablet")
     login_in_browser(page, *MANAGER)
     client_id = claim_first_new(page)
@@ -34,7 +34,7 @@ def test_failed_save_offers_a_retry_and_keeps_the_input(new_page, live_server) -
     page.wait_for_url(f"**/clients/{client_id}/step/2")
 
 
-def test_photo_upload_is_retried_when_back_online(new_page, live_server) -> None:  # type: ignore[no-untyped-def]
+def test_photo_upload_is_retried_when_back_online(new_page, live_server) -> None:
     page = new_page("tablet")
     login_in_browser(page, *MANAGER)
     client_id = claim_first_new(page)

@@ -10,7 +10,7 @@ from tests.e2e.helpers import MANAGER, claim_first_new, login_in_browser
 pytestmark = pytest.mark.e2e
 
 
-def test_reload_keeps_the_session_without_storing_the_token(new_page, live_server) -> None:  # type: ignore[no-untyped-def]
+def test_reload_keeps_the_session_without_storing_the_token(new_page, live_server) -> None:
     page = new_page("tablet")
     login_in_browser(page, *MANAGER)
     page.reload()
@@ -22,7 +22,7 @@ def test_reload_keeps_the_session_without_storing_the_token(new_page, live_serve
     assert "eyJ" not in stored  # no JWT in browser storage
 
 
-def test_expired_session_returns_to_the_same_step(new_page, live_server) -> None:  # type: ignore[no-untyped-def]
+def test_expired_session_returns_to_the_same_step(new_page, live_server) -> None:
     page = new_page("tablet")
     login_in_browser(page, *MANAGER)
     client_id = claim_first_new(page)

@@ -23,7 +23,7 @@ from tests.e2e.helpers import (
 pytestmark = pytest.mark.e2e
 
 
-def check_uploaded_photo(live_server, client_id: str) -> None:  # type: ignore[no-untyped-def]
+def check_uploaded_photo(live_server, client_id: str) -> None:
     """What reached storage: turned upright by EXIF, ≤1200 px, ≤400 KB, no EXIF (no GPS)."""
     from PIL import Image
 
@@ -40,7 +40,7 @@ def check_uploaded_photo(live_server, client_id: str) -> None:  # type: ignore[n
     assert not img.getexif()
 
 
-def test_login_to_success(new_page, live_server) -> None:  # type: ignore[no-untyped-def]
+def test_login_to_success(new_page, live_server) -> None:
     page = new_page("desktop")
     page.goto("/login")
     page.get_by_test_id("login-submit").wait_for()

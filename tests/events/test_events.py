@@ -69,7 +69,7 @@ class Stream:
 
 async def test_an_event_through_one_process_reaches_the_other(
     api_processes, factory: Factory, clean_db: Database
-):  # type: ignore[no-untyped-def]
+):
     a, b = api_processes(), api_processes()
     m1 = await factory.manager()
     m2 = await factory.manager()
@@ -102,7 +102,7 @@ async def test_an_event_through_one_process_reaches_the_other(
         assert not any(e.get("type") == "client.processed" for e in on_b.events)
 
 
-async def test_events_need_a_token(api_processes, clean_db):  # type: ignore[no-untyped-def]
+async def test_events_need_a_token(api_processes, clean_db):
     a = api_processes()
     async with httpx.AsyncClient(base_url=a.url) as c:
         r = await c.get("/api/manager/events")
@@ -116,7 +116,7 @@ async def test_events_need_a_token(api_processes, clean_db):  # type: ignore[no-
 
 async def test_heartbeats_and_a_disabled_manager_loses_the_stream(
     app, factory: Factory, clean_db: Database, monkeypatch
-):  # type: ignore[no-untyped-def]
+):
     import uvicorn
     from privet_manager.auth.models import Manager
     from privet_manager.events import router as events_router

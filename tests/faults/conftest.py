@@ -32,7 +32,7 @@ class Api:
 
 
 @pytest.fixture
-async def world(database) -> world_mod.World:  # type: ignore[no-untyped-def]
+async def world(database) -> world_mod.World:
     await truncate_all(database)
     return await world_mod.build(database)
 

@@ -16,7 +16,7 @@ from tests.fuzz import world as world_mod
 API = "/api/manager"
 
 
-async def _state(database, cid: int) -> tuple[int, str | None, str | None, int]:  # type: ignore[no-untyped-def]
+async def _state(database, cid: int) -> tuple[int, str | None, str | None, int]:
     """(client version, client name copy, users.name, activity entries)."""
     async with database.sessionmaker() as s:
         client = await s.get(Client, cid)
@@ -28,7 +28,7 @@ async def _state(database, cid: int) -> tuple[int, str | None, str | None, int]:
         return client.version, client.name, user.name if user else None, int(entries or 0)
 
 
-async def _profile_save(api: Api, database, world):  # type: ignore[no-untyped-def]
+async def _profile_save(api: Api, database, world):
     sc = await world_mod.scene(database, api.url, api.headers, world, world_mod.CLAIMED)
     cid = sc.ids["client_id"]
     card = (await api.http.get(f"{API}/clients/{cid}", headers=api.headers)).json()
@@ -42,7 +42,7 @@ async def _profile_save(api: Api, database, world):  # type: ignore[no-untyped-d
     return cid, body
 
 
-async def test_connection_cut_in_the_middle_of_a_save(db_api: Api, database, world) -> None:  # type: ignore[no-untyped-def]
+async def test_connection_cut_in_the_middle_of_a_save(db_api: Api, database, world) -> None:
     cid, body = await _profile_save(db_api, database, world)
     before = await _state(database, cid)
 
@@ -63,7 +63,7 @@ async def test_connection_cut_in_the_middle_of_a_save(db_api: Api, database, wor
     assert entries == before[3] + 1
 
 
-async def test_connection_cut_at_commit_is_not_reported_as_saved(  # type: ignore[no-untyped-def]
+async def test_connection_cut_at_commit_is_not_reported_as_saved(
     db_api: Api, database, world
 ) -> None:
     """The answer waits for the commit: a commit that never happened is a 503, not a 200."""
@@ -82,7 +82,7 @@ async def test_connection_cut_at_commit_is_not_reported_as_saved(  # type: ignor
     assert (await _state(database, cid))[:3] == (before[0] + 1, body["name"], body["name"])
 
 
-async def test_database_down_then_back(db_api: Api, database, world) -> None:  # type: ignore[no-untyped-def]
+async def test_database_down_then_back(db_api: Api, database, world) -> None:
     cid, _ = await _profile_save(db_api, database, world)
     lists = [f"{API}/clients?tab={tab}" for tab in ("new", "mine", "in_progress", "processed")]
     # Several connections in the lists' pool, all of which the outage kills.

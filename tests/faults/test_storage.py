@@ -31,7 +31,7 @@ def _minio(server: SeaweedFS) -> Minio:
     )
 
 
-async def _photos(database, device_id: int) -> list[str]:  # type: ignore[no-untyped-def]
+async def _photos(database, device_id: int) -> list[str]:
     async with database.sessionmaker() as s:
         rows = await s.scalars(
             select(DevicePhoto.object_key).where(DevicePhoto.device_id == device_id)
@@ -39,7 +39,7 @@ async def _photos(database, device_id: int) -> list[str]:  # type: ignore[no-unt
         return list(rows)
 
 
-async def test_s3_gone_in_the_middle_of_a_photo_confirmation(  # type: ignore[no-untyped-def]
+async def test_s3_gone_in_the_middle_of_a_photo_confirmation(
     s3_api: Api, seaweedfs: SeaweedFS, database, world
 ) -> None:
     sc = await world_mod.scene(database, s3_api.url, s3_api.headers, world, world_mod.CLAIMED)
@@ -74,7 +74,7 @@ async def test_s3_gone_in_the_middle_of_a_photo_confirmation(  # type: ignore[no
     stored.close()
 
 
-async def _contract_state(database, cid: int) -> tuple[int, str, int]:  # type: ignore[no-untyped-def]
+async def _contract_state(database, cid: int) -> tuple[int, str, int]:
     """(contracts of the client, client status, support messages in the client's tickets)."""
     async with database.sessionmaker() as s:
         client = await s.get(Client, cid)
@@ -91,7 +91,7 @@ async def _contract_state(database, cid: int) -> tuple[int, str, int]:  # type: 
         return int(contracts or 0), client.status, int(messages or 0)
 
 
-async def test_s3_gone_in_the_middle_of_a_contract_generation(  # type: ignore[no-untyped-def]
+async def test_s3_gone_in_the_middle_of_a_contract_generation(
     s3_api: Api, seaweedfs: SeaweedFS, database, world
 ) -> None:
     sc = await world_mod.scene(database, s3_api.url, s3_api.headers, world, world_mod.READY)

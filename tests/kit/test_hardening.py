@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -18,7 +19,9 @@ from tests.clients.factories import make_client
 from tests.conftest import TEST_PASSWORD, Factory, login
 
 C = "/api/manager/clients"
-PRODUCTION_SECRETS = {n.lower(): f"{n}-a-long-random-production-value-000" for n in DEV_SECRETS}
+PRODUCTION_SECRETS: dict[str, Any] = {
+    n.lower(): f"{n}-a-long-random-production-value-000" for n in DEV_SECRETS
+}
 COMMON = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "same-origin",
@@ -59,7 +62,7 @@ def directives(csp: str) -> dict[str, str]:
     return {d.split(" ", 1)[0]: d.split(" ", 1)[1] for d in csp.split("; ")}
 
 
-async def test_the_spa_and_its_assets_carry_the_strict_policy(spa_client) -> None:  # type: ignore[no-untyped-def]
+async def test_the_spa_and_its_assets_carry_the_strict_policy(spa_client) -> None:
     for path in ("/", "/clients/12/step/3"):
         r = await spa_client.get(path)
         assert r.status_code == 200 and "index-abc123.js" in r.text

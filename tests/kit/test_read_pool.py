@@ -10,12 +10,12 @@ from privet_manager.kit import db as kit_db
 from psycopg.pq import TransactionStatus
 
 
-async def _checked_out():  # type: ignore[no-untyped-def]
+async def _checked_out():
     dependency = kit_db.get_read_connection()
     return dependency, await dependency.__anext__()
 
 
-async def test_a_connection_left_in_a_transaction_is_not_pooled_again(clean_db) -> None:  # type: ignore[no-untyped-def]
+async def test_a_connection_left_in_a_transaction_is_not_pooled_again(clean_db) -> None:
     dependency, conn = await _checked_out()
     await conn.execute("BEGIN")
     await conn.execute("CREATE TEMP TABLE leftover (x int)")
@@ -32,7 +32,7 @@ async def test_a_connection_left_in_a_transaction_is_not_pooled_again(clean_db) 
     assert not other.closed  # a clean one goes back to the pool
 
 
-async def test_a_cancelled_statement_leaves_the_connection_usable(clean_db) -> None:  # type: ignore[no-untyped-def]
+async def test_a_cancelled_statement_leaves_the_connection_usable(clean_db) -> None:
     dependency, conn = await _checked_out()
     slow = asyncio.create_task(conn.execute("SELECT pg_sleep(5)"))
     await asyncio.sleep(0.2)

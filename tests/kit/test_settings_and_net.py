@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from privet_manager.kit.net import client_ip
 from privet_manager.settings import DEV_SECRETS, Settings, get_settings
@@ -15,7 +17,9 @@ def test_production_refuses_default_secrets() -> None:
 
 
 def test_production_names_only_the_bad_secret() -> None:
-    good = {name.lower(): f"{name}-a-long-random-production-value-000" for name in DEV_SECRETS}
+    good: dict[str, Any] = {
+        name.lower(): f"{name}-a-long-random-production-value-000" for name in DEV_SECRETS
+    }
     good["manager_jwt_secret"] = ""
     good["public_base_url"] = "https://manager.example.ru"
     settings = Settings(environment="production", **good)
@@ -24,6 +28,26 @@ def test_production_names_only_the_bad_secret() -> None:
     assert "CONTRACT_SIGNATURE_SECRET" not in str(exc.value)
     good["manager_jwt_secret"] = "x" * 40
     Settings(environment="production", **good).check_production()
+
+
+def test_production_refuses_one_key_for_two_purposes() -> None:
+    good: dict[str, Any] = {
+        name.lower(): f"{name}-a-long-random-production-value-000" for name in DEV_SECRETS
+    }
+    good["public_base_url"] = "https://manager.example.ru"
+    Settings(environment="production", **good).check_production()
+    same = {**good, "otp_hmac_secret": good["contract_signature_secret"]}
+    with pytest.raises(
+        RuntimeError, match=r"OTP_HMAC_SECRET \(same as CONTRACT_SIGNATURE_SECRET\)"
+    ):
+        Settings(environment="production", **same).check_production()
+    for chain in ("short", good["contract_signature_secret"], DEV_SECRETS["OTP_HMAC_SECRET"]):
+        with pytest.raises(RuntimeError, match="ACTIVITY_CHAIN_SECRET"):
+            Settings(
+                environment="production", activity_chain_secret=chain, **good
+            ).check_production()
+    chain = "an-activity-chain-key-of-its-own-0123456789"
+    Settings(environment="production", activity_chain_secret=chain, **good).check_production()
 
 
 def test_development_starts_with_defaults() -> None:

@@ -142,7 +142,7 @@ async def populate(url: str) -> dict[int, tuple[str, str]]:
     return passports
 
 
-async def add_contract(session, client_id: int, manager_id: int) -> None:  # type: ignore[no-untyped-def]
+async def add_contract(session, client_id: int, manager_id: int) -> None:
     from privet_manager.contracts.models import Contract
 
     now = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)

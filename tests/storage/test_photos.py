@@ -99,7 +99,7 @@ async def photo_rows(db: Any) -> int:
         return int(await s.scalar(select(func.count()).select_from(DevicePhoto)) or 0)
 
 
-async def test_upload_confirm_and_short_lived_url(client, factory, clean_db, backend):  # type: ignore[no-untyped-def]
+async def test_upload_confirm_and_short_lived_url(client, factory, clean_db, backend):
     headers, cid, did = await setup_device(client, factory, clean_db)
     instructions = await upload_url(client, headers, cid, did, size=len(JPEG))
     key = instructions["file_key"]
@@ -155,7 +155,7 @@ async def test_upload_confirm_and_short_lived_url(client, factory, clean_db, bac
     assert not await stored(kept) and await photo_rows(clean_db) == 0
 
 
-async def test_one_byte_over_the_limit_is_refused_by_the_store(client, factory, clean_db):  # type: ignore[no-untyped-def]
+async def test_one_byte_over_the_limit_is_refused_by_the_store(client, factory, clean_db):
     headers, cid, did = await setup_device(client, factory, clean_db)
     # Asking for more than the limit is refused up front.
     r = await client.post(
@@ -189,7 +189,7 @@ async def test_one_byte_over_the_limit_is_refused_by_the_store(client, factory, 
     assert r.status_code == 201, r.text
 
 
-async def test_html_renamed_jpg_is_refused_and_deleted(client, factory, clean_db):  # type: ignore[no-untyped-def]
+async def test_html_renamed_jpg_is_refused_and_deleted(client, factory, clean_db):
     headers, cid, did = await setup_device(client, factory, clean_db)
     instructions = await upload_url(client, headers, cid, did, size=len(HTML))
     assert await send(client, instructions["upload"], HTML, "image/jpeg") in (200, 201, 204)
@@ -203,14 +203,14 @@ async def test_html_renamed_jpg_is_refused_and_deleted(client, factory, clean_db
     assert not await stored(key) and await photo_rows(clean_db) == 0
 
 
-async def test_other_content_type_than_signed_is_refused(client, factory, clean_db):  # type: ignore[no-untyped-def]
+async def test_other_content_type_than_signed_is_refused(client, factory, clean_db):
     headers, cid, did = await setup_device(client, factory, clean_db)
     instructions = await upload_url(client, headers, cid, did, ct="image/jpeg", size=len(PNG))
     assert await send(client, instructions["upload"], PNG, "image/png") == 403
     assert not await stored(instructions["file_key"])
 
 
-async def test_another_devices_key_is_refused_and_left_alone(client, factory, clean_db):  # type: ignore[no-untyped-def]
+async def test_another_devices_key_is_refused_and_left_alone(client, factory, clean_db):
     headers, cid, did = await setup_device(client, factory, clean_db)
     r = await client.post(
         f"{C}/{cid}/devices",
@@ -242,7 +242,7 @@ async def test_another_devices_key_is_refused_and_left_alone(client, factory, cl
     assert r.status_code == 404
 
 
-async def test_expired_upload_instructions_are_refused(client, factory, clean_db, monkeypatch):  # type: ignore[no-untyped-def]
+async def test_expired_upload_instructions_are_refused(client, factory, clean_db, monkeypatch):
     headers, cid, did = await setup_device(client, factory, clean_db)
     monkeypatch.setattr(photos_module, "UPLOAD_TTL", timedelta(seconds=-30))
     instructions = await upload_url(client, headers, cid, did, size=len(JPEG))
@@ -251,7 +251,7 @@ async def test_expired_upload_instructions_are_refused(client, factory, clean_db
     assert not await stored(instructions["file_key"])
 
 
-async def test_dead_store_is_a_503_problem(client, factory, clean_db, backend):  # type: ignore[no-untyped-def]
+async def test_dead_store_is_a_503_problem(client, factory, clean_db, backend):
     headers, cid, did = await setup_device(client, factory, clean_db)
     from privet_manager.kit import storage as kit_storage
 
@@ -274,14 +274,14 @@ async def test_dead_store_is_a_503_problem(client, factory, clean_db, backend): 
 
 async def test_local_upload_without_length_is_cut_off_while_streaming(
     client, factory, clean_db, backend
-):  # type: ignore[no-untyped-def]
+):
     if backend != "local":
         pytest.skip("the S3 store enforces its policy itself")
     headers, cid, did = await setup_device(client, factory, clean_db)
     instructions = await upload_url(client, headers, cid, did, size=MAX)
     sent = 0
 
-    async def chunks():  # type: ignore[no-untyped-def]
+    async def chunks():
         nonlocal sent
         yield JPEG[:3]
         sent += 3

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.usefixtures("backend")
 OTHER = JPEG[:-2] + b"replaced\xff\xd9"
 
 
-async def test_an_upload_url_works_once(client, factory, clean_db, backend):  # type: ignore[no-untyped-def]
+async def test_an_upload_url_works_once(client, factory, clean_db, backend):
     headers, cid, did = await setup_device(client, factory, clean_db)
     instructions = await upload_url(client, headers, cid, did, size=len(JPEG))
     upload = instructions["upload"]
@@ -57,7 +57,7 @@ async def _photo(db: Any, photo_id: int) -> DevicePhoto:
         return row
 
 
-async def test_after_signing_no_upload_or_delete_reaches_the_devices(  # type: ignore[no-untyped-def]
+async def test_after_signing_no_upload_or_delete_reaches_the_devices(
     client, factory, clean_db, backend
 ):
     manager = await factory.manager()

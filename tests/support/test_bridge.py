@@ -12,7 +12,7 @@ from privet_manager.settings import get_settings
 from tests.contracts.helpers import app_token
 
 
-async def two_users(db) -> tuple[int, int, int, int]:  # type: ignore[no-untyped-def]
+async def two_users(db) -> tuple[int, int, int, int]:
     async with db.sessionmaker() as s, s.begin():
         a, b = User(name="Анна"), User(name="Борис")
         s.add_all([a, b])

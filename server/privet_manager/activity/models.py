@@ -3,7 +3,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, UniqueConstraint, func
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -11,7 +20,8 @@ from privet_manager.kit.db import Base
 
 
 class ActivityEntry(Base):
-    """One state change of a client; `hash` covers the entry and the previous entry's hash."""
+    """One state change of a client; `hash` covers the entry and the previous entry's hash,
+    under the rule `hash_version` names (activity/service.py: 1 plain SHA-256, 2 HMAC)."""
 
     __tablename__ = "manager_activity_log"
     __table_args__ = (UniqueConstraint("client_id", "seq"),)
@@ -31,6 +41,8 @@ class ActivityEntry(Base):
     )
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    # No server default (migration 0008): every writer says which rule its hash follows.
+    hash_version: Mapped[int] = mapped_column(SmallInteger, nullable=False)
 
 
 class ActivityHead(Base):
@@ -46,3 +58,8 @@ class ActivityHead(Base):
     )
     seq: Mapped[int] = mapped_column(Integer, nullable=False)
     hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    # Chains begun before keyed hashes (migration 0008): up to `legacy_seq` the entries may be
+    # plain SHA-256 ones, and `legacy_seal` (an HMAC over client, seq and that entry's hash)
+    # binds them, so rewriting them needs the key too. NULL: no unkeyed entry is accepted.
+    legacy_seq: Mapped[int | None] = mapped_column(Integer)
+    legacy_seal: Mapped[str | None] = mapped_column(String(64))

@@ -1,9 +1,15 @@
 """The per-client, hash-chained activity log (who, what, when, from where).
 
-Each entry's `hash` is SHA-256 over `prev_hash` and a canonical JSON of the entry, so editing
-or deleting an entry breaks the chain at that point, which `verify_chain` reports. The head
-(the newest seq and hash) is kept in `manager_activity_heads`, so removing the newest entries
-is detected as well.
+Each entry's `hash` is an HMAC-SHA256 (the chain's own key, `chain_key`) over a canonical
+JSON of the entry that includes `prev_hash`, so editing or deleting an entry breaks the chain
+at that point, which `verify_chain` reports, and someone who can only write to the database
+cannot recompute the hashes. The head (the newest seq and hash) is kept in
+`manager_activity_heads`, so removing the newest entries is detected as well.
+
+`hash_version` says which rule an entry's hash follows: 1, plain SHA-256 over `prev_hash`
+and the JSON (entries written before migration 0008), or 2, the HMAC. Version 1 entries are
+accepted only up to the head's `legacy_seq`, sealed by an HMAC the migration made
+(`legacy_seal`). The formats: docs/SECURITY.md.
 """
 
 from __future__ import annotations
@@ -24,8 +30,13 @@ from sqlalchemy.types import NullType
 from privet_manager.activity.models import ActivityEntry, ActivityHead
 from privet_manager.auth.actor import Actor
 from privet_manager.kit.rawsql import driver_sql
+from privet_manager.kit.security import constant_time_equals, derive_key, hmac_sha256
+from privet_manager.settings import get_settings
 
 GENESIS_HASH = "0" * 64
+PLAIN_SHA256, KEYED = 1, 2
+HASH_VERSION = KEYED  # what new entries use
+CHAIN_KEY_LABEL = "privet-manager/activity-chain-key/v1"
 # An append loses a race only when another appender moved the head between our read and our
 # write, and the read under a lock settles it: a second try always suffices.
 _ATTEMPTS = 3
@@ -33,11 +44,27 @@ _ATTEMPTS = 3
 Head = tuple[int, str | None]
 
 
+def chain_key() -> bytes:
+    """ACTIVITY_CHAIN_SECRET when set, else HMAC-SHA256(CONTRACT_SIGNATURE_SECRET, label):
+    a key of its own either way, never the evidence's or the codes'."""
+    settings = get_settings()
+    if settings.activity_chain_secret:
+        return settings.activity_chain_secret.encode()
+    return derive_key(settings.contract_signature_secret, CHAIN_KEY_LABEL)
+
+
 def _json_ready(payload: dict[str, Any] | None) -> dict[str, Any]:
     # Round-trip through JSON so the hashed value equals what JSONB gives back later
     # (Decimal, date, UUID become strings).
     result: dict[str, Any] = json.loads(json.dumps(payload or {}, default=str))
     return result
+
+
+def canonical_entry(fields: dict[str, Any]) -> bytes:
+    """Compact JSON, keys sorted, non-ASCII as UTF-8."""
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
 
 
 def entry_hash(
@@ -51,24 +78,32 @@ def entry_hash(
     user_agent: str | None,
     created_at: datetime,
     prev_hash: str,
+    version: int = HASH_VERSION,
 ) -> str:
-    """SHA-256 over the previous hash and a canonical serialisation of the entry."""
-    canonical = json.dumps(
-        {
-            "client_id": client_id,
-            "seq": seq,
-            "manager_id": manager_id,
-            "action": action,
-            "payload": payload,
-            "ip": ip,
-            "user_agent": user_agent,
-            "created_at": created_at.astimezone(UTC).isoformat(timespec="microseconds"),
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
+    """The entry's hash under rule `version` (docs/SECURITY.md, "The activity chain")."""
+    fields: dict[str, Any] = {
+        "client_id": client_id,
+        "seq": seq,
+        "manager_id": manager_id,
+        "action": action,
+        "payload": payload,
+        "ip": ip,
+        "user_agent": user_agent,
+        "created_at": created_at.astimezone(UTC).isoformat(timespec="microseconds"),
+    }
+    if version == PLAIN_SHA256:
+        return hashlib.sha256(prev_hash.encode("utf-8") + canonical_entry(fields)).hexdigest()
+    if version == KEYED:
+        return hmac_sha256(chain_key(), canonical_entry({**fields, "prev_hash": prev_hash, "v": 2}))
+    raise ValueError(f"unknown activity hash version {version}")
+
+
+def legacy_seal(client_id: int, seq: int, hash_: str) -> str:
+    """The HMAC that binds a chain's unkeyed entries: those up to `seq`, the last of which
+    has the hash `hash_` (made by migration 0008 for every chain there was)."""
+    return hmac_sha256(
+        chain_key(), f"privet-manager/activity-legacy-seal/v1|{client_id}|{seq}|{hash_}"
     )
-    return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
 
 
 def _hash_of(entry: ActivityEntry) -> str:
@@ -82,6 +117,7 @@ def _hash_of(entry: ActivityEntry) -> str:
         user_agent=entry.user_agent,
         created_at=entry.created_at,
         prev_hash=entry.prev_hash,
+        version=entry.hash_version,
     )
 
 
@@ -102,6 +138,7 @@ def _next_entry(
         created_at=datetime.now(UTC),
         prev_hash=prev_hash,
         hash="",
+        hash_version=HASH_VERSION,
     )
     entry.hash = _hash_of(entry)
     return entry
@@ -114,7 +151,7 @@ _LOCK_HEAD = (
 )
 _LOCK_HEAD_SQL = driver_sql(_LOCK_HEAD, "client_id")
 _ENTRY_COLUMNS = ("client_id", "seq", "manager_id", "action", "payload", "ip", "user_agent",
-                  "created_at", "prev_hash", "hash")  # fmt: skip
+                  "created_at", "prev_hash", "hash", "hash_version")  # fmt: skip
 
 
 def _entry_param(name: str) -> BindParameter[Any]:
@@ -226,18 +263,43 @@ async def record_on(
     raise RuntimeError(f"activity head of client {client_id} kept moving")
 
 
-async def verify_chain(session: AsyncSession, client_id: int) -> tuple[bool, int | None]:
+async def head_for_update(session: AsyncSession, client_id: int) -> tuple[int, str]:
+    """The chain's head (seq, hash; (0, GENESIS_HASH) for an empty chain), locked until the
+    transaction ends: what a signature binds, and no entry can slip in after it."""
+    head = (await session.execute(_LOCK_HEAD, {"client_id": client_id})).tuples().first()
+    return (head[0], head[1]) if head is not None else (0, GENESIS_HASH)
+
+
+async def entry_at(session: AsyncSession, client_id: int, seq: int) -> ActivityEntry | None:
+    """The client's entry with this seq, if there is one."""
+    entry: ActivityEntry | None = await session.scalar(
+        select(ActivityEntry).where(ActivityEntry.client_id == client_id, ActivityEntry.seq == seq)
+    )
+    return entry
+
+
+async def verify_chain(
+    session: AsyncSession, client_id: int, anchor: tuple[int, str] | None = None
+) -> tuple[bool, int | None]:
     """Check the client's whole chain: (True, None), or (False, the first seq that is bad).
 
     An entry is bad when its seq is not the next one, its `prev_hash` is not the hash of the
-    entry before, or its own hash does not match its content; entries missing at the end
-    (below the head) are reported as the first missing seq.
+    entry before, its own hash does not match its content, or it is an unkeyed (version 1)
+    entry the head's legacy seal does not cover. Entries missing at the end (below the head)
+    are reported as the first missing seq. With `anchor` (seq, hash), what a signature bound:
+    the entry at that seq must still have that hash.
     """
     head = (
         await session.execute(
-            select(ActivityHead.seq, ActivityHead.hash).where(ActivityHead.client_id == client_id)
+            select(
+                ActivityHead.seq,
+                ActivityHead.hash,
+                ActivityHead.legacy_seq,
+                ActivityHead.legacy_seal,
+            ).where(ActivityHead.client_id == client_id)
         )
     ).first()
+    legacy_seq, seal = (head[2], head[3]) if head is not None else (None, None)
     rows = await session.scalars(
         select(ActivityEntry)
         .where(ActivityEntry.client_id == client_id)
@@ -245,14 +307,32 @@ async def verify_chain(session: AsyncSession, client_id: int) -> tuple[bool, int
     )
     expected_prev, expected_seq = GENESIS_HASH, 1
     for entry in rows:
-        if (
-            entry.seq != expected_seq
-            or entry.prev_hash != expected_prev
-            or entry.hash != _hash_of(entry)
+        if entry.seq != expected_seq:  # ordered and unique: a gap (or a seq below 1)
+            return False, expected_seq
+        if not (
+            entry.prev_hash == expected_prev
+            and _version_allowed(entry, legacy_seq)
+            and constant_time_equals(entry.hash, _hash_of(entry))
         ):
-            return False, expected_seq if entry.seq > expected_seq else entry.seq
+            return False, entry.seq
+        if entry.seq == legacy_seq and not (
+            seal and constant_time_equals(seal, legacy_seal(client_id, entry.seq, entry.hash))
+        ):
+            return False, entry.seq
+        if anchor is not None and entry.seq == anchor[0] and entry.hash != anchor[1]:
+            return False, entry.seq
         expected_prev, expected_seq = entry.hash, entry.seq + 1
-    head_seq, head_hash = head if head is not None else (0, GENESIS_HASH)
+    head_seq, head_hash = (head[0], head[1]) if head is not None else (0, GENESIS_HASH)
     if head_seq != expected_seq - 1 or head_hash != expected_prev:
         return False, expected_seq
+    if legacy_seq is not None and legacy_seq > head_seq:  # a seal that was never checked
+        return False, head_seq + 1
+    if anchor is not None and anchor[0] > head_seq:
+        return False, head_seq + 1
     return True, None
+
+
+def _version_allowed(entry: ActivityEntry, legacy_seq: int | None) -> bool:
+    if entry.hash_version == KEYED:
+        return True
+    return entry.hash_version == PLAIN_SHA256 and legacy_seq is not None and entry.seq <= legacy_seq

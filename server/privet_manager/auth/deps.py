@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import psycopg
@@ -89,7 +90,11 @@ class LiveReader:
             [
                 (
                     service.LIVE_MANAGER,
-                    {"manager_id": self.manager_id, "session_id": self.session_id},
+                    {
+                        "manager_id": self.manager_id,
+                        "session_id": self.session_id,
+                        "now": datetime.now(UTC),
+                    },
                 ),
                 *queries,
             ],

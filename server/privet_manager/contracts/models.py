@@ -14,6 +14,7 @@ from sqlalchemy import (
     Index,
     Integer,
     Numeric,
+    SmallInteger,
     String,
     Text,
     text,
@@ -95,5 +96,10 @@ class Contract(Timestamps, Base):
     signed_pdf_key: Mapped[str | None] = mapped_column(String(512))
     signed_pdf_sha256: Mapped[str | None] = mapped_column(String(64))
     signature_hmac: Mapped[str | None] = mapped_column(String(64))
+    # Which canonical form `signature_hmac` covers (contracts/evidence.py); NULL until signed.
+    evidence_version: Mapped[int | None] = mapped_column(SmallInteger)
+    # The client's activity chain head when the code was accepted (covered by evidence 2).
+    activity_head_seq: Mapped[int | None] = mapped_column(Integer)
+    activity_head_hash: Mapped[str | None] = mapped_column(String(64))
     voided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     void_reason: Mapped[str | None] = mapped_column(Text)

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from privet_manager.activity import service as activity
+from privet_manager.activity.models import ActivityEntry
 from privet_manager.contracts import evidence, repository
 from privet_manager.contracts.models import Contract
 from privet_manager.kit.security import constant_time_equals, sha256_hex
@@ -55,6 +56,16 @@ async def _photos_match(snapshot: dict[str, Any]) -> str:
     return OK if all(r == OK for r in results) else FAILED
 
 
+def _records_the_signature(entry: ActivityEntry | None, contract: Contract) -> bool:
+    return (
+        entry is not None
+        and isinstance(entry.payload, dict)  # a writer may have stored any JSON there
+        and entry.action == "contract.signed"
+        and entry.payload.get("contract_id") == contract.id
+        and entry.payload.get("signature_hmac") == contract.signature_hmac
+    )
+
+
 async def verify_contract(session: AsyncSession, contract: Contract) -> Verification:
     """Only a signed contract can be valid; each check says ok or failed on its own."""
     result = Verification(number=contract.number, status=contract.status)
@@ -64,7 +75,16 @@ async def verify_contract(session: AsyncSession, contract: Contract) -> Verifica
     )
     result.checks["photos"] = await _photos_match(contract.snapshot)
     result.checks["hmac"] = OK if evidence.hmac_valid(contract) else FAILED
-    chain_ok, bad_seq = await activity.verify_chain(session, contract.client_id)
+    anchor = None
+    if contract.activity_head_seq is not None and contract.activity_head_hash is not None:
+        anchor = (contract.activity_head_seq, contract.activity_head_hash)
+    chain_ok, bad_seq = await activity.verify_chain(session, contract.client_id, anchor)
+    if chain_ok and anchor is not None:
+        # The signature's own entry follows the head it bound: cutting the newest entries and
+        # moving the (unkeyed) head back is seen down to the signature, not only before it.
+        signed = await activity.entry_at(session, contract.client_id, anchor[0] + 1)
+        if not _records_the_signature(signed, contract):
+            chain_ok, bad_seq = False, anchor[0] + 1
     result.checks["activity_chain"] = OK if chain_ok else FAILED
     result.failed_activity_seq = bad_seq
     return result

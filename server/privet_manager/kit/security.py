@@ -105,6 +105,12 @@ def hmac_sha256(key: str | bytes, message: str | bytes) -> str:
     return hmac.new(k, m, hashlib.sha256).hexdigest()
 
 
+def derive_key(secret: str, label: str) -> bytes:
+    """A key of its own for one purpose, derived from `secret`: HMAC-SHA256(secret, label),
+    the 32 raw bytes. Distinct labels give independent keys."""
+    return hmac.new(secret.encode(), label.encode(), hashlib.sha256).digest()
+
+
 def constant_time_equals(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
 

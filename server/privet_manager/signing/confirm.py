@@ -134,6 +134,11 @@ async def confirm(session: AsyncSession, client: Client, code: str, actor: Actor
     contract.signed_pdf_sha256 = sha256_hex(signed)
     await get_storage().put(contract.signed_pdf_key, signed, "application/pdf")
     contract.status = ContractStatus.signed
+    # The history up to this signature, bound by the evidence HMAC (the head stays locked
+    # until the request commits, so no entry slips in between).
+    head = await activity.head_for_update(session, client.id)
+    contract.activity_head_seq, contract.activity_head_hash = head
+    contract.evidence_version = evidence.EVIDENCE_VERSION
     contract.signature_hmac = evidence.sign(contract)
 
     client.status = ClientStatus.signed

@@ -13,10 +13,11 @@ from privet_manager.kit.money import Money, MoneyIn
 Multiplier = Annotated[Decimal, Field(gt=0, le=100, decimal_places=2)]
 
 
-class TariffOut(BaseModel):
+class TariffTerms(BaseModel):
+    """What a tariff charges (the tariff now, or one of its versions)."""
+
     model_config = ConfigDict(from_attributes=True)
 
-    code: str
     name: str
     description: str
     base_price: Money
@@ -27,8 +28,26 @@ class TariffOut(BaseModel):
     period_months: int = Field(description="Subscription term the contract states, in months")
 
 
+class TariffOut(TariffTerms):
+    code: str
+    version: int
+
+
 class TariffList(BaseModel):
     items: list[TariffOut]
+
+
+class TariffVersionOut(TariffTerms):
+    """One version of a tariff's terms (models.TariffVersion)."""
+
+    version: int
+    created_at: datetime
+    created_by_manager_id: int | None
+
+
+class TariffVersionList(BaseModel):
+    code: str
+    items: list[TariffVersionOut]
 
 
 def _check_kinds(v: dict[str, Decimal] | None) -> dict[str, Decimal] | None:
@@ -93,6 +112,9 @@ class ClientTariffOut(BaseModel):
 
     tariff_code: str
     tariff_name: str
+    tariff_version: int | None = Field(
+        default=None, description="The tariff's version the calculation was made with"
+    )
     device_count: int
     base: Money
     devices_part: Money
