@@ -75,6 +75,20 @@ class Settings(BaseSettings):
     company_inn: str = "7700000000"
     company_ogrn: str = "1207700000000"
     company_address: str = "г. Москва, ул. Примерная, д. 1"
+    company_kpp: str = "770001001"
+    company_bank_name: str = "ПАО «Примерный банк», г. Москва"
+    company_bank_bik: str = "044500000"
+    company_bank_account: str = "40702810000000000000"
+    company_bank_corr_account: str = "30101810000000000000"
+    company_email: str = "support@privet-super.example"
+    # Who signs for the company, and on what authority (the contract names them).
+    company_signatory_name: str = "Иванов Иван Иванович"
+    company_signatory_position: str = "генеральный директор"
+    company_signatory_authority: str = "Устава"
+    # The city named as the place of signing.
+    contract_place: str = "г. Москва"
+    # The subscription period of a tariff created without one (months).
+    default_tariff_period_months: int = Field(default=12, ge=1, le=120)
 
     @field_validator("privet_data_dir", "spa_dist")
     @classmethod

@@ -163,6 +163,11 @@ export async function getPepAgreement(): Promise<PepAgreement | null> {
   return response.ok && data ? data : null;
 }
 
+/** The draft PDF («Проект», no number): nothing is stored or sent. */
+export async function previewContract(id: Id): Promise<Blob> {
+  return unwrap(api.GET(`${M}/clients/{client_id}/contract/preview`, { params: cid(id), parseAs: 'blob' }));
+}
+
 export async function generateContract(id: Id): Promise<Contract> {
   const env = await unwrap(
     api.POST(`${M}/clients/{client_id}/contract/generate`, { params: cid(id), body: { pep_agreed: true } }),

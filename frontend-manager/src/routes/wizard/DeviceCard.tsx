@@ -5,7 +5,7 @@ import type { Device } from '../../api/types';
 import { ErrorBanner } from '../../components/Field';
 import { money } from '../../lib/format';
 import { usePhotoQueue, type PhotoItem } from '../../photos/usePhotoQueue';
-import { DEVICE_KINDS } from './validation';
+import { DEVICE_CONDITIONS, DEVICE_KINDS } from './validation';
 
 const STATUS_TEXT: Record<PhotoItem['status'], string> = {
   resizing: 'Сжимаем…',
@@ -34,6 +34,7 @@ export function DeviceCard({
   const queue = usePhotoQueue(clientId, deviceId, onChanged);
   const [error, setError] = useState<string | null>(null);
   const kind = DEVICE_KINDS.find((k) => k.value === device.kind)?.label ?? device.kind;
+  const condition = DEVICE_CONDITIONS.find((c) => c.value === device.condition)?.label;
 
   const onFiles = (e: React.ChangeEvent<HTMLInputElement>) => {
     const files = e.target.files;
@@ -74,6 +75,12 @@ export function DeviceCard({
             {kind}
             {device.serial_number ? ` · S/N ${device.serial_number}` : ''} · {money(device.declared_value)}
           </p>
+          {condition ? (
+            <p className="muted" data-testid="device-condition-shown">
+              {condition}
+              {device.condition_note ? `: ${device.condition_note}` : ''}
+            </p>
+          ) : null}
         </div>
         {readOnly ? null : (
           <div className="device__buttons">

@@ -77,12 +77,12 @@ export function Step2Passport({ clientId, card }: StepProps) {
       <div className="grid">
         <Field label="Серия" error={errors.series?.message}>
           {(a) => (
-            <input {...a} inputMode="numeric" maxLength={4} autoComplete="off" data-testid="passport-series" {...register('series')} />
+            <input {...a} inputMode="numeric" maxLength={5} autoComplete="off" data-testid="passport-series" {...register('series')} />
           )}
         </Field>
         <Field label="Номер" error={errors.number?.message}>
           {(a) => (
-            <input {...a} inputMode="numeric" maxLength={6} autoComplete="off" data-testid="passport-number" {...register('number')} />
+            <input {...a} inputMode="numeric" maxLength={7} autoComplete="off" data-testid="passport-number" {...register('number')} />
           )}
         </Field>
         <Field label="Кем выдан" error={errors.issued_by?.message} className="grid__wide">

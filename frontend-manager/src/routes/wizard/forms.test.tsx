@@ -154,6 +154,33 @@ describe('Step 2: passport', () => {
     expect(mocked.putPassport).not.toHaveBeenCalled();
   });
 
+  it('takes the series as printed, «45 10», and sends it without the space', async () => {
+    const user = userEvent.setup();
+    saveDraft('7', '2', { ...valid, series: '45 10' });
+    mocked.putPassport.mockResolvedValue(STATE);
+    renderStep2();
+    await user.click(screen.getByTestId('step2-submit'));
+    await waitFor(() => expect(mocked.putPassport).toHaveBeenCalledWith('7', 3, valid));
+  });
+
+  it('refuses a passport not replaced at 45', async () => {
+    const user = userEvent.setup();
+    saveDraft('7', '2', { ...valid, birth_date: '1970-01-10', issue_date: '2000-02-01' });
+    renderStep2();
+    await user.click(screen.getByTestId('step2-submit'));
+    expect(await screen.findByText('Паспорт недействителен: в 45 лет его нужно было заменить')).toBeInTheDocument();
+    expect(mocked.putPassport).not.toHaveBeenCalled();
+  });
+
+  it('says when the issue date is before the birth date', async () => {
+    const user = userEvent.setup();
+    saveDraft('7', '2', { ...valid, issue_date: '1989-01-01' });
+    renderStep2();
+    await user.click(screen.getByTestId('step2-submit'));
+    expect(await screen.findByText('Дата выдачи раньше даты рождения')).toBeInTheDocument();
+    expect(mocked.putPassport).not.toHaveBeenCalled();
+  });
+
   it('formats the department code while typing', async () => {
     const user = userEvent.setup();
     renderStep2();
