@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 PYTEST_XDIST := -n $(PYTEST_WORKERS) --dist loadgroup
 
-.PHONY: run test test-fast lint format fmt spa api-client check-api test-unit-spa test-py chromium audit mutation clean help
+.PHONY: run test test-fast lint format fmt spa api-client check-api test-unit-spa test-py chromium poppler audit mutation clean help
 
 help:
 	@echo "make run   - install what is missing, build the SPA, migrate, seed demo data, serve"
@@ -70,6 +70,12 @@ chromium:
 		echo "installing Debian's chromium for the browser tests"; \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); }
 
+# pdftoppm renders the contract tests' page images (tests/contracts/test_document.py).
+poppler:
+	@command -v pdftoppm >/dev/null || { \
+		echo "installing Debian's poppler-utils for the contract page images"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null); }
+
 test-unit-spa:
 	@if [ -f $(SPA)/package.json ]; then cd $(SPA) && npm run test:unit:ci --silent; fi
 
@@ -82,7 +88,7 @@ test-py: venv
 	else echo "system PostgreSQL not reachable: skipping the second run"; fi
 	$(BIN)/pytest -p no:cacheprovider $(PYTEST_XDIST) $(PYTEST_ARGS) tests
 
-test: venv spa chromium lint test-unit-spa test-py
+test: venv spa chromium poppler lint test-unit-spa test-py
 
 # The unit-level tests: no database, no browser, no storage server (seconds, not minutes).
 test-fast: venv
