@@ -16,7 +16,7 @@ import platform
 import random
 import statistics
 import subprocess
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -40,7 +40,12 @@ TARGETS: dict[str, tuple[float | None, float | None]] = {
     "card": (30, 500),
     "card_full": (30, 500),
     "card_holder": (30, 500),
+    # issue 15: the console's figures at 100,000 clients
+    "analytics_funnel": (50, None),
+    "analytics_managers": (50, None),
 }
+# Kinds only an admin may ask for (bench5 is the seeded admin).
+ADMIN_KINDS = {"analytics_funnel", "analytics_managers"}
 DESCRIPTIONS = {
     "health": "GET /health (baseline: the framework, no database)",
     "pg_select": "the list's 50-row SELECT through psycopg, no framework (baseline)",
@@ -52,6 +57,9 @@ DESCRIPTIONS = {
     "(devices, photos, contract)",
     "card_holder": "GET /clients/{id}, the caller's own client with a passport (decrypted, "
     "the read logged: a write and a commit)",
+    "analytics_funnel": "GET /analytics/funnel?from=&to=[&manager_id=], a random day, week or "
+    "month of the seeded history (half of them for one manager)",
+    "analytics_managers": "GET /analytics/managers?from=&to=, a random day, week or month",
 }
 # The list query as the API runs it (first page of tab=new), for the psycopg baseline.
 PG_LIST_SQL = (
@@ -104,7 +112,15 @@ def workloads(database_url: str, rng: random.Random, size: int = 1000) -> dict[s
             ).fetchall()
         ]
         phones = [r[0] for r in conn.execute("SELECT phone FROM manager_clients").fetchall()]
+        managers = [r[0] for r in conn.execute("SELECT id FROM manager_users").fetchall()]
     surnames = list(seed_data.SURNAMES)
+
+    def period() -> str:
+        # The seeded history: activity in the 60 days before 2026-01-01, contracts after it.
+        last = date(2026, 1, 15) - timedelta(days=rng.randrange(60))
+        first = last - timedelta(days=rng.choice((0, 6, 29)))
+        return f"from={first}&to={last}"
+
     return {
         "health": ["/health"],
         "list_new": [f"{API}/clients?tab=new&limit=50"],
@@ -118,13 +134,19 @@ def workloads(database_url: str, rng: random.Random, size: int = 1000) -> dict[s
         "card": [f"{API}/clients/{rng.choice(ids)}" for _ in range(size)],
         "card_full": [f"{API}/clients/{rng.choice(full or ids)}" for _ in range(size)],
         "card_holder": [f"{API}/clients/{rng.choice(own or ids)}" for _ in range(size)],
+        "analytics_funnel": [
+            f"{API}/analytics/funnel?{period()}"
+            + (f"&manager_id={rng.choice(managers)}" if rng.random() < 0.5 else "")
+            for _ in range(size)
+        ],
+        "analytics_managers": [f"{API}/analytics/managers?{period()}" for _ in range(size)],
     }
 
 
-def login(base_url: str) -> dict[str, str]:
+def login(base_url: str, n: int = 1) -> dict[str, str]:
     r = httpx.post(
         base_url + f"{API}/auth/login",
-        json={"email": manager_email(1), "password": BENCH_PASSWORD},
+        json={"email": manager_email(n), "password": BENCH_PASSWORD},
         timeout=30,
     )
     r.raise_for_status()
@@ -265,10 +287,14 @@ def main(argv: list[str] | None = None) -> None:
     runs: dict[str, list[dict[str, Any]]] = {k: [] for k in kinds_wanted}
     skipped: dict[str, str] = {}
     with serve(args.database_url) as server:
-        headers = login(server.base_url)
+        manager_headers, admin_headers = login(server.base_url), login(server.base_url, 5)
+
+        def headers_for(kind: str) -> dict[str, str]:
+            return admin_headers if kind in ADMIN_KINDS else manager_headers
+
         for kind in kinds_wanted:
             if kind in paths and kind != "health":
-                why = probe(server.base_url, paths[kind], headers)
+                why = probe(server.base_url, paths[kind], headers_for(kind))
                 if why:
                     skipped[kind] = why
         for rep in range(args.repeat):
@@ -276,7 +302,7 @@ def main(argv: list[str] | None = None) -> None:
                 if kind in skipped:
                     continue
                 res = measure(kind, args, server.pid, server.base_url, paths.get(kind, []),
-                              headers)  # fmt: skip
+                              headers_for(kind))  # fmt: skip
                 runs[kind].append(res)
                 print(f"[{rep + 1}/{args.repeat}] {kind}: p95 {res['p95_ms']:.1f} ms, "
                       f"{res['rps']:.0f} req/s, errors {res['errors']}", flush=True)  # fmt: skip

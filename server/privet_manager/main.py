@@ -15,12 +15,16 @@ from fastapi.routing import APIRoute
 from starlette.types import ASGIApp
 
 from privet_manager import health
-from privet_manager.auth.router import admin_router as admin_managers_router
+from privet_manager.admin.router import managers_router as admin_managers_router
+from privet_manager.admin.router import router as admin_router
+from privet_manager.admin.router import tariffs_router as admin_tariffs_router
+from privet_manager.analytics.router import router as analytics_router
 from privet_manager.auth.router import router as auth_router
 from privet_manager.billing.router import router as billing_router
 from privet_manager.card.router import router as card_router
 from privet_manager.clients import sync
 from privet_manager.clients.router import router as clients_router
+from privet_manager.devices.photos import refuse_upload
 from privet_manager.devices.router import router as devices_router
 from privet_manager.events.hub import close_hub
 from privet_manager.events.router import router as events_router
@@ -32,14 +36,13 @@ from privet_manager.kit.limits import BodySizeLimit
 from privet_manager.kit.logging import configure_logging, security_log
 from privet_manager.kit.middleware import HeadAsGetMiddleware, RequestContextMiddleware
 from privet_manager.kit.security import prepare_password_checks
-from privet_manager.kit.storage import init_storage
+from privet_manager.kit.storage import init_storage, set_upload_guard
 from privet_manager.kit.storage.router import UPLOAD_PREFIX
 from privet_manager.kit.storage.router import router as storage_router
 from privet_manager.settings import Settings, get_settings
 from privet_manager.signing.router import router as contracts_router
 from privet_manager.spa import mount_spa
 from privet_manager.support.bridge import router as support_bridge_router
-from privet_manager.tariffs.router import admin_router as admin_tariffs_router
 from privet_manager.tariffs.router import router as tariffs_router
 
 
@@ -59,6 +62,8 @@ def manager_api() -> APIRouter:
     api.include_router(events_router)
     api.include_router(tariffs_router)
     api.include_router(admin_tariffs_router)
+    api.include_router(admin_router)
+    api.include_router(analytics_router)
     api.include_router(contracts_router)
     api.include_router(billing_router)
     return api
@@ -125,6 +130,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outermost of ours: the 413 above and every answer below carry the request id.
     app.add_middleware(RequestContextMiddleware)
     install_error_handlers(app)
+    # The local backend asks the devices domain before storing a browser's upload.
+    set_upload_guard(refuse_upload)
     app.include_router(health.router)
     app.include_router(manager_api())
     app.include_router(storage_router)

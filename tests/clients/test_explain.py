@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from privet_manager.clients.repository import list_query
+from privet_manager.clients.repository import list_query, number_suffix_pattern
 from privet_manager.clients.schemas import Tab
 from privet_manager.clients.sync import _INSERT_NEWER, BATCH
 from sqlalchemy import text
@@ -52,13 +52,21 @@ SELECT u.id, u.name, u.phone, u.email,
             ELSE (SELECT min(id) FROM manager_users) + (u.id / 10) % :m END,
        'г. Москва, ул. Тверская, д. ' || u.id
 FROM users u;
+
+INSERT INTO manager_contracts (client_id, number, status, snapshot, surcharge, pdf_key,
+                               pdf_sha256, pep_version, pep_sha256, pep_agreed_at)
+SELECT c.id, 'PM-2026-' || lpad(c.id::text, 6, '0'),
+       CASE WHEN c.status = 'awaiting_signature' THEN 'awaiting_signature' ELSE 'signed' END,
+       '{}', 0, 'k', repeat('0', 64), '1', repeat('0', 64), now()
+FROM manager_clients c WHERE c.status IN ('awaiting_signature', 'signed', 'processed');
 """
 
 # The seeded tables' indexes that back no constraint (the keys stay, maintained row by row).
 LOADED_INDEXES = """
 SELECT c.relname, pg_get_indexdef(i.indexrelid)
 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-WHERE i.indrelid IN ('users'::regclass, 'manager_clients'::regclass)
+WHERE i.indrelid IN ('users'::regclass, 'manager_clients'::regclass,
+                    'manager_contracts'::regclass)
   AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
 """
 
@@ -98,6 +106,7 @@ async def test_every_list_and_search_query_uses_an_index(factory: Factory, clean
         await conn.execute(text("ANALYZE users"))
         await conn.execute(text("ANALYZE manager_clients"))
         await conn.execute(text("ANALYZE manager_users"))
+        await conn.execute(text("ANALYZE manager_contracts"))
 
     cases: dict[str, Any] = {}
     for tab in (Tab.new, Tab.in_progress, Tab.mine, Tab.processed):
@@ -109,6 +118,18 @@ async def test_every_list_and_search_query_uses_an_index(factory: Factory, clean
         cases[f"tab=in_progress q={q}"] = list_query(Tab.in_progress, me, q, 30, None)
     cases["tab=mine q=Петрова"] = list_query(Tab.mine, me, "Петрова", 30, None)
     cases["tab=processed q=+79000001"] = list_query(Tab.processed, me, "+79000001", 30, None)
+    # «ё» folded; contract numbers; every tab at once.
+    for q in ("Пётр", "пётр иван", "Пётр 5", "PM-2026-012345", "Смирнов", "+7916"):
+        cases[f"no tab q={q}"] = list_query(None, me, q, 30, None)
+    cases["tab=new q=Пётр"] = list_query(Tab.new, me, "Пётр", 30, None)
+    for q in ("012345", "916123"):
+        suffix = number_suffix_pattern(q)
+        cases[f"tab=processed q={q} (contract suffix)"] = list_query(
+            Tab.processed, me, suffix, 30, None, "number_suffix"
+        )
+        cases[f"no tab q={q} (contract suffix)"] = list_query(
+            None, me, suffix, 30, None, "number_suffix"
+        )
 
     report: list[str] = []
     async with clean_db.engine.connect() as conn:

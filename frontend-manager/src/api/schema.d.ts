@@ -4,6 +4,87 @@
  */
 
 export interface paths {
+    "/api/manager/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Audit
+         * @description The admin audit log, newest first, paged by `cursor`.
+         */
+        get: operations["admin-list_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/manager/admin/clients/{client_id}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Assign Client
+         * @description Hand the client to another manager, or release it to «Новые» (`manager_id: null`).
+         *     409 once the client has signed; the unsigned contract is voided; logged with the reason.
+         */
+        post: operations["admin-assign_client"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/manager/admin/contracts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Contracts
+         * @description The contract registry, newest first; the period is the Moscow days of generation.
+         */
+        get: operations["admin-list_contracts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/manager/admin/contracts/{contract_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Contract
+         * @description One contract: links to its PDF and signed copy, and its verification.
+         */
+        get: operations["admin-get_contract"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/manager/admin/managers": {
         parameters: {
             query?: never;
@@ -14,7 +95,10 @@ export interface paths {
         /** List Managers */
         get: operations["admin-list_managers"];
         put?: never;
-        /** Create Manager */
+        /**
+         * Create Manager
+         * @description Create a manager; without `password` the API makes one, answered here only.
+         */
         post: operations["admin-create_manager"];
         delete?: never;
         options?: never;
@@ -35,8 +119,32 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Update Manager */
+        /**
+         * Update Manager
+         * @description Rename, change role, disable/enable, set password. 409 `last_admin` when no active
+         *     admin would remain; 403 `own_role` for one's own role.
+         */
         patch: operations["admin-update_manager"];
+        trace?: never;
+    };
+    "/api/manager/admin/managers/{manager_id}/reset-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reset Password
+         * @description A new password made by the API, answered once; the manager's sessions end.
+         */
+        post: operations["admin-reset_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/manager/admin/tariffs": {
@@ -78,6 +186,69 @@ export interface paths {
          * @description Change a tariff, or retire it with `is_active: false`.
          */
         patch: operations["admin-tariffs-update_tariff"];
+        trace?: never;
+    };
+    "/api/manager/admin/tariffs/{code}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Tariff Versions
+         * @description Every version of the tariff's terms, newest first.
+         */
+        get: operations["admin-tariffs-list_tariff_versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/manager/analytics/funnel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Funnel
+         * @description Clients per stage (new → claimed → contract generated → signed → processed) in the
+         *     period, conversions, median and 90th percentile time between stages, OTP failures and
+         *     lockouts, payments by method, invoices still open or overdue. Days are Moscow days.
+         */
+        get: operations["analytics-funnel"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/manager/analytics/managers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Managers
+         * @description Per manager: clients claimed, contracts generated, signed, processed, OTP failures,
+         *     lockouts, and the median time of each wizard step, in the period.
+         */
+        get: operations["analytics-managers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/manager/auth/login": {
@@ -178,7 +349,9 @@ export interface paths {
         };
         /**
          * List Clients
-         * @description One tab of clients, newest first; `q` finds by name, email or phone in any format.
+         * @description One tab of clients, newest first; `q` finds by name, email, phone in any format, or
+         *     contract number (`PM-2026-000123` or its last digits); without `tab` it searches every
+         *     tab (each item carries its `status`).
          */
         get: operations["clients-list_clients"];
         put?: never;
@@ -313,6 +486,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/manager/clients/{client_id}/contract/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Preview Contract
+         * @description The PDF that generation would produce now, marked «Проект» on every page, without a
+         *     number: nothing is numbered, stored or sent. 409/422 as generation would answer.
+         */
+        get: operations["contracts-preview_contract"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/manager/clients/{client_id}/contract/resend-otp": {
         parameters: {
             query?: never;
@@ -404,7 +598,8 @@ export interface paths {
         put?: never;
         /**
          * Confirm Photo
-         * @description Record an uploaded photo after checking the stored object itself.
+         * @description Record an uploaded photo after checking the stored object itself; the checked bytes
+         *     are kept under a key of their own, so the upload URL can no longer change them.
          */
         post: operations["devices-confirm_photo"];
         delete?: never;
@@ -460,7 +655,8 @@ export interface paths {
         get?: never;
         /**
          * Put Passport
-         * @description Step 2: the passport; series and number are encrypted at rest.
+         * @description Step 2: the passport; series and number are encrypted at rest. Honours
+         *     Idempotency-Key (the stored fingerprint of the body is keyed: it holds the passport).
          */
         put: operations["clients-put_passport"];
         post?: never;
@@ -505,7 +701,8 @@ export interface paths {
         head?: never;
         /**
          * Update Profile
-         * @description Step 1: name, phone (+7XXXXXXXXXX), email, registration address.
+         * @description Step 1: name, phone (+7XXXXXXXXXX), email, registration address. Honours
+         *     Idempotency-Key.
          */
         patch: operations["clients-update_profile"];
         trace?: never;
@@ -789,6 +986,11 @@ export interface components {
             tariff_code: string;
             /** Tariff Name */
             tariff_name: string;
+            /**
+             * Tariff Version
+             * @description The tariff's version the calculation was made with
+             */
+            tariff_version?: number | null;
             /** Total */
             total: string;
         };
@@ -797,6 +999,62 @@ export interface components {
             /** Tariff Code */
             tariff_code: string;
         };
+        /**
+         * AssignClient
+         * @description Hand the client to `manager_id`, or release it back to «Новые» with `null`.
+         */
+        AssignClient: {
+            /** Manager Id */
+            manager_id: number | null;
+            /** Reason */
+            reason: string;
+            /**
+             * Version
+             * @description The client's version as the admin saw it: 409 if it changed since
+             */
+            version?: number | null;
+        };
+        /**
+         * AuditAction
+         * @enum {string}
+         */
+        AuditAction: "manager.created" | "manager.renamed" | "manager.disabled" | "manager.enabled" | "manager.role_changed" | "manager.password_changed" | "tariff.created" | "tariff.changed" | "tariff.deactivated" | "client.reassigned" | "client.released";
+        /** AuditEntryOut */
+        AuditEntryOut: {
+            action: components["schemas"]["AuditAction"];
+            /** Admin Id */
+            admin_id: number;
+            /** Admin Name */
+            admin_name: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Ip */
+            ip: string | null;
+            /** Payload */
+            payload: {
+                [key: string]: unknown;
+            };
+            /** Target Id */
+            target_id: string;
+            target_type: components["schemas"]["AuditTarget"];
+        };
+        /** AuditPage */
+        AuditPage: {
+            /** Items */
+            items: components["schemas"]["AuditEntryOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /**
+         * AuditTarget
+         * @enum {string}
+         */
+        AuditTarget: "manager" | "tariff" | "client";
         /** BreakdownLineOut */
         BreakdownLineOut: {
             /** Amount */
@@ -935,6 +1193,11 @@ export interface components {
             tariff_code: string;
             /** Tariff Name */
             tariff_name: string;
+            /**
+             * Tariff Version
+             * @description The tariff's version the calculation was made with
+             */
+            tariff_version?: number | null;
             /** Total */
             total: string;
         };
@@ -1025,6 +1288,11 @@ export interface components {
             support_ticket_id: number | null;
             /** Surcharge */
             surcharge: string;
+            /**
+             * Void Reason
+             * @description Why an unsigned contract became void, in Russian
+             */
+            void_reason?: string | null;
         };
         /**
          * ContractStatus
@@ -1033,6 +1301,30 @@ export interface components {
          * @enum {string}
          */
         ContractStatus: "awaiting_signature" | "signed" | "void" | "locked";
+        /** DayFigures */
+        DayFigures: {
+            /** Claimed */
+            claimed: number;
+            /** Contract Generated */
+            contract_generated: number;
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** New */
+            new: number;
+            /** Processed */
+            processed: number;
+            /** Signed */
+            signed: number;
+        };
+        /**
+         * DeviceCondition
+         * @description The device's condition when the manager took it on (the contract states it).
+         * @enum {string}
+         */
+        DeviceCondition: "ok" | "damaged" | "dead";
         /**
          * DeviceCreate
          * @description A new device, typed in or imported (`source_device_id`: a row of the shared `devices`
@@ -1041,6 +1333,16 @@ export interface components {
         DeviceCreate: {
             /** Brand */
             brand?: string | null;
+            /**
+             * @description Condition at intake: ok (исправно), damaged (есть повреждения), dead (не включается)
+             * @default ok
+             */
+            condition: components["schemas"]["DeviceCondition"];
+            /**
+             * Condition Note
+             * @description What is damaged or wrong, as seen at intake
+             */
+            condition_note?: string | null;
             /**
              * Declared Value
              * @description Decimal string, e.g. "1490.00"
@@ -1075,6 +1377,9 @@ export interface components {
         DeviceOut: {
             /** Brand */
             brand: string;
+            condition: components["schemas"]["DeviceCondition"];
+            /** Condition Note */
+            condition_note: string | null;
             /**
              * Created At
              * Format: date-time
@@ -1108,6 +1413,9 @@ export interface components {
              * @description The client's version after this write
              */
             client_version: number;
+            condition: components["schemas"]["DeviceCondition"];
+            /** Condition Note */
+            condition_note: string | null;
             /**
              * Created At
              * Format: date-time
@@ -1139,6 +1447,9 @@ export interface components {
         DeviceUpdate: {
             /** Brand */
             brand?: string | null;
+            condition?: components["schemas"]["DeviceCondition"] | null;
+            /** Condition Note */
+            condition_note?: string | null;
             /** Declared Value */
             declared_value?: (number | string) | null;
             kind?: components["schemas"]["DeviceKind"] | null;
@@ -1161,6 +1472,22 @@ export interface components {
             /** Msg */
             msg: string;
         };
+        /** Funnel */
+        Funnel: {
+            /** Days */
+            days: components["schemas"]["DayFigures"][];
+            invoices: components["schemas"]["InvoiceFigures"];
+            /** Manager Id */
+            manager_id: number | null;
+            otp: components["schemas"]["OtpFigures"];
+            /** Payments */
+            payments: components["schemas"]["PaymentFigure"][];
+            period: components["schemas"]["Period"];
+            /** Stages */
+            stages: components["schemas"]["StageFigure"][];
+            /** Transitions */
+            transitions: components["schemas"]["Transition"][];
+        };
         /** GenerateContract */
         GenerateContract: {
             /**
@@ -1169,6 +1496,20 @@ export interface components {
              * @constant
              */
             pep_agreed: true;
+        };
+        /**
+         * InvoiceFigures
+         * @description Invoices sent in the period and still unpaid; overdue ones are past their due date.
+         */
+        InvoiceFigures: {
+            /** Open */
+            open: number;
+            /** Open Amount */
+            open_amount: string;
+            /** Overdue */
+            overdue: number;
+            /** Overdue Amount */
+            overdue_amount: string;
         };
         /** InvoiceOut */
         InvoiceOut: {
@@ -1211,7 +1552,10 @@ export interface components {
             /** Password */
             password: string;
         };
-        /** ManagerCreate */
+        /**
+         * ManagerCreate
+         * @description A new manager. Without `password` the API makes one and answers it once.
+         */
         ManagerCreate: {
             /**
              * Email
@@ -1221,9 +1565,49 @@ export interface components {
             /** Name */
             name: string;
             /** Password */
-            password: string;
+            password?: string | null;
             /** @default manager */
             role: components["schemas"]["Role"];
+        };
+        /**
+         * ManagerCreated
+         * @description The created manager; `password` is the one the API made (shown once, never again).
+         */
+        ManagerCreated: {
+            /** Email */
+            email: string;
+            /** Id */
+            id: number;
+            /** Is Active */
+            is_active: boolean;
+            /** Name */
+            name: string;
+            /** Password */
+            password?: string | null;
+            role: components["schemas"]["Role"];
+        };
+        /** ManagerFigures */
+        ManagerFigures: {
+            /** Claimed */
+            claimed: number;
+            /** Contracts Generated */
+            contracts_generated: number;
+            /** Is Active */
+            is_active: boolean;
+            /** Lockouts */
+            lockouts: number;
+            /** Manager Id */
+            manager_id: number;
+            /** Name */
+            name: string;
+            /** Otp Failures */
+            otp_failures: number;
+            /** Processed */
+            processed: number;
+            /** Signed */
+            signed: number;
+            /** Steps */
+            steps: components["schemas"]["StepTime"][];
         };
         /** ManagerOut */
         ManagerOut: {
@@ -1246,6 +1630,12 @@ export interface components {
             id: number;
             /** Name */
             name: string;
+        };
+        /** ManagerTable */
+        ManagerTable: {
+            /** Items */
+            items: components["schemas"]["ManagerFigures"][];
+            period: components["schemas"]["Period"];
         };
         /** ManagerUpdate */
         ManagerUpdate: {
@@ -1275,6 +1665,21 @@ export interface components {
             created_at: string;
             /** Id */
             id: number;
+        };
+        /**
+         * OneTimePassword
+         * @description A password the API made: shown once, stored only as its bcrypt hash.
+         */
+        OneTimePassword: {
+            /** Password */
+            password: string;
+        };
+        /** OtpFigures */
+        OtpFigures: {
+            /** Failures */
+            failures: number;
+            /** Lockouts */
+            lockouts: number;
         };
         /**
          * PassportIn
@@ -1346,6 +1751,14 @@ export interface components {
             /** New Password */
             new_password: string;
         };
+        /** PaymentFigure */
+        PaymentFigure: {
+            /** Amount */
+            amount: string;
+            /** Count */
+            count: number;
+            method: components["schemas"]["PaymentMethod"];
+        };
         /**
          * PaymentMethod
          * @enum {string}
@@ -1387,6 +1800,22 @@ export interface components {
             text: string;
             /** Version */
             version: string;
+        };
+        /**
+         * Period
+         * @description Moscow calendar days, both ends included.
+         */
+        Period: {
+            /**
+             * Date From
+             * Format: date
+             */
+            date_from: string;
+            /**
+             * Date To
+             * Format: date
+             */
+            date_to: string;
         };
         /** PhotoConfirmIn */
         PhotoConfirmIn: {
@@ -1491,6 +1920,39 @@ export interface components {
             /** Phone */
             phone: string | null;
         };
+        /** RegistryContract */
+        RegistryContract: {
+            /** Client Id */
+            client_id: number;
+            /** Client Name */
+            client_name: string | null;
+            /** Client Phone */
+            client_phone: string | null;
+            contract: components["schemas"]["ContractOut"];
+            holder: components["schemas"]["ManagerRef"] | null;
+            verification: components["schemas"]["VerifyOut"];
+        };
+        /**
+         * RegistryItem
+         * @description A contract in the registry, with its client and the client's holder.
+         */
+        RegistryItem: {
+            /** Client Id */
+            client_id: number;
+            /** Client Name */
+            client_name: string | null;
+            /** Client Phone */
+            client_phone: string | null;
+            contract: components["schemas"]["ContractOut"];
+            holder: components["schemas"]["ManagerRef"] | null;
+        };
+        /** RegistryPage */
+        RegistryPage: {
+            /** Items */
+            items: components["schemas"]["RegistryItem"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /**
          * Role
          * @enum {string}
@@ -1516,6 +1978,34 @@ export interface components {
             model: string | null;
             /** Serial Number */
             serial_number: string | null;
+        };
+        /**
+         * Stage
+         * @description The funnel, in order: arrived in «Новые», claimed, contract generated, signed,
+         *     processed.
+         * @enum {string}
+         */
+        Stage: "new" | "claimed" | "contract_generated" | "signed" | "processed";
+        /** StageFigure */
+        StageFigure: {
+            /** Clients */
+            clients: number;
+            /** Conversion */
+            conversion: number | null;
+            stage: components["schemas"]["Stage"];
+        };
+        /**
+         * StepTime
+         * @description Median time of one wizard step (1 profile, 2 passport, 3 devices, 4 tariff, contract
+         *     and code), for steps finished in the period.
+         */
+        StepTime: {
+            /** Clients */
+            clients: number;
+            /** Median Seconds */
+            median_seconds: number | null;
+            /** Step */
+            step: number;
         };
         /**
          * Tab
@@ -1555,6 +2045,11 @@ export interface components {
             };
             /** Name */
             name: string;
+            /**
+             * Period Months
+             * @description Months; DEFAULT_TARIFF_PERIOD_MONTHS if omitted
+             */
+            period_months?: number | null;
         };
         /** TariffList */
         TariffList: {
@@ -1581,6 +2076,13 @@ export interface components {
             };
             /** Name */
             name: string;
+            /**
+             * Period Months
+             * @description Subscription term the contract states, in months
+             */
+            period_months: number;
+            /** Version */
+            version: number;
         };
         /**
          * TariffUpdate
@@ -1603,6 +2105,51 @@ export interface components {
             } | null;
             /** Name */
             name?: string | null;
+            /** Period Months */
+            period_months?: number | null;
+        };
+        /** TariffVersionList */
+        TariffVersionList: {
+            /** Code */
+            code: string;
+            /** Items */
+            items: components["schemas"]["TariffVersionOut"][];
+        };
+        /**
+         * TariffVersionOut
+         * @description One version of a tariff's terms (models.TariffVersion).
+         */
+        TariffVersionOut: {
+            /** Base Price */
+            base_price: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By Manager Id */
+            created_by_manager_id: number | null;
+            /** Description */
+            description: string;
+            /** Extra Device Price */
+            extra_device_price: string;
+            /** Included Devices */
+            included_devices: number;
+            /** Is Active */
+            is_active: boolean;
+            /** Kind Multipliers */
+            kind_multipliers: {
+                [key: string]: string;
+            };
+            /** Name */
+            name: string;
+            /**
+             * Period Months
+             * @description Subscription term the contract states, in months
+             */
+            period_months: number;
+            /** Version */
+            version: number;
         };
         /** TicketList */
         TicketList: {
@@ -1660,6 +2207,21 @@ export interface components {
              * @constant
              */
             token_type: "bearer";
+        };
+        /**
+         * Transition
+         * @description Time from one stage to the next, for the clients that reached the next one in the
+         *     period (each measured from its own previous stage).
+         */
+        Transition: {
+            /** Clients */
+            clients: number;
+            from_stage: components["schemas"]["Stage"];
+            /** Median Seconds */
+            median_seconds: number | null;
+            /** P90 Seconds */
+            p90_seconds: number | null;
+            to_stage: components["schemas"]["Stage"];
         };
         /** UploadInstructions */
         UploadInstructions: {
@@ -1722,6 +2284,11 @@ export interface components {
             hmac: string;
             /** Pdf Hash */
             pdf_hash: string;
+            /**
+             * Photos
+             * @description ok: every photo the contract recorded still hashes to its SHA-256; not_applicable: the contract recorded no photos
+             */
+            photos: string;
             /** Signed Pdf Hash */
             signed_pdf_hash: string;
         };
@@ -1751,6 +2318,386 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    "admin-list_audit": {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    "admin-assign_client": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description manager_clients.id */
+                client_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignClient"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientState"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    "admin-list_contracts": {
+        parameters: {
+            query?: {
+                /** @description Number (full or last digits), client name or phone */
+                q?: string | null;
+                status?: components["schemas"]["ContractStatus"] | null;
+                from?: string | null;
+                to?: string | null;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistryPage"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    "admin-get_contract": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contract_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistryContract"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
     "admin-list_managers": {
         parameters: {
             query?: never;
@@ -1860,7 +2807,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ManagerOut"];
+                    "application/json": components["schemas"]["ManagerCreated"];
                 };
             };
             /** @description Bad Request */
@@ -1957,6 +2904,98 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ManagerOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    "admin-reset_password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                manager_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OneTimePassword"];
                 };
             };
             /** @description Bad Request */
@@ -2237,6 +3276,289 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TariffOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    "admin-tariffs-list_tariff_versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TariffVersionList"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    "analytics-funnel": {
+        parameters: {
+            query?: {
+                /** @description First Moscow day (default: 29 days before `to`) */
+                from?: string | null;
+                /** @description Last Moscow day (default: today) */
+                to?: string | null;
+                manager_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Funnel"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    "analytics-managers": {
+        parameters: {
+            query?: {
+                /** @description First Moscow day (default: 29 days before `to`) */
+                from?: string | null;
+                /** @description Last Moscow day (default: today) */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ManagerTable"];
                 };
             };
             /** @description Bad Request */
@@ -2768,8 +4090,9 @@ export interface operations {
     "clients-list_clients": {
         parameters: {
             query?: {
-                tab?: components["schemas"]["Tab"];
-                /** @description Name, email or phone */
+                /** @description Without it: `new`, or every client when searching with `q` */
+                tab?: components["schemas"]["Tab"] | null;
+                /** @description Name («ё» = «е»), email, phone, or a contract's number or last digits */
                 q?: string | null;
                 limit?: number;
                 cursor?: string | null;
@@ -3356,6 +4679,99 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ContractEnvelope"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    "contracts-preview_contract": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description manager_clients.id */
+                client_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The draft PDF */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
                 };
             };
             /** @description Bad Request */
@@ -4265,7 +5681,10 @@ export interface operations {
     "clients-put_passport": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Retries with the same key and body replay the first response. */
+                "Idempotency-Key"?: string | null;
+            };
             path: {
                 /** @description manager_clients.id */
                 client_id: number;
@@ -4281,6 +5700,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4462,7 +5882,10 @@ export interface operations {
     "clients-update_profile": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Retries with the same key and body replay the first response. */
+                "Idempotency-Key"?: string | null;
+            };
             path: {
                 /** @description manager_clients.id */
                 client_id: number;
@@ -4478,6 +5901,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -11,7 +11,7 @@ import json
 
 from privet_manager.auth.deps import LiveReader
 from privet_manager.clients.errors import BadCursor
-from privet_manager.clients.repository import page_query
+from privet_manager.clients.repository import number_suffix_pattern, page_query
 from privet_manager.clients.schemas import Tab
 
 
@@ -32,12 +32,26 @@ def decode_cursor(cursor: str) -> int:
 
 
 async def list_clients_json(
-    reader: LiveReader, tab: Tab, q: str | None, limit: int, cursor: str | None
+    reader: LiveReader, tab: Tab | None, q: str | None, limit: int, cursor: str | None
 ) -> bytes:
-    """One page of `tab`, the caller's session checked in the same round trip."""
+    """One page of `tab` (every client for a search without a tab), the caller's session
+    checked in the same round trip.
+
+    A query of digits is a phone fragment and the last digits of a contract number: two
+    statements in the same round trip (each with its own index), merged newest first."""
     after_id = decode_cursor(cursor) if cursor else None
     q = " ".join(q.split()) if q else None
-    (rows,) = await reader.fetch(page_query(tab, reader.manager_id, q, limit, after_id))
+    if tab is None and not q:
+        tab = Tab.new
+    queries = [page_query(tab, reader.manager_id, q, limit, after_id)]
+    suffix = number_suffix_pattern(q) if q else None
+    if suffix is not None:
+        queries.append(page_query(tab, reader.manager_id, suffix, limit, after_id, "number_suffix"))
+    results = await reader.fetch(*queries)
+    rows = results[0]
+    if len(results) > 1:
+        merged = {row[0]: row for result in results for row in result}
+        rows = [merged[i] for i in sorted(merged, reverse=True)]
     items = [item for _, item in rows[:limit]]
     next_cursor = "null"
     if len(rows) > limit:

@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from privet_manager.contracts.models import Contract
 from privet_manager.kit.db import Base
 from privet_manager.kit.models import Timestamps, enum_column
 
@@ -68,9 +69,12 @@ PHONE_DIGITS_SQL = (
 )
 
 
+# The name as searched: «ё» read as «е» (the query is folded the same way, so «Пётр» finds
+# «Петр» and the reverse; migration 0009).
+FOLDED_NAME_SQL = "translate(name::text, 'Ёё'::text, 'Ее'::text)"
 # The words of a name, for searching by the beginning of any of them (listing.search_kind):
 # the query must use the same expression to use the index.
-NAME_WORDS_SQL = "to_tsvector('simple'::regconfig, name::text)"
+NAME_WORDS_SQL = f"to_tsvector('simple'::regconfig, {FOLDED_NAME_SQL})"
 
 
 # Search indexes take entries directly, never into a pending list that every search would
@@ -95,7 +99,8 @@ class Client(Timestamps, Base):
     # Every list and search query has an index (tests/clients/test_explain.py proves it):
     # new/processed by (status, id); in progress and mine by partial indexes in id order;
     # search by trigram GIN indexes on the copies of name, email and phone digits, and by
-    # the name's words (a GIN index on its tsvector) for queries that are only a name.
+    # the name's words (a GIN index on its tsvector) for queries that are only a name; the
+    # name's indexes are on its «ё»-folded form.
     __table_args__ = (
         Index("ix_manager_clients_status_id", "status", "id"),
         Index(
@@ -109,7 +114,14 @@ class Client(Timestamps, Base):
             "id",
             postgresql_where=text("status <> 'processed'"),
         ),
-        _trgm("name"),
+        # On the «ё»-folded name. Alembic cannot compare an expression with an opclass (it
+        # warns and skips it); tests/clients/test_explain.py proves the query uses it.
+        Index(
+            "ix_manager_clients_name_trgm",
+            text(f"({FOLDED_NAME_SQL}) gin_trgm_ops"),
+            postgresql_using="gin",
+            postgresql_with=_GIN,
+        ),
         _trgm("email"),
         _trgm("phone_digits"),
         Index(
@@ -172,3 +184,14 @@ class Passport(Timestamps, Base):
     birth_date: Mapped[date] = mapped_column(Date, nullable=False)
     birth_place: Mapped[str] = mapped_column(String(500), nullable=False)
     updated_by_manager_id: Mapped[int | None] = mapped_column(ForeignKey("manager_users.id"))
+
+
+# The list finds a client by a contract's number or its last digits (clients/repository.py):
+# trigrams of the number, on the contracts table (migration 0009).
+CONTRACT_NUMBER_TRGM = Index(
+    "ix_manager_contracts_number_trgm",
+    Contract.number,
+    postgresql_using="gin",
+    postgresql_ops={"number": "gin_trgm_ops"},
+    postgresql_with=_GIN,
+)

@@ -30,6 +30,7 @@ from sqlalchemy.orm import aliased
 from privet_manager.auth.models import Manager
 from privet_manager.clients.models import IN_PROGRESS_STATUSES, Client, ClientStatus
 from privet_manager.clients.schemas import Tab
+from privet_manager.contracts.models import Contract
 from privet_manager.kit.rawsql import RawSelect
 
 _PHONE_LIKE = re.compile(r"^[\d\s()+\-.]+$")
@@ -59,38 +60,68 @@ def phone_query_digits(q: str) -> str | None:
 # the client's name or phone. Any other query is a substring of the name or e-mail (trigrams).
 _NAME_ONLY = re.compile(r"^[А-Яа-яЁё\s\-']+$")
 _WORD = re.compile(r"[А-Яа-яЁё]+")
+# A contract's number as printed (PM-2026-000123), in either case.
+_CONTRACT_NUMBER = re.compile(r"^PM-\d{4}-\d{6}$", re.IGNORECASE)
+
+
+def fold_yo(text: str) -> str:
+    """«ё» read as «е», as the name's search indexes do (models.FOLDED_NAME_SQL)."""
+    return text.replace("ё", "е").replace("Ё", "Е")
 
 
 def search_kind(q: str) -> tuple[str, str]:
-    """("phone", LIKE pattern of digits), ("name", tsquery of word prefixes) or
-    ("name_email", ILIKE pattern) for a search."""
+    """("contract", a full contract number), ("phone", LIKE pattern of digits), ("name",
+    tsquery of word prefixes) or ("name_email", ILIKE pattern) for a search. A phone-like
+    query also looks for contract numbers ending in its digits (`number_suffix_pattern`)."""
+    if _CONTRACT_NUMBER.fullmatch(q):
+        return "contract", q.upper()
     digits = phone_query_digits(q)
     if digits is not None:
         return "phone", f"%{digits}%"
+    q = fold_yo(q)
     words = _WORD.findall(q) if _NAME_ONLY.fullmatch(q) else []
     if words:  # only Cyrillic letters: safe to join into tsquery syntax
         return "name", " & ".join(f"{word.lower()}:*" for word in words)
     return "name_email", f"%{_escape_like(q)}%"
 
 
+def number_suffix_pattern(q: str) -> str | None:
+    """For a query of digits only: contract numbers ending in them («000123», «123»)."""
+    digits = re.sub(r"[\s\-]", "", q)
+    return f"%{digits}" if digits.isdigit() and len(digits) >= 3 else None
+
+
 _SIMPLE: ColumnElement[Any] = literal_column("'simple'::regconfig")
-# The expression of the index on the name's words (models.NAME_WORDS_SQL); the EXPLAIN test
-# proves the two match (the index is used).
-NAME_WORDS = func.to_tsvector(_SIMPLE, cast(Client.name, Text))
+_YO: ColumnElement[Any] = literal_column("'Ёё'::text")
+_YE: ColumnElement[Any] = literal_column("'Ее'::text")
+# The name as its indexes hold it (models.FOLDED_NAME_SQL), and the expression of the index
+# on its words (models.NAME_WORDS_SQL); the EXPLAIN test proves they match (the indexes are
+# used).
+FOLDED_NAME = func.translate(cast(Client.name, Text), _YO, _YE)
+NAME_WORDS = func.to_tsvector(_SIMPLE, FOLDED_NAME)
 
 
 def search_condition(kind: str, pattern: ColumnElement[str]) -> ColumnElement[bool]:
+    if kind == "contract":
+        return Client.id.in_(select(Contract.client_id).where(Contract.number == pattern))
+    if kind == "number_suffix":
+        return Client.id.in_(select(Contract.client_id).where(Contract.number.like(pattern)))
     if kind == "phone":
         return Client.phone_digits.like(pattern)
     if kind == "name":
         return NAME_WORDS.op("@@")(func.to_tsquery(_SIMPLE, pattern))
     return or_(
-        Client.name.ilike(pattern, escape="\\"),
+        FOLDED_NAME.ilike(pattern, escape="\\"),
         Client.email.ilike(pattern, escape="\\"),
     )
 
 
-def tab_condition(tab: Tab, manager_id: ColumnElement[int] | int) -> ColumnElement[bool]:
+def tab_condition(
+    tab: Tab | None, manager_id: ColumnElement[int] | int
+) -> ColumnElement[bool] | None:
+    """The tab's clients; None (a search without a tab): every client."""
+    if tab is None:
+        return None
     if tab == Tab.new:
         return Client.status == ClientStatus.new
     # The statuses are rendered into the SQL (literal_execute), not sent as parameters, so
@@ -150,7 +181,7 @@ ITEM_JSON = json_object(
 
 
 def page_select(
-    tab: Tab, kind: str | None, paged: bool, values: dict[str, Any] | None = None
+    tab: Tab | None, kind: str | None, paged: bool, values: dict[str, Any] | None = None
 ) -> Select[tuple[int, str]]:
     """A page of a tab: (id, item JSON) per client. Parameters `manager_id` (for `mine`),
     `pattern` (a search), `after_id` (a later page), `limit`; with `values`, bound to them."""
@@ -160,7 +191,10 @@ def page_select(
             return bindparam(name, type_=type_)
         return bindparam(name, values.get(name), type_=type_)
 
-    conditions = [tab_condition(tab, param("manager_id"))]
+    conditions = []
+    in_tab = tab_condition(tab, param("manager_id"))
+    if in_tab is not None:
+        conditions.append(in_tab)
     if kind is not None:
         conditions.append(search_condition(kind, param("pattern", Client.name.type)))
     if paged:
@@ -174,11 +208,16 @@ def page_select(
     )
 
 
-_PAGES: dict[tuple[Tab, str | None, bool], RawSelect] = {}
+_PAGES: dict[tuple[Tab | None, str | None, bool], RawSelect] = {}
 
 
 def page_query(
-    tab: Tab, manager_id: int, q: str | None, limit: int, after_id: int | None
+    tab: Tab | None,
+    manager_id: int,
+    q: str | None,
+    limit: int,
+    after_id: int | None,
+    kind: str | None = None,
 ) -> tuple[RawSelect, dict[str, Any]]:
     """The page statement for psycopg and its parameters (one row more than `limit`: is
     there a next page).
@@ -187,10 +226,12 @@ def page_query(
     building it per request cost more CPU than PostgreSQL spent running it. A search is planned
     for its own term, never prepared: a prepared statement may switch to one generic plan for
     every term, and the plan that suits a common surname (walking the status index backwards)
-    reads the whole tab for a rare one. Tabs alone are prepared."""
+    reads the whole tab for a rare one. Tabs alone are prepared. `kind` overrides the kind
+    of search with `q` as the pattern (the contract-number suffix beside a phone search)."""
     params: dict[str, Any] = {"limit": limit + 1, "manager_id": manager_id}
-    kind = None
-    if q:
+    if kind is not None and q:
+        params["pattern"] = q
+    elif q:
         kind, params["pattern"] = search_kind(q)
     if after_id is not None:
         params["after_id"] = after_id
@@ -204,9 +245,15 @@ def page_query(
 
 
 def list_query(
-    tab: Tab, manager_id: int, q: str | None, limit: int, after_id: int | None
+    tab: Tab | None,
+    manager_id: int,
+    q: str | None,
+    limit: int,
+    after_id: int | None,
+    kind: str | None = None,
 ) -> Select[tuple[int, str]]:
     """The same statement with the values in it (what the EXPLAIN test checks)."""
-    _, params = page_query(tab, manager_id, q, limit, after_id)
-    kind = search_kind(q)[0] if q else None
+    _, params = page_query(tab, manager_id, q, limit, after_id, kind)
+    if kind is None:
+        kind = search_kind(q)[0] if q else None
     return page_select(tab, kind, after_id is not None, params)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from privet_manager.tariffs.models import ClientTariff, Tariff
+from privet_manager.tariffs.models import ClientTariff, Tariff, TariffVersion
 
 
 async def by_code(session: AsyncSession, code: str) -> Tariff | None:
@@ -27,3 +27,14 @@ async def catalogue(session: AsyncSession, *, active_only: bool) -> list[Tariff]
     if active_only:
         stmt = stmt.where(Tariff.is_active.is_(True))
     return list(await session.scalars(stmt))
+
+
+async def versions(session: AsyncSession, tariff_id: int) -> list[TariffVersion]:
+    """The tariff's versions, newest first."""
+    return list(
+        await session.scalars(
+            select(TariffVersion)
+            .where(TariffVersion.tariff_id == tariff_id)
+            .order_by(TariffVersion.version.desc())
+        )
+    )

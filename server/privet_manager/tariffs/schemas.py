@@ -13,10 +13,11 @@ from privet_manager.kit.money import Money, MoneyIn
 Multiplier = Annotated[Decimal, Field(gt=0, le=100, decimal_places=2)]
 
 
-class TariffOut(BaseModel):
+class TariffTerms(BaseModel):
+    """What a tariff charges (the tariff now, or one of its versions)."""
+
     model_config = ConfigDict(from_attributes=True)
 
-    code: str
     name: str
     description: str
     base_price: Money
@@ -24,10 +25,29 @@ class TariffOut(BaseModel):
     extra_device_price: Money
     kind_multipliers: dict[str, str]
     is_active: bool
+    period_months: int = Field(description="Subscription term the contract states, in months")
+
+
+class TariffOut(TariffTerms):
+    code: str
+    version: int
 
 
 class TariffList(BaseModel):
     items: list[TariffOut]
+
+
+class TariffVersionOut(TariffTerms):
+    """One version of a tariff's terms (models.TariffVersion)."""
+
+    version: int
+    created_at: datetime
+    created_by_manager_id: int | None
+
+
+class TariffVersionList(BaseModel):
+    code: str
+    items: list[TariffVersionOut]
 
 
 def _check_kinds(v: dict[str, Decimal] | None) -> dict[str, Decimal] | None:
@@ -49,6 +69,9 @@ class TariffCreate(BaseModel):
     extra_device_price: MoneyIn
     kind_multipliers: dict[str, Multiplier] = Field(default_factory=dict)
     is_active: bool = True
+    period_months: int | None = Field(
+        default=None, ge=1, le=120, description="Months; DEFAULT_TARIFF_PERIOD_MONTHS if omitted"
+    )
 
     _kinds = field_validator("kind_multipliers")(_check_kinds)
 
@@ -65,6 +88,7 @@ class TariffUpdate(BaseModel):
     extra_device_price: MoneyIn | None = None
     kind_multipliers: dict[str, Multiplier] | None = None
     is_active: bool | None = None
+    period_months: int | None = Field(default=None, ge=1, le=120)
 
     _kinds = field_validator("kind_multipliers")(_check_kinds)
 
@@ -88,6 +112,9 @@ class ClientTariffOut(BaseModel):
 
     tariff_code: str
     tariff_name: str
+    tariff_version: int | None = Field(
+        default=None, description="The tariff's version the calculation was made with"
+    )
     device_count: int
     base: Money
     devices_part: Money

@@ -9,12 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from privet_manager.activity import service as activity
 from privet_manager.auth.actor import Actor
-from privet_manager.clients.models import LOCKED_STATUSES, Client, ClientStatus, WizardStep
-from privet_manager.clients.service import touch
-from privet_manager.contracts import repository as contracts
+from privet_manager.clients.models import LOCKED_STATUSES, Client, WizardStep
+from privet_manager.clients.service import contract_data_changed, touch
 from privet_manager.devices import repository as devices_repo
 from privet_manager.devices.models import ManagerDevice
 from privet_manager.events.service import publish
+from privet_manager.settings import get_settings
 from privet_manager.tariffs import repository
 from privet_manager.tariffs.calc import (
     ZERO,
@@ -24,7 +24,7 @@ from privet_manager.tariffs.calc import (
     calculate,
 )
 from privet_manager.tariffs.errors import NoDevices, TariffExists, TariffLocked, TariffNotFound
-from privet_manager.tariffs.models import ClientTariff, Tariff
+from privet_manager.tariffs.models import ClientTariff, Tariff, TariffVersion
 from privet_manager.tariffs.schemas import TariffCreate, TariffUpdate
 
 DEFAULT_TARIFFS: list[dict[str, Any]] = [
@@ -73,25 +73,68 @@ def terms_of(tariff: Tariff) -> TariffTerms:
     )
 
 
-async def create_tariff(session: AsyncSession, data: TariffCreate) -> Tariff:
+_TERMS = (
+    "name",
+    "description",
+    "base_price",
+    "included_devices",
+    "extra_device_price",
+    "kind_multipliers",
+    "is_active",
+)
+
+
+def _record_version(session: AsyncSession, tariff: Tariff, manager_id: int | None) -> None:
+    session.add(
+        TariffVersion(
+            tariff_id=tariff.id,
+            version=tariff.version,
+            created_by_manager_id=manager_id,
+            **{name: getattr(tariff, name) for name in _TERMS},
+        )
+    )
+
+
+async def create_tariff(
+    session: AsyncSession, data: TariffCreate, manager_id: int | None = None
+) -> Tariff:
+    """A new tariff, at version 1."""
     if await repository.by_code(session, data.code):
         raise TariffExists()
     values = data.model_dump()
     values["kind_multipliers"] = _multipliers(data.kind_multipliers)
-    tariff = Tariff(**values)
+    values["period_months"] = data.period_months or get_settings().default_tariff_period_months
+    tariff = Tariff(**values, version=1)
     session.add(tariff)
+    await session.flush()
+    _record_version(session, tariff, manager_id)
     await session.flush()
     return tariff
 
 
-async def update_tariff(session: AsyncSession, tariff: Tariff, data: TariffUpdate) -> Tariff:
-    """Change or retire a tariff. Calculations already fixed on clients keep their figures."""
+async def update_tariff(
+    session: AsyncSession, tariff: Tariff, data: TariffUpdate, manager_id: int | None = None
+) -> Tariff:
+    """Change or retire a tariff: a change of any term makes a new version (an edit that
+    changes nothing makes none). Calculations already fixed on clients keep their figures
+    and the version they name; a retired tariff leaves step 4 but stays on old contracts."""
+    changes = {}
     for name, value in data.model_dump(exclude_unset=True).items():
         if value is None:
             continue
         if name == "kind_multipliers":
             value = _multipliers(value)
+        if getattr(tariff, name) != value:
+            changes[name] = value
+    if not changes:
+        return tariff
+    if not await repository.versions(session, tariff.id):
+        _record_version(session, tariff, None)  # a row written before versions existed
+    for name, value in changes.items():
         setattr(tariff, name, value)
+    tariff.version += 1
+    await session.flush()
+    _record_version(session, tariff, manager_id)
     await session.flush()
     return tariff
 
@@ -106,7 +149,10 @@ async def seed_default_tariffs(session: AsyncSession) -> int:
     created = 0
     for data in DEFAULT_TARIFFS:
         if await repository.by_code(session, data["code"]) is None:
-            session.add(Tariff(**data))
+            tariff = Tariff(**data, version=1)
+            session.add(tariff)
+            await session.flush()
+            _record_version(session, tariff, None)
             created += 1
     await session.flush()
     return created
@@ -127,11 +173,13 @@ def breakdown_json(
         "device_ids": sorted(device_ids),
         "tariff": {
             "code": tariff.code,
+            "version": tariff.version,
             "name": tariff.name,
             "base_price": f"{tariff.base_price:.2f}",
             "included_devices": tariff.included_devices,
             "extra_device_price": f"{tariff.extra_device_price:.2f}",
             "kind_multipliers": dict(tariff.kind_multipliers or {}),
+            "period_months": tariff.period_months,
         },
     }
 
@@ -159,6 +207,7 @@ async def apply_tariff(
     fixed.tariff_id = tariff.id
     fixed.tariff_code = tariff.code
     fixed.tariff_name = tariff.name
+    fixed.tariff_version = tariff.version
     fixed.device_count = len(devices)
     fixed.base = calc.base
     fixed.devices_part = calc.devices_part
@@ -168,8 +217,7 @@ async def apply_tariff(
     fixed.breakdown = breakdown_json(calc, tariff, [d.id for d in devices])
     fixed.applied_by_manager_id = actor.manager_id
 
-    if await contracts.void_live(session, client.id, "Тариф пересчитан"):
-        client.status = ClientStatus.in_progress
+    await contract_data_changed(session, client)
     client.current_step = WizardStep.contract
     await session.flush()
     await session.refresh(fixed)

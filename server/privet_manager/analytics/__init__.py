@@ -1,0 +1,1 @@
+"""Funnel and per-manager figures for the senior manager, computed by PostgreSQL."""
