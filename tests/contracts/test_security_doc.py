@@ -15,10 +15,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import privet_manager.activity.service as activity
+import privet_manager.contracts.evidence as evidence
 import pytest
-from privet_manager.activity import service as activity
 from privet_manager.activity.models import ActivityEntry
-from privet_manager.contracts import evidence
 from privet_manager.contracts.models import Contract
 from privet_manager.settings import get_settings
 
