@@ -183,6 +183,14 @@ async def test_a_missing_or_garbled_hmac_is_invalid(
     assert "INVALID" in out.stdout
 
 
+async def test_a_signed_at_removed_is_invalid(client, headers, manager, clean_db) -> None:
+    ready, _ = await signed(client, headers, manager, clean_db)
+    row = await the_contract(clean_db)
+    await set_contract(clean_db, row.id, signed_at=None)
+    result = await verify(client, headers, ready.client_id)
+    assert result["valid"] is False and result["checks"]["hmac"] == "failed"
+
+
 @pytest.mark.parametrize("version", [None, 0, 3, -1])
 async def test_an_unknown_evidence_version_is_invalid(
     client, headers, manager, clean_db, version

@@ -9,13 +9,16 @@ import json
 import re
 import subprocess
 import sys
+import time
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
+import privet_manager.activity.service as activity
+import privet_manager.contracts.evidence as evidence
 import pytest
-from privet_manager.activity import service as activity
-from privet_manager.contracts import evidence
+from privet_manager.activity.models import ActivityEntry
 from privet_manager.contracts.models import Contract
 from privet_manager.settings import get_settings
 
@@ -70,6 +73,15 @@ def test_the_documents_own_snippet_prints_the_example(ex: dict[str, str], tmp_pa
     assert out == [ex["snapshot_sha256"], ex["evidence_hmac"], ex["entry_hash"]]
 
 
+def entry_of(e: dict[str, Any]) -> ActivityEntry:
+    return ActivityEntry(
+        client_id=e["client_id"], seq=e["seq"], manager_id=e["manager_id"], action=e["action"],
+        payload=e["payload"], ip=e["ip"], user_agent=e["user_agent"],
+        created_at=datetime.fromisoformat(e["created_at"]), prev_hash=e["prev_hash"],
+        hash_version=e["v"],
+    )  # fmt: skip
+
+
 def test_the_code_signs_exactly_what_the_document_says(ex: dict[str, str], monkeypatch) -> None:
     settings = get_settings()
     monkeypatch.setattr(settings, "contract_signature_secret", SECRET)
@@ -100,7 +112,16 @@ def test_the_code_signs_exactly_what_the_document_says(ex: dict[str, str], monke
         payload=e["payload"], ip=e["ip"], user_agent=e["user_agent"],
         created_at=datetime.fromisoformat(e["created_at"]), prev_hash=e["prev_hash"],
     ) == ex["entry_hash"]  # fmt: skip
-    # The times keep their microseconds and their UTC offset whatever zone they come in.
+    # The times keep their microseconds and their UTC offset whatever zone they come in,
+    # and whatever zone the server runs in.
     moscow = datetime.fromisoformat("2026-12-01T12:30:15.123456+03:00")
     contract.signed_at = moscow
     assert evidence.sign(contract) == ex["evidence_hmac"]
+    monkeypatch.setenv("TZ", "Asia/Vladivostok")
+    time.tzset()
+    try:
+        assert evidence.sign(contract) == ex["evidence_hmac"]
+        assert activity._hash_of(entry_of(e)) == ex["entry_hash"]
+    finally:
+        monkeypatch.undo()
+        time.tzset()
