@@ -102,6 +102,23 @@ describe('Step 1: contact data and address', () => {
     expect(loadDraft<{ name: string }>('7', '1')?.name).toBe('Пётр Сидоров');
   });
 
+  it('says «Восстановлен несохранённый ввод» only after a real restore, not while typing', async () => {
+    const user = userEvent.setup();
+    renderStep1();
+    await user.type(screen.getByLabelText('Квартира'), '7');
+    expect(loadDraft<{ address: { apartment: string } }>('7', '1')?.address.apartment).toBe('57');
+    expect(screen.queryByTestId('draft-restored')).not.toBeInTheDocument();
+  });
+
+  it('opens a signed client read-only and ignores a leftover draft', () => {
+    saveDraft('7', '1', { name: 'Чужой ввод' });
+    renderStep1(makeCard({ status: 'signed' }));
+    expect(screen.getByTestId('step-fields')).toBeDisabled();
+    expect(screen.getByLabelText('ФИО')).not.toHaveValue('Чужой ввод');
+    expect(screen.queryByTestId('step1-submit')).not.toBeInTheDocument();
+    expect(screen.queryByTestId('draft-restored')).not.toBeInTheDocument();
+  });
+
   it('offers a retry when the network fails', async () => {
     const user = userEvent.setup();
     mocked.updateProfile.mockRejectedValueOnce(new TypeError('Failed to fetch')).mockResolvedValueOnce(STATE);
