@@ -18,7 +18,9 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import statistics
+import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -52,18 +54,26 @@ def summary(values: list[float]) -> dict[str, float]:
     }
 
 
-async def seed(url: str, clients: int) -> tuple[str, list[tuple[int, int]]]:
-    """A manager and `clients` clients with profile, passport, two devices with photos."""
+# A photo as the SPA uploads it (1200 px on the long side, about 200 KB): generation reads
+# and hashes every photo from storage.
+PHOTO = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + os.urandom(200_000) + b"\xff\xd9"
+
+
+async def seed(url: str, clients: int, data_dir: Path) -> tuple[str, list[tuple[int, int]]]:
+    """A manager and `clients` clients with profile, passport, three devices with a photo
+    each, stored in the server's local storage under `data_dir`."""
     os.environ["DATABASE_URL"] = url
     from privet_manager.auth.models import Manager
     from privet_manager.clients.models import Client, Passport
     from privet_manager.devices.models import DevicePhoto, ManagerDevice
     from privet_manager.kit import crypto
     from privet_manager.kit.security import hash_password, sha256_hex
+    from privet_manager.kit.storage.local import LocalStorage
     from privet_manager.legacy.models import SupportTicket, User
     from privet_manager.tariffs.service import seed_default_tariffs
     from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
+    storage = LocalStorage(data_dir / "storage")
     engine = create_async_engine(url)
     made: list[tuple[int, int]] = []
     email = "bench-contracts@privet.test"
@@ -118,13 +128,16 @@ async def seed(url: str, clients: int) -> tuple[str, list[tuple[int, int]]]:
                 )
                 s.add(device)
                 await s.flush()
+                key = f"clients/{client.id}/devices/{device.id}/{device.id:032x}.jpg"
+                data = PHOTO + str(device.id).encode()
+                await storage.put(key, data, "image/jpeg")
                 s.add(
                     DevicePhoto(
                         device_id=device.id,
-                        object_key=f"photos/{client.id}/{device.id}/1.jpg",
+                        object_key=key,
                         content_type="image/jpeg",
-                        size=1000,
-                        sha256=sha256_hex(f"{device.id}"),
+                        size=len(data),
+                        sha256=sha256_hex(data),
                     )
                 )
             made.append((client.id, user.id))
@@ -163,12 +176,16 @@ def run(pg: str, clients: int, runs: int, warmup: int = 5) -> dict[str, Any]:
     name = f"pm_bench_contracts_{os.getpid()}"
     url = sqlalchemy_url(with_database(pg, name))
     create_database(url, replace=True)
+    data_dir = Path(tempfile.mkdtemp(prefix="pm-bench-contracts-"))
     try:
         from privet_manager import migrate
 
         migrate.upgrade(url)
-        email, made = asyncio.run(seed(url, clients * runs + warmup))
-        with serve(url) as server, httpx.Client(base_url=server.base_url, timeout=30) as http:
+        email, made = asyncio.run(seed(url, clients * runs + warmup, data_dir))
+        with (
+            serve(url, {"PRIVET_DATA_DIR": str(data_dir)}) as server,
+            httpx.Client(base_url=server.base_url, timeout=30) as http,
+        ):
             token = http.post(
                 "/api/manager/auth/login", json={"email": email, "password": PASSWORD}
             ).json()["access_token"]
@@ -245,6 +262,7 @@ def run(pg: str, clients: int, runs: int, warmup: int = 5) -> dict[str, Any]:
         return result
     finally:
         drop_database(url)
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> None:
