@@ -10,13 +10,14 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 PYTEST_XDIST := -n $(PYTEST_WORKERS) --dist loadgroup
 
-.PHONY: run test test-fast lint format fmt spa api-client check-api test-unit-spa test-py chromium audit clean help
+.PHONY: run test test-fast lint format fmt spa api-client check-api test-unit-spa test-py chromium audit mutation clean help
 
 help:
 	@echo "make run   - install what is missing, build the SPA, migrate, seed demo data, serve"
 	@echo "make test  - lint, type-check and run the whole test suite"
 	@echo "make test-fast - the unit-level tests only (no database, browser or storage)"
 	@echo "make audit - known vulnerabilities in the locked Python packages and the SPA's"
+	@echo "make mutation - mutmut over the evidence, OTP, chain and session code (long)"
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -101,6 +102,13 @@ audit:
 	echo "== npm audit --omit=dev: $(SPA) =="; \
 	(cd $(SPA) && npm audit --omit=dev) || status=1; \
 	exit $$status
+
+# Mutation testing (mutmut) of the code where a silent bug costs most, with the tests that
+# cover it; report in test-output/mutation/. Long (tens of minutes): not part of `make test`.
+# One module: make mutation MODULES=contracts/otp.py (runs add up in one report).
+MODULES ?=
+mutation: venv
+	$(BIN)/python scripts/mutation.py $(MODULES)
 
 clean:
 	rm -rf $(SPA)/dist test-output .pytest_cache .mypy_cache .ruff_cache

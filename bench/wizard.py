@@ -92,13 +92,18 @@ class Wizard:
         return int(r["version"])
 
     async def passport(self, cid: int, version: int) -> int:
+        from privet_manager.clients.validation import add_years
+
         birth = date(1960, 1, 1) + timedelta(days=self.rng.randrange(365 * 40))
+        # A valid passport: the one issued after the last replacement age (20, 45) passed.
+        at_45 = add_years(birth, 45)
+        issued = at_45 if at_45 < date.today() else add_years(birth, 21)
         body = {
             "version": version,
             "series": f"{self.rng.randrange(10000):04d}",
             "number": f"{self.rng.randrange(1000000):06d}",
             "issued_by": "ГУ МВД России по г. Москве",
-            "issue_date": (birth + timedelta(days=365 * 21)).isoformat(),
+            "issue_date": issued.isoformat(),
             "department_code": f"{self.rng.randrange(1000):03d}-{self.rng.randrange(1000):03d}",
             "birth_date": birth.isoformat(),
             "birth_place": "г. Москва",

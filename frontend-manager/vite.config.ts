@@ -1,5 +1,6 @@
 import react from '@vitejs/plugin-react';
 import type { Plugin } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -35,8 +36,30 @@ function preloadApp(): Plugin {
   };
 }
 
+// Tells builds apart (`<html data-build>`); the deployment test builds a second one.
+const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {};
+const BUILD_ID = env.PM_BUILD_ID ?? 'dev';
+
 export default defineConfig({
-  plugins: [react(), preloadApp()],
+  define: { __PM_BUILD__: JSON.stringify(BUILD_ID) },
+  plugins: [
+    react(),
+    preloadApp(),
+    // The offline app shell (src/sw.ts). Registered by bootstrap.tsx, not by an inline script
+    // (the CSP has no 'unsafe-inline'); no web manifest: the app is not installed.
+    VitePWA({
+      strategies: 'injectManifest',
+      srcDir: 'src',
+      filename: 'sw.ts',
+      injectRegister: false,
+      manifest: false,
+      injectManifest: {
+        globPatterns: ['assets/**/*.{js,css,woff2,svg,png}', 'favicon.svg'],
+        globIgnores: ['index.html'],
+      },
+      devOptions: { enabled: false },
+    }),
+  ],
   build: {
     outDir: 'dist',
     assetsDir: 'assets',

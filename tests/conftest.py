@@ -26,7 +26,9 @@ from filelock import FileLock
 from sqlalchemy.engine import make_url
 
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1", … under xdist
-if WORKER and os.environ.get("PM_TEST_RUN_DIR"):
+# PM_TEST_RUN_DIR_KEPT: the run folder belongs to whoever set PM_TEST_RUN_DIR (`make
+# mutation` runs pytest again and again in forks of one process, and removes it at the end).
+if os.environ.get("PM_TEST_RUN_DIR") and (WORKER or os.environ.get("PM_TEST_RUN_DIR_KEPT")):
     RUN_DIR = Path(os.environ["PM_TEST_RUN_DIR"])
     _OWNS_RUN_DIR = False
 else:

@@ -31,9 +31,10 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(env: dict[str, str] | None = None, timeout: float = 30) -> Iterator[LiveServer]:
+def live_server(env: dict[str, str] | None = None, timeout: float = 90) -> Iterator[LiveServer]:
     """Start `uvicorn privet_manager.main:create_app` with the test environment plus `env`;
-    stop it (by its own PID) on exit."""
+    stop it (by its own PID) on exit. The start may take tens of seconds on a busy 2-core
+    machine; `timeout` only bounds a server that never comes up."""
     port = free_port()
     log_path = Path(tempfile.mkstemp(prefix="pm-live-", suffix=".log")[1])
     full_env = {**os.environ, "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", **(env or {})}

@@ -24,6 +24,7 @@ from privet_manager.billing.router import router as billing_router
 from privet_manager.card.router import router as card_router
 from privet_manager.clients import sync
 from privet_manager.clients.router import router as clients_router
+from privet_manager.devices.photos import refuse_upload
 from privet_manager.devices.router import router as devices_router
 from privet_manager.events.hub import close_hub
 from privet_manager.events.router import router as events_router
@@ -35,7 +36,7 @@ from privet_manager.kit.limits import BodySizeLimit
 from privet_manager.kit.logging import configure_logging, security_log
 from privet_manager.kit.middleware import HeadAsGetMiddleware, RequestContextMiddleware
 from privet_manager.kit.security import prepare_password_checks
-from privet_manager.kit.storage import init_storage
+from privet_manager.kit.storage import init_storage, set_upload_guard
 from privet_manager.kit.storage.router import UPLOAD_PREFIX
 from privet_manager.kit.storage.router import router as storage_router
 from privet_manager.settings import Settings, get_settings
@@ -129,6 +130,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outermost of ours: the 413 above and every answer below carry the request id.
     app.add_middleware(RequestContextMiddleware)
     install_error_handlers(app)
+    # The local backend asks the devices domain before storing a browser's upload.
+    set_upload_guard(refuse_upload)
     app.include_router(health.router)
     app.include_router(manager_api())
     app.include_router(storage_router)

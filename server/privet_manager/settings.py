@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     manager_jwt_secret: str = DEV_SECRETS["MANAGER_JWT_SECRET"]
     manager_access_token_expire_minutes: int = Field(default=120, ge=1, le=24 * 60)
     manager_refresh_session_hours: int = Field(default=12, ge=1, le=24)
+    # A refresh token rotated less than this long ago is answered like its successor (its
+    # answer may have been lost on a flaky network); later it is reuse and ends the session.
+    refresh_reuse_grace_seconds: int = Field(default=60, ge=0, le=600)
     contract_signature_secret: str = DEV_SECRETS["CONTRACT_SIGNATURE_SECRET"]
     otp_hmac_secret: str = DEV_SECRETS["OTP_HMAC_SECRET"]
     # The activity chain's HMAC key. Empty: derived from CONTRACT_SIGNATURE_SECRET with a
@@ -72,6 +75,20 @@ class Settings(BaseSettings):
     company_inn: str = "7700000000"
     company_ogrn: str = "1207700000000"
     company_address: str = "г. Москва, ул. Примерная, д. 1"
+    company_kpp: str = "770001001"
+    company_bank_name: str = "ПАО «Примерный банк», г. Москва"
+    company_bank_bik: str = "044500000"
+    company_bank_account: str = "40702810000000000000"
+    company_bank_corr_account: str = "30101810000000000000"
+    company_email: str = "support@privet-super.example"
+    # Who signs for the company, and on what authority (the contract names them).
+    company_signatory_name: str = "Иванов Иван Иванович"
+    company_signatory_position: str = "генеральный директор"
+    company_signatory_authority: str = "Устава"
+    # The city named as the place of signing.
+    contract_place: str = "г. Москва"
+    # The subscription period of a tariff created without one (months).
+    default_tariff_period_months: int = Field(default=12, ge=1, le=120)
 
     @field_validator("privet_data_dir", "spa_dist")
     @classmethod
@@ -174,6 +191,7 @@ class Settings(BaseSettings):
             "hsts": self.https,
             "refresh_secure": self.secure_cookies,
             "refresh_session_hours": self.manager_refresh_session_hours,
+            "refresh_reuse_grace_seconds": self.refresh_reuse_grace_seconds,
             "access_ttl_minutes": self.manager_access_token_expire_minutes,
             "trusted_proxies": self.trusted_proxies or "none",
             "max_body_kb": self.max_body_kb,

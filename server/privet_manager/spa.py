@@ -1,5 +1,6 @@
-"""Serve the built SPA: index.html never cached, hashed assets cached for a year,
-deep links answered with the SPA, unknown /api paths still answered with problem+json."""
+"""Serve the built SPA: index.html never cached, hashed assets cached for a year, the service
+worker revalidated on every load, deep links answered with the SPA, unknown /api paths still
+answered with problem+json."""
 
 from __future__ import annotations
 
@@ -12,6 +13,14 @@ from starlette.types import Scope
 from privet_manager.settings import Settings
 
 NOT_SPA_PREFIXES = ("/api/", "/health", "/docs", "/openapi.json", "/redoc", "/assets/")
+# The service worker (frontend-manager/src/sw.ts) is checked on every load, so that a new
+# deployment's worker (and the assets it precaches) is found at once; it lives at the root,
+# so its scope is the whole app without a Service-Worker-Allowed header.
+SERVICE_WORKER = "sw.js"
+
+
+def _cache_control(path: str) -> str:
+    return "no-cache" if path == SERVICE_WORKER else "public, max-age=3600"
 
 
 class ImmutableStatic(StaticFiles):
@@ -34,8 +43,8 @@ def mount_spa(app: FastAPI, settings: Settings) -> None:
         if url_path.startswith(NOT_SPA_PREFIXES) or url_path == "/api":
             raise StarletteHTTPException(404)
         candidate = (dist / path).resolve()
-        if path and candidate.is_file() and candidate.is_relative_to(dist):
-            return FileResponse(candidate, headers={"Cache-Control": "public, max-age=3600"})
+        if path and candidate.is_file() and candidate.is_relative_to(dist) and candidate != index:
+            return FileResponse(candidate, headers={"Cache-Control": _cache_control(path)})
         if not index.is_file():
             return Response(
                 "Privet Manager API. The SPA is not built: run `make run`.",

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from privet_manager.activity.models import ActivityEntry
+from privet_manager.activity.service import KEYED
 from privet_manager.auth.models import Manager
 from privet_manager.billing.models import Invoice, Payment
 from privet_manager.clients.models import Client
@@ -92,7 +93,7 @@ async def build(db, managers: list[Manager], seed: int = 7) -> World:
                         created_at=at,
                         prev_hash="0" * 64,
                         hash=f"{client.id:032d}{seq:032d}",
-                        hash_version=2,
+                        hash_version=KEYED,
                     )
                 )
                 world.log.append((client.id, manager.id, action, at))

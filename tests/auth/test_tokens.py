@@ -104,6 +104,8 @@ async def test_login_sets_refresh_cookie_and_refresh_rotates(
 async def test_reused_refresh_token_revokes_the_family(
     client: httpx.AsyncClient, factory: Factory
 ) -> None:
+    import time_machine
+
     await login(client, await factory.manager())
     stolen = client.cookies.get("pm_refresh", path="/api/manager/auth")
     assert stolen is not None
@@ -113,10 +115,12 @@ async def test_reused_refresh_token_revokes_the_family(
     rotated = client.cookies.get("pm_refresh", path="/api/manager/auth")
     assert rotated is not None
 
-    # The old token comes back (an attacker, or a replay): refused, and the family dies.
+    # The old token comes back after the grace period (REFRESH_REUSE_GRACE_SECONDS, 60 by
+    # default; an attacker, or a replay): refused, and the family dies.
     client.cookies.clear()
     client.cookies.set("pm_refresh", stolen, path="/api/manager/auth")
-    reuse = await client.post("/api/manager/auth/refresh")
+    with time_machine.travel(time.time() + 61):
+        reuse = await client.post("/api/manager/auth/refresh")
     assert reuse.status_code == 401
     assert reuse.json()["code"] == "session_revoked"
 

@@ -9,6 +9,8 @@ import httpx
 from privet_manager.activity.models import ActivityEntry
 from privet_manager.activity.service import verify_chain
 from privet_manager.clients.models import Client, Passport
+from privet_manager.clients.validation import add_years
+from privet_manager.kit.clock import today_moscow
 from privet_manager.legacy.models import User
 from sqlalchemy import select, text
 
@@ -212,13 +214,14 @@ async def test_passport_rules(client, factory, clean_db):
         assert r.status_code == 422, (patch, r.text)
         assert ["body", field] in [e["loc"] for e in r.json()["errors"]], (patch, r.json())
     # The 14th birthday itself is fine; spaces in series are tolerated.
+    birth = add_years(today_moscow(), -15)
     ok = {
         "version": c.version,
         **PASSPORT,
         "series": "45 06",
         "department_code": "770001",
-        "birth_date": "2000-06-01",
-        "issue_date": "2014-06-01",
+        "birth_date": birth.isoformat(),
+        "issue_date": add_years(birth, 14).isoformat(),
     }
     r = await client.put(f"{C}/{c.id}/passport", json=ok, headers=headers)
     assert r.status_code == 200, r.text

@@ -15,10 +15,12 @@ from privet_manager.devices.models import DevicePhoto, ManagerDevice
 from privet_manager.kit import crypto
 from privet_manager.kit.db import Database
 from privet_manager.kit.security import create_jwt, sha256_hex
+from privet_manager.kit.storage import get_storage
 from privet_manager.legacy.models import SupportMessage, SupportTicket, User
 from privet_manager.settings import get_settings
 from privet_manager.tariffs.service import seed_default_tariffs
 
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 200 + b"\xff\xd9"
 CODE_RE = re.compile(r"код подтверждения: (\d{6})")
 API = "/api/manager"
 
@@ -96,28 +98,44 @@ async def ready_client(
             s.add(device)
             await s.flush()
             if photo:
+                # A real object in the store: generation hashes what is stored.
+                data = JPEG + f"photo-{device.id}".encode()
+                key = f"clients/{client.id}/devices/{device.id}/{device.id:032x}.jpg"
+                await get_storage().put(key, data, "image/jpeg")
                 s.add(
                     DevicePhoto(
                         device_id=device.id,
-                        object_key=f"photos/{client.id}/{device.id}/p.jpg",
+                        object_key=key,
                         content_type="image/jpeg",
-                        size=10,
-                        sha256=sha256_hex(f"photo-{device.id}"),
+                        size=len(data),
+                        sha256=sha256_hex(data),
                     )
                 )
         return Ready(client_id=client.id, user_id=user.id, name=name, ticket_id=ticket_id)
 
 
-async def apply_and_generate(
+async def apply_tariff(
     client: httpx.AsyncClient, headers: dict[str, str], client_id: int, tariff: str = "basic"
-) -> dict[str, Any]:
+) -> None:
     r = await client.post(
         f"{API}/clients/{client_id}/tariff/apply", json={"tariff_code": tariff}, headers=headers
     )
     assert r.status_code == 200, r.text
-    r = await client.post(
+
+
+async def generate(
+    client: httpx.AsyncClient, headers: dict[str, str], client_id: int
+) -> httpx.Response:
+    return await client.post(
         f"{API}/clients/{client_id}/contract/generate", json={"pep_agreed": True}, headers=headers
     )
+
+
+async def apply_and_generate(
+    client: httpx.AsyncClient, headers: dict[str, str], client_id: int, tariff: str = "basic"
+) -> dict[str, Any]:
+    await apply_tariff(client, headers, client_id, tariff)
+    r = await generate(client, headers, client_id)
     assert r.status_code == 201, r.text
     contract: dict[str, Any] = r.json()["contract"]
     return contract

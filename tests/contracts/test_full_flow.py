@@ -162,7 +162,8 @@ async def test_the_whole_flow(client, headers, manager, clean_db) -> None:
     )
     assert "Смирнова Ольга Николаевна" in text
     assert number in text
-    assert f"Доплата: {surcharge} руб." in text
+    printed = surcharge.replace(".", ",")
+    assert f"доплата по Договору составляет {printed} руб." in text  # NBSP read as a space
     assert re.search(r"ThinkPad X1", text)
 
     verified = (await client.get(f"{base}/contract/verify", headers=headers)).json()

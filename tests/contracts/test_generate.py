@@ -8,6 +8,7 @@ import re
 from datetime import UTC, datetime
 
 from privet_manager.contracts.models import Contract
+from privet_manager.contracts.pep import agreement
 from privet_manager.kit.security import sha256_hex
 from privet_manager.kit.storage import get_storage
 from privet_manager.legacy.models import SupportMessage, SupportTicket
@@ -101,7 +102,7 @@ async def test_generate_stores_the_pdf_and_posts_the_code(
     text = pdf_text(pdf)
     assert ready.name in text
     assert contract["number"] in text
-    assert "780.00 руб." in text
+    assert "780,00 руб." in text  # split() reads the no-break space as a plain one
     assert "серия 4517 № 918273" in text  # the PDF states the passport
 
     # The manager can download it through the signed link.
@@ -215,7 +216,10 @@ async def test_the_pdf_is_deterministic(client, headers, manager, clean_db, sess
     row = await session.scalar(select(Contract))
     assert row is not None
     doc = ContractDocument.from_snapshot(
-        row.snapshot, passport_series="4517", passport_number="918273"
+        row.snapshot,
+        passport_series="4517",
+        passport_number="918273",
+        pep_text=agreement(row.pep_version).text,
     )
     assert sha256_hex(render_contract(doc)) == contract["pdf_sha256"]
 

@@ -80,7 +80,8 @@ async def test_code_expires_after_ten_minutes(client, headers, manager, clean_db
     contract = await apply_and_generate(client, headers, ready.client_id)
     code = await read_code(client, ready.user_id)
     expires = datetime.fromisoformat(contract["otp_expires_at"])
-    assert timedelta(minutes=9, seconds=59) < expires - datetime.now(UTC) <= timedelta(minutes=10)
+    # Ten minutes from generation (the answer takes a moment on a busy machine).
+    assert timedelta(minutes=9, seconds=50) < expires - datetime.now(UTC) <= timedelta(minutes=10)
     with time_machine.travel(expires + timedelta(seconds=1)):
         r = await client.post(
             f"{API}/clients/{ready.client_id}/contract/confirm",

@@ -96,6 +96,7 @@ async def test_confirm_records_the_evidence(client, headers, manager, clean_db, 
     assert result["checks"] == {
         "pdf_hash": "ok",
         "signed_pdf_hash": "ok",
+        "photos": "ok",
         "hmac": "ok",
         "activity_chain": "ok",
     }

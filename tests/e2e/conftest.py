@@ -103,7 +103,7 @@ def live_server(pg_server) -> Iterator[LiveServer]:
     }
     env.pop("S3_ENDPOINT", None)
     server = LiveServer(url=f"http://127.0.0.1:{port}", database_url=database_url, env=env)
-    server.cli("seed-demo", "--clients", "12")
+    server.cli("seed-demo", "--clients", "30")  # every test claims its own
     log = (data_dir / "uvicorn.log").open("w")
     proc = subprocess.Popen(
         [

@@ -196,3 +196,21 @@ def read_otp(
                         return code
             time.sleep(0.3)
     raise AssertionError("no OTP message in the client's support chat")
+
+
+def sign_in_step4(page, server, client_id: str) -> None:
+    """Step 4 as a manager does it: the first tariff, the PEP consent, the contract, and the
+    code the client reads out from their support chat."""
+    page.get_by_test_id("step-4").wait_for()
+    page.locator("[data-testid^='tariff-']").and_(page.locator("input[type=radio]")).first.check()
+    page.get_by_test_id("tariff-breakdown").wait_for()
+    page.get_by_test_id("pep-agree").check()
+    page.get_by_test_id("contract-generate").click()
+    page.get_by_test_id("otp-section").wait_for()
+    with httpx.Client(base_url=server.url, timeout=20) as c:
+        r = c.post("/api/manager/auth/login", json={"email": MANAGER[0], "password": MANAGER[1]})
+        headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        user_id = c.get(f"/api/manager/clients/{client_id}", headers=headers).json()["user_id"]
+    page.get_by_test_id("otp-input").fill(read_otp(server, user_id))
+    page.get_by_test_id("otp-submit").click()
+    page.wait_for_url(f"**/clients/{client_id}/step/success")

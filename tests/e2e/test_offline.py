@@ -19,17 +19,26 @@ pytestmark = pytest.mark.e2e
 
 
 def test_failed_save_offers_a_retry_and_keeps_the_input(new_page, live_server) -> None:
+    # No connection queues the step (tests/e2e/test_field_use.py); a server error is an answer:
+    # the banner says so and offers a retry, and the typed values stay.
     page = new_page("tablet")
     login_in_browser(page, *MANAGER)
     client_id = claim_first_new(page)
     fill_step1(page)
-    page.context.set_offline(True)
+    profile = f"**/api/manager/clients/{client_id}/profile"
+    problem = '{"type":"about:blank","title":"Internal Server Error","status":500}'
+    page.route(
+        profile,
+        lambda route: route.fulfill(
+            status=500, content_type="application/problem+json", body=problem
+        ),
+    )
     page.get_by_test_id("step1-submit").click()
     banner = page.get_by_test_id("save-error")
-    expect(banner).to_contain_text("Нет связи")
+    expect(banner).to_contain_text("Сервер временно недоступен")
     expect(page.get_by_test_id("address-street")).to_have_value("ул. Тверская")
-    shoot(page, "30-step1-offline-retry")
-    page.context.set_offline(False)
+    shoot(page, "30-step1-server-error-retry")
+    page.unroute(profile)
     page.get_by_test_id("save-error-retry").click()
     page.wait_for_url(f"**/clients/{client_id}/step/2")
 

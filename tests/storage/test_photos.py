@@ -87,6 +87,13 @@ async def stored(key: str) -> bool:
     return await get_storage().stat(key) is not None
 
 
+async def object_key_of(db: Any, photo_id: int) -> str:
+    async with db.sessionmaker() as s:
+        key = await s.scalar(select(DevicePhoto.object_key).where(DevicePhoto.id == photo_id))
+        assert key is not None
+        return str(key)
+
+
 async def photo_rows(db: Any) -> int:
     async with db.sessionmaker() as s:
         return int(await s.scalar(select(func.count()).select_from(DevicePhoto)) or 0)
@@ -127,10 +134,12 @@ async def test_upload_confirm_and_short_lived_url(client, factory, clean_db, bac
         assert got.status_code == 200 and got.content == JPEG
         tampered = await client.get(url.replace("sig=", "sig=0"))
         assert tampered.status_code == 403
-    # Delete: row and object gone.
+    # Delete: row and object gone (the upload object went at confirmation).
+    kept = await object_key_of(clean_db, photo["id"])
+    assert await stored(kept) and not await stored(key)
     r = await client.delete(f"{C}/{cid}/devices/{did}/photos/{photo['id']}", headers=headers)
     assert r.status_code == 200, r.text
-    assert not await stored(key) and await photo_rows(clean_db) == 0
+    assert not await stored(kept) and await photo_rows(clean_db) == 0
     # Deleting a device removes its photos' objects as well (after the commit).
     instructions = await upload_url(client, headers, cid, did, size=len(JPEG))
     assert await send(client, instructions["upload"], JPEG, "image/jpeg") in (200, 201, 204)
@@ -140,9 +149,10 @@ async def test_upload_confirm_and_short_lived_url(client, factory, clean_db, bac
         headers=headers,
     )
     assert r.status_code == 201
+    kept = await object_key_of(clean_db, r.json()["id"])
     r = await client.delete(f"{C}/{cid}/devices/{did}", headers=headers)
     assert r.status_code == 200, r.text
-    assert not await stored(instructions["file_key"]) and await photo_rows(clean_db) == 0
+    assert not await stored(kept) and await photo_rows(clean_db) == 0
 
 
 async def test_one_byte_over_the_limit_is_refused_by_the_store(client, factory, clean_db):
@@ -250,7 +260,7 @@ async def test_dead_store_is_a_503_problem(client, factory, clean_db, backend):
         S3Storage(f"http://127.0.0.1:{free_port()}", "key", "secret-secret", "bucket")
     )
     try:
-        key = f"clients/{cid}/devices/{did}/{'a' * 32}.jpg"
+        key = f"clients/{cid}/devices/{did}/uploads/{'a' * 32}.jpg"
         r = await asyncio.wait_for(
             client.post(f"{C}/{cid}/devices/{did}/photos", json={"file_key": key}, headers=headers),
             timeout=30,

@@ -65,17 +65,33 @@ export async function claimClient(id: Id): Promise<S['ClientListItem']> {
 
 export type ProfileInput = Omit<S['ProfileIn'], 'version'>;
 
-export async function updateProfile(id: Id, version: number, body: ProfileInput): Promise<S['ClientState']> {
+export async function updateProfile(
+  id: Id,
+  version: number,
+  body: ProfileInput,
+  idempotencyKey: string = newIdempotencyKey(),
+): Promise<S['ClientState']> {
   return unwrap(
-    api.PATCH(`${M}/clients/{client_id}/profile`, { params: cid(id), body: { version, ...body } }),
+    api.PATCH(`${M}/clients/{client_id}/profile`, {
+      params: { ...cid(id), header: { 'Idempotency-Key': idempotencyKey } },
+      body: { version, ...body },
+    }),
   );
 }
 
 export type PassportInput = Omit<S['PassportIn'], 'version'>;
 
-export async function putPassport(id: Id, version: number, body: PassportInput): Promise<S['ClientState']> {
+export async function putPassport(
+  id: Id,
+  version: number,
+  body: PassportInput,
+  idempotencyKey: string = newIdempotencyKey(),
+): Promise<S['ClientState']> {
   return unwrap(
-    api.PUT(`${M}/clients/{client_id}/passport`, { params: cid(id), body: { version, ...body } }),
+    api.PUT(`${M}/clients/{client_id}/passport`, {
+      params: { ...cid(id), header: { 'Idempotency-Key': idempotencyKey } },
+      body: { version, ...body },
+    }),
   );
 }
 
@@ -145,6 +161,11 @@ export async function applyTariff(id: Id, tariffCode: string): Promise<AppliedTa
 export async function getPepAgreement(): Promise<PepAgreement | null> {
   const { data, response } = await api.GET(`${M}/pep-agreement`);
   return response.ok && data ? data : null;
+}
+
+/** The draft PDF («Проект», no number): nothing is stored or sent. */
+export async function previewContract(id: Id): Promise<Blob> {
+  return unwrap(api.GET(`${M}/clients/{client_id}/contract/preview`, { params: cid(id), parseAs: 'blob' }));
 }
 
 export async function generateContract(id: Id): Promise<Contract> {

@@ -486,6 +486,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/manager/clients/{client_id}/contract/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Preview Contract
+         * @description The PDF that generation would produce now, marked «Проект» on every page, without a
+         *     number: nothing is numbered, stored or sent. 409/422 as generation would answer.
+         */
+        get: operations["contracts-preview_contract"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/manager/clients/{client_id}/contract/resend-otp": {
         parameters: {
             query?: never;
@@ -577,7 +598,8 @@ export interface paths {
         put?: never;
         /**
          * Confirm Photo
-         * @description Record an uploaded photo after checking the stored object itself.
+         * @description Record an uploaded photo after checking the stored object itself; the checked bytes
+         *     are kept under a key of their own, so the upload URL can no longer change them.
          */
         post: operations["devices-confirm_photo"];
         delete?: never;
@@ -633,7 +655,8 @@ export interface paths {
         get?: never;
         /**
          * Put Passport
-         * @description Step 2: the passport; series and number are encrypted at rest.
+         * @description Step 2: the passport; series and number are encrypted at rest. Honours
+         *     Idempotency-Key (the stored fingerprint of the body is keyed: it holds the passport).
          */
         put: operations["clients-put_passport"];
         post?: never;
@@ -678,7 +701,8 @@ export interface paths {
         head?: never;
         /**
          * Update Profile
-         * @description Step 1: name, phone (+7XXXXXXXXXX), email, registration address.
+         * @description Step 1: name, phone (+7XXXXXXXXXX), email, registration address. Honours
+         *     Idempotency-Key.
          */
         patch: operations["clients-update_profile"];
         trace?: never;
@@ -1264,6 +1288,11 @@ export interface components {
             support_ticket_id: number | null;
             /** Surcharge */
             surcharge: string;
+            /**
+             * Void Reason
+             * @description Why an unsigned contract became void, in Russian
+             */
+            void_reason?: string | null;
         };
         /**
          * ContractStatus
@@ -1291,6 +1320,12 @@ export interface components {
             signed: number;
         };
         /**
+         * DeviceCondition
+         * @description The device's condition when the manager took it on (the contract states it).
+         * @enum {string}
+         */
+        DeviceCondition: "ok" | "damaged" | "dead";
+        /**
          * DeviceCreate
          * @description A new device, typed in or imported (`source_device_id`: a row of the shared `devices`
          *     table of the same user; kind, brand, model and serial number default to that row's).
@@ -1298,6 +1333,16 @@ export interface components {
         DeviceCreate: {
             /** Brand */
             brand?: string | null;
+            /**
+             * @description Condition at intake: ok (исправно), damaged (есть повреждения), dead (не включается)
+             * @default ok
+             */
+            condition: components["schemas"]["DeviceCondition"];
+            /**
+             * Condition Note
+             * @description What is damaged or wrong, as seen at intake
+             */
+            condition_note?: string | null;
             /**
              * Declared Value
              * @description Decimal string, e.g. "1490.00"
@@ -1332,6 +1377,9 @@ export interface components {
         DeviceOut: {
             /** Brand */
             brand: string;
+            condition: components["schemas"]["DeviceCondition"];
+            /** Condition Note */
+            condition_note: string | null;
             /**
              * Created At
              * Format: date-time
@@ -1365,6 +1413,9 @@ export interface components {
              * @description The client's version after this write
              */
             client_version: number;
+            condition: components["schemas"]["DeviceCondition"];
+            /** Condition Note */
+            condition_note: string | null;
             /**
              * Created At
              * Format: date-time
@@ -1396,6 +1447,9 @@ export interface components {
         DeviceUpdate: {
             /** Brand */
             brand?: string | null;
+            condition?: components["schemas"]["DeviceCondition"] | null;
+            /** Condition Note */
+            condition_note?: string | null;
             /** Declared Value */
             declared_value?: (number | string) | null;
             kind?: components["schemas"]["DeviceKind"] | null;
@@ -1991,6 +2045,11 @@ export interface components {
             };
             /** Name */
             name: string;
+            /**
+             * Period Months
+             * @description Months; DEFAULT_TARIFF_PERIOD_MONTHS if omitted
+             */
+            period_months?: number | null;
         };
         /** TariffList */
         TariffList: {
@@ -2017,6 +2076,11 @@ export interface components {
             };
             /** Name */
             name: string;
+            /**
+             * Period Months
+             * @description Subscription term the contract states, in months
+             */
+            period_months: number;
             /** Version */
             version: number;
         };
@@ -2041,6 +2105,8 @@ export interface components {
             } | null;
             /** Name */
             name?: string | null;
+            /** Period Months */
+            period_months?: number | null;
         };
         /** TariffVersionList */
         TariffVersionList: {
@@ -2077,6 +2143,11 @@ export interface components {
             };
             /** Name */
             name: string;
+            /**
+             * Period Months
+             * @description Subscription term the contract states, in months
+             */
+            period_months: number;
             /** Version */
             version: number;
         };
@@ -2213,6 +2284,11 @@ export interface components {
             hmac: string;
             /** Pdf Hash */
             pdf_hash: string;
+            /**
+             * Photos
+             * @description ok: every photo the contract recorded still hashes to its SHA-256; not_applicable: the contract recorded no photos
+             */
+            photos: string;
             /** Signed Pdf Hash */
             signed_pdf_hash: string;
         };
@@ -4677,6 +4753,99 @@ export interface operations {
             };
         };
     };
+    "contracts-preview_contract": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description manager_clients.id */
+                client_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The draft PDF */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
     "contracts-resend_otp": {
         parameters: {
             query?: never;
@@ -5512,7 +5681,10 @@ export interface operations {
     "clients-put_passport": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Retries with the same key and body replay the first response. */
+                "Idempotency-Key"?: string | null;
+            };
             path: {
                 /** @description manager_clients.id */
                 client_id: number;
@@ -5528,6 +5700,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5709,7 +5882,10 @@ export interface operations {
     "clients-update_profile": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Retries with the same key and body replay the first response. */
+                "Idempotency-Key"?: string | null;
+            };
             path: {
                 /** @description manager_clients.id */
                 client_id: number;
@@ -5725,6 +5901,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -2,12 +2,13 @@
 // HttpOnly cookie that the browser sends to /api/manager/auth/* by itself. No React here: the
 // entry script runs this before the app's code has even downloaded (see main.tsx).
 import { clearAllDrafts } from '../lib/drafts';
+import { isOnline, reportNetworkFailure, reportNetworkSuccess, subscribeConnectivity } from '../offline/connectivity';
 import type { components } from './schema';
 
 export type Manager = components['schemas']['ManagerOut'];
 export type TokenResponse = components['schemas']['TokenOut'];
 
-export type AuthStatus = 'unknown' | 'authenticated' | 'anonymous';
+export type AuthStatus = 'unknown' | 'authenticated' | 'anonymous' | 'unreachable';
 
 export interface AuthState {
   status: AuthStatus;
@@ -46,32 +47,50 @@ export function subscribeAuth(listener: () => void) {
 
 export const AUTH_BASE = '/api/manager/auth';
 
-let refreshing: Promise<boolean> | null = null;
+export type RefreshResult = 'ok' | 'expired' | 'unreachable';
 
-/** Ask for a new access token with the refresh cookie; concurrent callers share one request. */
-export function refreshSession(
-  beforePublish?: (token: string) => void,
-): Promise<boolean> {
+// How long a refresh may take before it counts as "no connection" (a stalled Wi-Fi).
+const REFRESH_TIMEOUT_MS = 15_000;
+let refreshing: Promise<RefreshResult> | null = null;
+
+/**
+ * Ask for a new access token with the refresh cookie; concurrent callers share one request.
+ * Only a 401 means the session is over (the screens then go to /login?next=…). A network
+ * error, a timeout or a 5xx says nothing about the session: it is kept, and when there was
+ * none yet (a reload) the app waits for the connection (status `unreachable`) and retries by
+ * itself, with backoff, when the browser is online again.
+ */
+export function refreshSession(beforePublish?: (token: string) => void): Promise<RefreshResult> {
   if (!refreshing) {
-    refreshing = (async () => {
+    refreshing = (async (): Promise<RefreshResult> => {
       try {
         const res = await fetch(`${AUTH_BASE}/refresh`, {
           method: 'POST',
           credentials: 'include',
           headers: { Accept: 'application/json' },
+          signal: AbortSignal.timeout(REFRESH_TIMEOUT_MS),
         });
-        if (!res.ok) {
+        if (res.status >= 502 && res.status <= 504) reportNetworkFailure();
+        else reportNetworkSuccess();
+        if (res.status === 401) {
           endSession();
-          return false;
+          return 'expired';
         }
+        if (!res.ok) throw new Error(`refresh answered ${res.status}`);
         const session = (await res.json()) as TokenResponse;
         beforePublish?.(session.access_token);
         setSession(session);
-        return true;
-      } catch {
-        // Offline: keep whatever we had so that a dropped connection does not log the manager out.
-        if (state.status === 'unknown') endSession();
-        return false;
+        reconnectAttempt = 0;
+        return 'ok';
+      } catch (err) {
+        if (err instanceof TypeError || (err instanceof DOMException && err.name === 'TimeoutError')) {
+          reportNetworkFailure();
+        }
+        if (state.status !== 'authenticated') {
+          setState({ ...state, status: 'unreachable' });
+          scheduleReconnect();
+        }
+        return 'unreachable';
       } finally {
         refreshing = null;
       }
@@ -80,10 +99,51 @@ export function refreshSession(
   return refreshing;
 }
 
+// Backoff for restoring a session the network kept us from: 1 s, 2 s, 4 s … at most 30 s;
+// the browser's `online` event tries at once.
+let reconnectAttempt = 0;
+let reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+
+function scheduleReconnect() {
+  if (reconnectTimer !== null) return;
+  const delay = Math.min(30_000, 1000 * 2 ** reconnectAttempt);
+  reconnectAttempt += 1;
+  reconnectTimer = setTimeout(() => {
+    reconnectTimer = null;
+    void refreshSession();
+  }, delay);
+}
+
+/** Try to restore the session now (the «Повторить» button, the `online` event). */
+export function reconnectNow(): Promise<RefreshResult> {
+  if (reconnectTimer !== null) clearTimeout(reconnectTimer);
+  reconnectTimer = null;
+  reconnectAttempt = 0;
+  return refreshSession();
+}
+
+if (typeof window !== 'undefined') {
+  window.addEventListener('online', () => {
+    if (state.status === 'unreachable') void reconnectNow();
+  });
+  // The server answered again (connectivity.ts probes it after a failure).
+  subscribeConnectivity(() => {
+    if (isOnline() && state.status === 'unreachable' && !refreshing) void reconnectNow();
+  });
+}
+
+/** End the session and leave nothing of it on the device: drafts (sessionStorage), and the
+ * outbox, the photo queue and their key (IndexedDB). */
 export async function logout() {
   const token = state.token;
   clearAllDrafts();
   endSession();
+  try {
+    const offline = await import('../offline/db');
+    await offline.deleteEverything();
+  } catch {
+    // No IndexedDB in this browser: nothing was kept there.
+  }
   try {
     await fetch(`${AUTH_BASE}/logout`, {
       method: 'POST',

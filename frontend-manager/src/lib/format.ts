@@ -43,3 +43,13 @@ export function safeNext(next: string | null): string {
   if (next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/login')) return next;
   return '/clients?tab=new';
 }
+
+/** A Russian phone as people write it, «+7 916 630-83-37»; anything else as it is. (Stored as
+ * +7XXXXXXXXXX: this is only how it is shown.) */
+export function formatPhone(value: string | null | undefined): string {
+  if (!value) return '';
+  const digits = value.replace(/\D/g, '');
+  const national = digits.length === 11 && /^[78]/.test(digits) ? digits.slice(1) : digits.length === 10 ? digits : null;
+  if (!national) return value;
+  return `+7 ${national.slice(0, 3)} ${national.slice(3, 6)}-${national.slice(6, 8)}-${national.slice(8)}`;
+}

@@ -1,11 +1,14 @@
 // Per-device upload queue: resize → upload instructions → straight to storage → confirm.
 // Failed uploads stay in the queue with their resized file, retried by hand or when the
-// connection comes back.
+// connection comes back. The resized files are kept in IndexedDB until they are confirmed:
+// a reload or a closed tab loses none, and the queue resumes when the device's card opens.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { confirmPhoto, photoUploadUrl } from '../api/endpoints';
 import { ApiError, describeError } from '../api/errors';
 import { PhotoRejected, resizePhoto } from './resize';
 import { UploadFailed, uploadToStorage } from './upload';
+import { db, type QueuedPhoto } from '../offline/db';
+import { isOnline, reportNetworkFailure, subscribeConnectivity } from '../offline/connectivity';
 
 export type PhotoItemStatus = 'resizing' | 'uploading' | 'confirming' | 'done' | 'failed' | 'rejected';
 
@@ -22,6 +25,30 @@ export interface PhotoItem {
 }
 
 let seq = 0;
+function newLocalId(): string {
+  seq += 1;
+  return typeof crypto !== 'undefined' && 'randomUUID' in crypto ? crypto.randomUUID() : `p${Date.now()}-${seq}`;
+}
+
+// Uploads under way in this page, so that a queue mounted twice (StrictMode, a remount of the
+// card) never sends the same photo twice.
+const inFlight = new Set<string>();
+
+async function persist(photo: QueuedPhoto): Promise<void> {
+  try {
+    await (await db()).put('photos', photo);
+  } catch {
+    // No IndexedDB: the queue still works in memory.
+  }
+}
+
+async function forget(localId: string): Promise<void> {
+  try {
+    await (await db()).delete('photos', localId);
+  } catch {
+    /* nothing was kept */
+  }
+}
 
 /** A refusal that a retry cannot fix (too large, wrong type, too many photos): its message. */
 function permanentRefusal(err: unknown): string | null {
@@ -45,12 +72,15 @@ export function usePhotoQueue(clientId: string, deviceId: string, onUploaded: ()
 
   const upload = useCallback(
     async (localId: string, blob: Blob) => {
+      if (inFlight.has(localId)) return;
+      inFlight.add(localId);
       patch(localId, { status: 'uploading', progress: 0, message: null });
       try {
         const instructions = await photoUploadUrl(clientId, deviceId, 'image/jpeg', blob.size);
         await uploadToStorage(instructions.upload, blob, 'image/jpeg', (p) => patch(localId, { progress: p }));
         patch(localId, { status: 'confirming', progress: 1 });
         await confirmPhoto(clientId, deviceId, instructions.file_key);
+        await forget(localId);
         patch(localId, { status: 'done' });
         await onUploaded();
         setItems((prev) => {
@@ -60,11 +90,16 @@ export function usePhotoQueue(clientId: string, deviceId: string, onUploaded: ()
         });
       } catch (err) {
         const refusal = permanentRefusal(err);
-        if (refusal) patch(localId, { status: 'rejected', message: refusal });
-        else {
+        if (refusal) {
+          await forget(localId);
+          patch(localId, { status: 'rejected', message: refusal });
+        } else {
+          if (err instanceof UploadFailed && err.status === 0) reportNetworkFailure();
           const message = err instanceof UploadFailed ? err.message : describeError(err);
           patch(localId, { status: 'failed', message });
         }
+      } finally {
+        inFlight.delete(localId);
       }
     },
     [clientId, deviceId, onUploaded, patch],
@@ -83,16 +118,16 @@ export function usePhotoQueue(clientId: string, deviceId: string, onUploaded: ()
         return;
       }
       patch(localId, { blob, file: null, previewUrl: URL.createObjectURL(blob) });
+      await persist({ localId, clientId, deviceId, name: file.name, blob, createdAt: Date.now() });
       await upload(localId, blob);
     },
-    [patch, upload],
+    [clientId, deviceId, patch, upload],
   );
 
   const addFiles = useCallback(
     async (files: FileList | File[]) => {
       for (const file of Array.from(files)) {
-        seq += 1;
-        const localId = `p${seq}`;
+        const localId = newLocalId();
         setItems((prev) => [
           ...prev,
           { localId, name: file.name, status: 'resizing', progress: 0, message: null, previewUrl: null, blob: null, file },
@@ -122,6 +157,7 @@ export function usePhotoQueue(clientId: string, deviceId: string, onUploaded: ()
   }, [resume]);
 
   const dismiss = useCallback((localId: string) => {
+    void forget(localId);
     setItems((prev) => {
       const it = prev.find((x) => x.localId === localId);
       if (it?.previewUrl) URL.revokeObjectURL(it.previewUrl);
@@ -129,10 +165,50 @@ export function usePhotoQueue(clientId: string, deviceId: string, onUploaded: ()
     });
   }, []);
 
-  // The connection is back: send what failed meanwhile.
+  // What an earlier page left in the queue (a reload, a closed tab): shown, and sent.
+  useEffect(() => {
+    let live = true;
+    void (async () => {
+      let kept: QueuedPhoto[] = [];
+      try {
+        kept = await (await db()).getAllFromIndex('photos', 'byDevice', [clientId, deviceId]);
+      } catch {
+        return;
+      }
+      if (!live || !kept.length) return;
+      kept.sort((a, b) => a.createdAt - b.createdAt);
+      const known = new Set(itemsRef.current.map((it) => it.localId));
+      const restored = kept
+        .filter((k) => !known.has(k.localId))
+        .map<PhotoItem>((k) => ({
+          localId: k.localId,
+          name: k.name,
+          status: 'failed',
+          progress: 0,
+          message: 'Ждёт отправки: сохранено на устройстве.',
+          previewUrl: URL.createObjectURL(k.blob),
+          blob: k.blob,
+          file: null,
+        }));
+      setItems((prev) => [...prev, ...restored]);
+      for (const item of restored) void upload(item.localId, item.blob as Blob);
+    })();
+    return () => {
+      live = false;
+    };
+  }, [clientId, deviceId, upload]);
+
+  // The connection is back (the browser's event, or the server answering again): send what
+  // failed meanwhile.
   useEffect(() => {
     window.addEventListener('online', retryAll);
-    return () => window.removeEventListener('online', retryAll);
+    const unsubscribe = subscribeConnectivity(() => {
+      if (isOnline()) retryAll();
+    });
+    return () => {
+      window.removeEventListener('online', retryAll);
+      unsubscribe();
+    };
   }, [retryAll]);
 
   return { items, addFiles, retry, retryAll, dismiss };

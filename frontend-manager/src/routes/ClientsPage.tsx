@@ -8,7 +8,7 @@ import { STATUS_LABELS, type ClientListItem, type Tab } from '../api/types';
 import { AppHeader } from '../components/AppHeader';
 import { ErrorBanner } from '../components/Field';
 import { Spinner } from '../components/Spinner';
-import { stepPath } from '../lib/format';
+import { stepPath, formatPhone } from '../lib/format';
 
 // The admin's reassign form: its own chunk, fetched when an admin opens it.
 const ReassignForm = lazy(() => import('../admin/ReassignForm').then((m) => ({ default: m.ReassignForm })));
@@ -145,7 +145,7 @@ function ClientRow({ item }: { item: ClientListItem }) {
       </div>
       <p className="client-card__line">
         <span className="visually-hidden">Телефон: </span>
-        {item.phone || '—'}
+        {formatPhone(item.phone) || '—'}
       </p>
       <p className="client-card__line client-card__address" data-testid="client-address">
         <span className="visually-hidden">Адрес регистрации: </span>

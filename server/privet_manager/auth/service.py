@@ -179,8 +179,14 @@ async def login(
 
 
 async def _issue(
-    session: AsyncSession, manager: Manager, auth_session: AuthSession, now: datetime
+    session: AsyncSession,
+    manager: Manager,
+    auth_session: AuthSession,
+    now: datetime,
+    current: RefreshToken | None = None,
 ) -> IssuedTokens:
+    """A new access token, and a new refresh token in the family (or, given the family's
+    `current` one, that one again)."""
     settings = get_settings()
     ttl = timedelta(minutes=settings.manager_access_token_expire_minutes)
     # An access token never outlives its session.
@@ -193,22 +199,36 @@ async def _issue(
         now=now,
         sid=str(auth_session.id),
     )
-    refresh, refresh_exp = create_jwt(
-        settings.manager_jwt_secret,
-        subject=str(manager.id),
-        token_type=REFRESH,
-        ttl=auth_session.expires_at - now,
-        now=now,
-        sid=str(auth_session.id),
-    )
-    jti = decode_jwt(settings.manager_jwt_secret, refresh, token_type=REFRESH)["jti"]
-    session.add(RefreshToken(jti=jti, session_id=auth_session.id))
-    await session.flush()
+    if current is None:
+        jti = uuid.uuid4().hex
+        refresh, refresh_exp = _refresh_jwt(manager, auth_session, jti, now)
+        session.add(RefreshToken(jti=jti, session_id=auth_session.id, issued_at=now))
+        await session.flush()
+    else:
+        # The family's live token, minted again from what the row keeps (its id and issue
+        # time): the same claims under the same key, so the same token the cookie holds.
+        refresh, refresh_exp = _refresh_jwt(manager, auth_session, current.jti, current.issued_at)
     return IssuedTokens(access, int(ttl.total_seconds()), refresh, refresh_exp, manager)
 
 
+def _refresh_jwt(
+    manager: Manager, auth_session: AuthSession, jti: str, issued_at: datetime
+) -> tuple[str, datetime]:
+    return create_jwt(
+        get_settings().manager_jwt_secret,
+        subject=str(manager.id),
+        token_type=REFRESH,
+        ttl=auth_session.expires_at - issued_at,
+        now=issued_at,
+        sid=str(auth_session.id),
+        jti=jti,
+    )
+
+
 async def refresh(session: AsyncSession, token: str | None) -> IssuedTokens:
-    """Rotate a refresh token. A token presented twice revokes its whole family."""
+    """Rotate a refresh token. One rotated less than `REFRESH_REUSE_GRACE_SECONDS` ago (its
+    answer lost on the way, or two tabs refreshing at once) gets the family's current token
+    back; presented later it is reuse, and revokes the whole family."""
     settings = get_settings()
     if not token:
         raise SessionExpired()
@@ -228,19 +248,43 @@ async def refresh(session: AsyncSession, token: str | None) -> IssuedTokens:
         raise SessionExpired()
     if auth_session.revoked_at is not None or auth_session.expires_at <= now:
         raise SessionExpired()
+    current: RefreshToken | None = None
     if row.used_at is not None:
-        auth_session.revoked_at = now
-        auth_session.revoked_reason = "refresh_reuse"
-        security_log.warning(
-            "refresh token reuse: session revoked",
-            extra={"event": "refresh_reuse", "manager_id": auth_session.manager_id},
+        # Both locks are held: a parallel rotation of this family has committed or waits.
+        age = (now - row.used_at).total_seconds()
+        if age < settings.refresh_reuse_grace_seconds:
+            current = await session.scalar(
+                select(RefreshToken)
+                .where(RefreshToken.session_id == auth_session.id, RefreshToken.used_at.is_(None))
+                .order_by(RefreshToken.issued_at.desc())
+                .limit(1)
+            )
+        if current is None:
+            auth_session.revoked_at = now
+            auth_session.revoked_reason = "refresh_reuse"
+            security_log.warning(
+                "refresh token reuse: session revoked",
+                extra={
+                    "event": "refresh_reuse",
+                    "manager_id": auth_session.manager_id,
+                    "rotated_seconds_ago": round(age, 1),
+                },
+            )
+            raise RefreshReused()  # keeps the revocation
+        security_log.info(
+            "rotated refresh token within the grace period: answered with the current one",
+            extra={
+                "event": "refresh_grace",
+                "manager_id": auth_session.manager_id,
+                "rotated_seconds_ago": round(age, 1),
+            },
         )
-        raise RefreshReused()  # keeps the revocation
     manager = await session.get(Manager, auth_session.manager_id)
     if manager is None or not manager.is_active:
         raise SessionExpired()
-    row.used_at = now
-    return await _issue(session, manager, auth_session, now)
+    if current is None:
+        row.used_at = now
+    return await _issue(session, manager, auth_session, now, current)
 
 
 async def logout(session: AsyncSession, token: str | None) -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from privet_manager.auth.deps import CurrentActor, ReadAs
@@ -23,7 +24,14 @@ from privet_manager.clients.schemas import (
 from privet_manager.clients.views import client_state, list_item
 from privet_manager.kit.db import SessionDep
 from privet_manager.kit.errors import PROBLEM_RESPONSES
+from privet_manager.kit.idempotency import (
+    IdempotencyKeyHeader,
+    private_request_hash,
+    request_hash,
+    run_idempotent,
+)
 from privet_manager.kit.responses import JSONBytes
+from privet_manager.settings import get_settings
 
 router = APIRouter(prefix="/clients", tags=["clients"], responses=PROBLEM_RESPONSES)
 
@@ -74,19 +82,54 @@ async def claim_client(
     return list_item(client, ManagerRef.model_validate(actor.manager))
 
 
-@router.patch("/{client_id}/profile", response_model=ClientState)
+# A step saved offline is sent again from the SPA's outbox until an answer arrives: with the
+# same Idempotency-Key a retry whose first answer was lost replays it instead of a 409.
+_REPLAYED: dict[int | str, dict[str, Any]] = {
+    200: {"headers": {"Idempotent-Replayed": {"schema": {"type": "string"}}}}
+}
+
+
+@router.patch("/{client_id}/profile", response_model=ClientState, responses=_REPLAYED)
 async def update_profile(
-    body: ProfileIn, client: ClientForWrite, session: SessionDep, actor: CurrentActor
-) -> ClientState:
-    """Step 1: name, phone (+7XXXXXXXXXX), email, registration address."""
-    await service.update_profile(session, client, body, actor)
-    return await _state(session, client)
+    body: ProfileIn,
+    client: ClientForWrite,
+    session: SessionDep,
+    actor: CurrentActor,
+    request: Request,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    """Step 1: name, phone (+7XXXXXXXXXX), email, registration address. Honours
+    Idempotency-Key."""
+
+    async def effect() -> tuple[int, object]:
+        await service.update_profile(session, client, body, actor)
+        return 200, (await _state(session, client)).model_dump(mode="json")
+
+    body_hash = request_hash(body, client.id)
+    result = await run_idempotent(
+        session, actor.manager_id, idempotency_key, request, body_hash, effect
+    )
+    return result.to_response()
 
 
-@router.put("/{client_id}/passport", response_model=ClientState)
+@router.put("/{client_id}/passport", response_model=ClientState, responses=_REPLAYED)
 async def put_passport(
-    body: PassportIn, client: ClientForWrite, session: SessionDep, actor: CurrentActor
-) -> ClientState:
-    """Step 2: the passport; series and number are encrypted at rest."""
-    await service.put_passport(session, client, body, actor)
-    return await _state(session, client)
+    body: PassportIn,
+    client: ClientForWrite,
+    session: SessionDep,
+    actor: CurrentActor,
+    request: Request,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    """Step 2: the passport; series and number are encrypted at rest. Honours
+    Idempotency-Key (the stored fingerprint of the body is keyed: it holds the passport)."""
+
+    async def effect() -> tuple[int, object]:
+        await service.put_passport(session, client, body, actor)
+        return 200, (await _state(session, client)).model_dump(mode="json")
+
+    body_hash = private_request_hash(body, get_settings().manager_jwt_secret, client.id)
+    result = await run_idempotent(
+        session, actor.manager_id, idempotency_key, request, body_hash, effect
+    )
+    return result.to_response()

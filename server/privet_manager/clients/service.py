@@ -29,6 +29,8 @@ from privet_manager.clients.models import (
     WizardStep,
 )
 from privet_manager.clients.schemas import PassportIn, ProfileIn
+from privet_manager.contracts import repository as contracts
+from privet_manager.contracts.models import VoidReason
 from privet_manager.events.service import publish
 from privet_manager.kit import crypto
 from privet_manager.kit.clock import today_moscow
@@ -185,12 +187,27 @@ async def update_profile(
     await record_change(session, client, "profile.updated", actor, {"fields": fields})
 
 
+async def contract_data_changed(session: AsyncSession, client: Client) -> bool:
+    """The one place where a change to what a contract states (profile, address, passport,
+    devices, photos, tariff) voids the client's unsigned contract: its code dies with it,
+    and confirming that code answers `contract_data_changed`. True if one was voided."""
+    voided = await contracts.void_live(session, client.id, VoidReason.data_changed)
+    if voided and client.status == ClientStatus.awaiting_signature:
+        client.status = ClientStatus.in_progress
+    return voided
+
+
 async def record_change(
     session: AsyncSession, client: Client, action: str, actor: Actor, payload: dict[str, Any]
 ) -> None:
-    """Log a change of the client in its activity chain and tell the live lists."""
+    """A change of what the contract states: void the unsigned contract, log the change in
+    the client's activity chain and tell the live lists."""
+    await contract_data_changed(session, client)
+    await session.flush()
     await activity.record(session, client.id, action, actor, payload)
-    await publish(session, "client.updated", client.id, version=client.version)
+    await publish(
+        session, "client.updated", client.id, status=client.status, version=client.version
+    )
 
 
 async def put_passport(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -60,8 +60,29 @@ def add_years(d: date, years: int) -> date:
         return d.replace(year=d.year + years, day=28)
 
 
+# A Russian passport is replaced at 20 and at 45; the old one stays valid for 90 days after
+# that birthday (Regulation on the passport of a citizen of the Russian Federation, items
+# 7 and 15).
+REPLACEMENT_AGES = (20, 45)
+REPLACEMENT_GRACE = timedelta(days=90)
+
+
+def age_on(birth_date: date, day: date) -> int:
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def passport_expired_at(birth_date: date, issue_date: date, today: date) -> int | None:
+    """The age at which this passport had to be replaced and is no longer valid today."""
+    for age in REPLACEMENT_AGES:
+        birthday = add_years(birth_date, age)
+        if issue_date < birthday and today > birthday + REPLACEMENT_GRACE:
+            return age
+    return None
+
+
 def passport_date_errors(birth_date: date, issue_date: date, today: date) -> list[tuple[str, str]]:
-    """(field, message) for every date that makes no sense."""
+    """(field, message) for every date that makes no sense, and for a passport that is no
+    longer valid."""
     errors: list[tuple[str, str]] = []
     if birth_date > today:
         errors.append(("birth_date", "Дата рождения не может быть в будущем"))
@@ -71,8 +92,18 @@ def passport_date_errors(birth_date: date, issue_date: date, today: date) -> lis
         errors.append(("birth_date", "Паспорт выдаётся с 14 лет"))
     if issue_date > today:
         errors.append(("issue_date", "Дата выдачи не может быть в будущем"))
+    elif issue_date < birth_date:
+        errors.append(("issue_date", "Дата выдачи не может быть раньше даты рождения"))
     elif issue_date < add_years(birth_date, 14):
         errors.append(("issue_date", "Паспорт выдаётся не раньше 14-летия"))
+    elif (age := passport_expired_at(birth_date, issue_date, today)) is not None:
+        errors.append(
+            (
+                "issue_date",
+                f"Паспорт недействителен: в {age} лет его нужно было заменить "
+                "(старый действует 90 дней после дня рождения)",
+            )
+        )
     return errors
 
 

@@ -20,6 +20,13 @@ class ContractVoid(Conflict):
     detail = "Договор заменён новым: введите новый код"
 
 
+class ContractDataChanged(Conflict):
+    """The data the contract states changed after generation: its code died with it."""
+
+    code = "contract_data_changed"
+    detail = "Данные клиента изменились: сформируйте договор заново"
+
+
 class NoPendingContract(Conflict):
     code = "no_pending_contract"
     detail = "Нет договора, ожидающего подписи"
@@ -40,6 +47,12 @@ class StepsIncomplete(Conflict):
 
     code = "steps_incomplete"
     detail = "Не все шаги оформления завершены"
+
+
+class ClientUnderage(Unprocessable):
+    code = "client_underage"
+    detail = "Клиенту нет 18 лет: договор может подписать только совершеннолетний"
+    default_loc = ("passport", "birth_date")
 
 
 class OtpCodeRefused(Unprocessable):

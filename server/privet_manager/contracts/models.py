@@ -36,6 +36,13 @@ class ContractStatus(StrEnum):
     locked = "locked"
 
 
+class VoidReason(StrEnum):
+    """Why an unsigned contract died (`void_reason`); older rows may hold other text."""
+
+    data_changed = "Данные клиента изменились"
+    regenerated = "Сформирован новый договор"
+
+
 # Not signed yet and not dead: the contract a change to the client's data must void.
 LIVE_UNSIGNED = (ContractStatus.awaiting_signature, ContractStatus.locked)
 

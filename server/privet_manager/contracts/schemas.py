@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from privet_manager.contracts.models import ContractStatus
 from privet_manager.kit.money import Money
@@ -36,12 +36,19 @@ class ContractOut(BaseModel):
     signer_user_agent: str | None = None
     signed_by_manager_id: int | None = None
     signature_hmac: str | None = None
+    void_reason: str | None = Field(
+        default=None, description="Why an unsigned contract became void, in Russian"
+    )
     created_at: datetime
 
 
 class VerifyChecks(BaseModel):
     pdf_hash: str
     signed_pdf_hash: str
+    photos: str = Field(
+        description="ok: every photo the contract recorded still hashes to its SHA-256; "
+        "not_applicable: the contract recorded no photos"
+    )
     hmac: str
     activity_chain: str
 

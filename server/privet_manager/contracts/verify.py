@@ -1,9 +1,12 @@
 """Verification anyone holding the secret can run (API and CLI): the stored PDFs still hash
-to the recorded values, the evidence HMAC matches, and the client's activity chain holds."""
+to the recorded values, so do the device photos the contract recorded, the evidence HMAC
+matches, and the client's activity chain holds."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,6 +44,18 @@ async def _hash_matches(key: str | None, expected: str | None) -> str:
     return OK if constant_time_equals(sha256_hex(data), expected) else FAILED
 
 
+async def _photos_match(snapshot: dict[str, Any]) -> str:
+    """Each photo the contract recorded, re-read from storage and hashed again. Contracts
+    generated before photos were recorded with their keys have nothing to re-read."""
+    photos = snapshot.get("photos")
+    if not photos:
+        return NOT_APPLICABLE
+    results = await asyncio.gather(
+        *(_hash_matches(str(p.get("key") or ""), str(p.get("sha256") or "")) for p in photos)
+    )
+    return OK if all(r == OK for r in results) else FAILED
+
+
 def _records_the_signature(entry: ActivityEntry | None, contract: Contract) -> bool:
     return (
         entry is not None
@@ -58,6 +73,7 @@ async def verify_contract(session: AsyncSession, contract: Contract) -> Verifica
     result.checks["signed_pdf_hash"] = await _hash_matches(
         contract.signed_pdf_key, contract.signed_pdf_sha256
     )
+    result.checks["photos"] = await _photos_match(contract.snapshot)
     result.checks["hmac"] = OK if evidence.hmac_valid(contract) else FAILED
     anchor = None
     if contract.activity_head_seq is not None and contract.activity_head_hash is not None:

@@ -44,3 +44,10 @@ class PhotoRefused(Unprocessable):
 class PhotoTooLarge(Unprocessable):
     code = "photo_too_large"
     default_loc = ("body", "size")
+
+
+class PhotoChanged(Conflict):
+    """A confirmed photo's stored object is gone or differs from its recorded hash."""
+
+    code = "photo_changed"
+    detail = "Фото устройства в хранилище изменено: удалите его и загрузите заново"

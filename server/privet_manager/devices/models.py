@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, Numeric, String, text
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from privet_manager.kit.db import Base
@@ -19,6 +19,21 @@ class DeviceKind(StrEnum):
     tv = "tv"
     appliance = "appliance"
     other = "other"
+
+
+class DeviceCondition(StrEnum):
+    """The device's condition when the manager took it on (the contract states it)."""
+
+    ok = "ok"
+    damaged = "damaged"
+    dead = "dead"
+
+
+CONDITION_LABELS: dict[str, str] = {
+    DeviceCondition.ok: "исправно",
+    DeviceCondition.damaged: "есть повреждения",
+    DeviceCondition.dead: "не включается",
+}
 
 
 # How documents and breakdown lines name each kind.
@@ -57,6 +72,13 @@ class ManagerDevice(Timestamps, Base):
     serial_number: Mapped[str | None] = mapped_column(String(128))
     purchase_date: Mapped[date | None] = mapped_column(Date)
     declared_value: Mapped[Decimal] = mapped_column(Numeric(12, 2), nullable=False)
+    condition: Mapped[DeviceCondition] = mapped_column(
+        enum_column(DeviceCondition, 32),
+        nullable=False,
+        default=DeviceCondition.ok,
+        server_default=DeviceCondition.ok.value,
+    )
+    condition_note: Mapped[str | None] = mapped_column(Text)
 
 
 class DevicePhoto(Timestamps, Base):

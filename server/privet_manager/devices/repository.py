@@ -29,14 +29,3 @@ async def photos_of(session: AsyncSession, device_ids: list[int]) -> dict[int, l
         for photo in rows:
             by_device[photo.device_id].append(photo)
     return by_device
-
-
-async def photo_hashes(session: AsyncSession, client_id: int) -> list[str]:
-    """SHA-256 of every photo of the client's devices, by device and then photo."""
-    rows = await session.scalars(
-        select(DevicePhoto.sha256)
-        .join(ManagerDevice, ManagerDevice.id == DevicePhoto.device_id)
-        .where(ManagerDevice.client_id == client_id)
-        .order_by(DevicePhoto.device_id, DevicePhoto.id)
-    )
-    return list(rows)

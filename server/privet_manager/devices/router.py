@@ -125,12 +125,16 @@ async def confirm_photo(
     device: DeviceForWrite,
     session: SessionDep,
     actor: CurrentActor,
+    background: BackgroundTasks,
 ) -> PhotoSaved:
-    """Record an uploaded photo after checking the stored object itself."""
+    """Record an uploaded photo after checking the stored object itself; the checked bytes
+    are kept under a key of their own, so the upload URL can no longer change them."""
     storage = get_storage()
     photo = await photos.confirm(
         session, storage, client, device, body.file_key, get_settings().max_photo_bytes, actor
     )
+    # After the commit: a rolled-back confirmation keeps its upload to confirm again.
+    background.add_task(service.delete_objects, storage, [body.file_key])
     out = await photo_out(storage, photo)
     return PhotoSaved(**out.model_dump(), client_version=client.version)
 

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from privet_manager.devices.models import DeviceKind
+from privet_manager.devices.models import DeviceCondition, DeviceKind
 from privet_manager.kit.money import Money, MoneyIn
 
 PhotoType = Literal["image/jpeg", "image/png", "image/webp"]
@@ -47,8 +47,18 @@ class DeviceCreate(BaseModel):
     serial_number: str | None = Field(default=None, max_length=128)
     purchase_date: date | None = None
     declared_value: MoneyIn
+    condition: DeviceCondition = Field(
+        default=DeviceCondition.ok,
+        description="Condition at intake: ok (исправно), damaged (есть повреждения), "
+        "dead (не включается)",
+    )
+    condition_note: str | None = Field(
+        default=None, max_length=500, description="What is damaged or wrong, as seen at intake"
+    )
 
-    _clean_text = field_validator("brand", "model", "serial_number", mode="before")(_clean)
+    _clean_text = field_validator(
+        "brand", "model", "serial_number", "condition_note", mode="before"
+    )(_clean)
     _purchase = field_validator("purchase_date")(_check_purchase_date)
 
 
@@ -64,8 +74,12 @@ class DeviceUpdate(BaseModel):
     serial_number: str | None = Field(default=None, max_length=128)
     purchase_date: date | None = None
     declared_value: MoneyIn | None = None
+    condition: DeviceCondition | None = None
+    condition_note: str | None = Field(default=None, max_length=500)
 
-    _clean_text = field_validator("brand", "model", "serial_number", mode="before")(_clean)
+    _clean_text = field_validator(
+        "brand", "model", "serial_number", "condition_note", mode="before"
+    )(_clean)
     _purchase = field_validator("purchase_date")(_check_purchase_date)
 
 
@@ -91,6 +105,8 @@ class DeviceOut(BaseModel):
     serial_number: str | None
     purchase_date: date | None
     declared_value: Money
+    condition: DeviceCondition
+    condition_note: str | None
     photos: list[PhotoOut] = []
     created_at: datetime
 

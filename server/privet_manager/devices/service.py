@@ -92,6 +92,8 @@ async def create_device(
         or (source.serial_number[:128] if source and source.serial_number else None),
         purchase_date=body.purchase_date,
         declared_value=body.declared_value,
+        condition=body.condition,
+        condition_note=body.condition_note,
     )
     session.add(device)
     await session.flush()
@@ -113,7 +115,7 @@ async def update_device(
     actor: Actor,
 ) -> ManagerDevice:
     changes = body.model_dump(exclude_unset=True, exclude={"version"})
-    for name in ("kind", "brand", "model", "declared_value"):
+    for name in ("kind", "brand", "model", "declared_value", "condition"):
         if name in changes and changes[name] is None:
             raise RequiredField(name)
     await next_version(session, client, body.version)

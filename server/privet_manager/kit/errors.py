@@ -114,6 +114,13 @@ class Conflict(AppError):
     detail = "Конфликт с текущим состоянием"
 
 
+class UploadUrlUsed(Conflict):
+    """An upload URL works once (the stores' write-once rule, kit/storage)."""
+
+    code = "upload_url_used"
+    detail = "Эта ссылка для загрузки уже использована: запросите новую"
+
+
 class Unprocessable(AppError):
     status = 422
     code = "validation_error"

@@ -39,7 +39,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from privet_manager.kit.db import Base
 from privet_manager.kit.errors import Conflict, Unprocessable
-from privet_manager.kit.security import sha256_hex
+from privet_manager.kit.security import hmac_sha256, sha256_hex
 
 # A stored response is replayed for a day; after that the key may be used afresh.
 KEY_TTL = timedelta(hours=24)
@@ -87,13 +87,26 @@ class IdempotentResult:
         return JSONResponse(self.body, status_code=self.status_code, headers=headers)
 
 
-def request_hash(body: BaseModel | dict[str, Any] | list[Any] | None, *extra: object) -> str:
-    """A stable fingerprint of a request body (and any extra parts, e.g. path ids)."""
+Body = BaseModel | dict[str, Any] | list[Any] | None
+
+
+def _canonical(body: Body, extra: tuple[object, ...]) -> str:
     data = body.model_dump(mode="json") if isinstance(body, BaseModel) else body
-    canonical = json.dumps(
+    return json.dumps(
         [data, [str(e) for e in extra]], sort_keys=True, separators=(",", ":"), default=str
     )
-    return sha256_hex(canonical)
+
+
+def request_hash(body: Body, *extra: object) -> str:
+    """A stable fingerprint of a request body (and any extra parts, e.g. path ids)."""
+    return sha256_hex(_canonical(body, extra))
+
+
+def private_request_hash(body: BaseModel, secret: str, *extra: object) -> str:
+    """The fingerprint of a body with personal data a plain hash would give away to anyone
+    with the table and time to guess (a passport number is ten digits): keyed, with a server
+    secret that is not in the database."""
+    return hmac_sha256(secret, "idempotency\0" + _canonical(body, extra))
 
 
 def scope_of(request: Request) -> str:
@@ -180,6 +193,7 @@ __all__ = [
     "IdempotencyKey",
     "IdempotencyKeyHeader",
     "IdempotentResult",
+    "private_request_hash",
     "purge_expired",
     "request_hash",
     "run_idempotent",

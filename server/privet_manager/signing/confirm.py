@@ -16,6 +16,7 @@ from privet_manager.clients.service import touch
 from privet_manager.contracts import evidence, otp
 from privet_manager.contracts import repository as contracts
 from privet_manager.contracts.errors import (
+    ContractDataChanged,
     ContractLockedNow,
     ContractSigned,
     ContractVoid,
@@ -24,15 +25,15 @@ from privet_manager.contracts.errors import (
     OtpExpired,
     PdfTampered,
 )
-from privet_manager.contracts.models import Contract, ContractStatus
-from privet_manager.devices import repository as devices
+from privet_manager.contracts.models import Contract, ContractStatus, VoidReason
 from privet_manager.events.service import publish
 from privet_manager.kit.errors import AppError
 from privet_manager.kit.logging import security_log
 from privet_manager.kit.security import sha256_hex
 from privet_manager.kit.storage import get_storage
+from privet_manager.signing import snapshot
 from privet_manager.signing.pdf.document import EvidenceDocument, moscow_time
-from privet_manager.signing.pdf.render import append_evidence
+from privet_manager.signing.pdf.evidence import append_evidence
 from privet_manager.signing.service import no_pending
 
 
@@ -42,6 +43,8 @@ class FailedAttempt:
     locked: bool
     # Set when the contract was no longer open for codes (nothing counted): its status.
     gone: str | None = None
+    # Voided because the client's data changed after generation.
+    data_changed: bool = False
 
 
 def signed_key(contract: Contract) -> str:
@@ -101,7 +104,8 @@ async def confirm(session: AsyncSession, client: Client, code: str, actor: Actor
     contract.signed_by_manager_id = manager.id
     contract.signer_ip = actor.ip
     contract.signer_user_agent = actor.user_agent
-    contract.photo_hashes = await devices.photo_hashes(session, client.id)
+    # Fixed at generation, from the stored objects: the PDF the client signs prints them.
+    contract.photo_hashes = snapshot.photo_hashes(contract.snapshot)
 
     ev = EvidenceDocument(
         number=contract.number,
@@ -114,10 +118,16 @@ async def confirm(session: AsyncSession, client: Client, code: str, actor: Actor
         signer_ip=contract.signer_ip,
         signer_user_agent=contract.signer_user_agent or "—",
         ticket=(
-            f"обращение № {contract.support_ticket_id} в чате поддержки «Привет Супер», "
+            f"чат поддержки «Привет Супер»: обращение № {contract.support_ticket_id}, "
             f"сообщение № {contract.support_message_id}"
         ),
         photo_hashes=list(contract.photo_hashes),
+        account=(
+            f"пользователь № {contract.snapshot['client']['user_id']} "
+            f"приложения «Привет Супер», телефон {contract.snapshot['client']['phone'] or '—'}"
+        ),
+        code_sent_at=moscow_time(contract.otp_sent_at) if contract.otp_sent_at else "—",
+        signed_ts=now.timestamp(),
     )
     signed = await asyncio.to_thread(append_evidence, original, ev)
     contract.signed_pdf_key = signed_key(contract)
@@ -204,7 +214,12 @@ async def record_failure(
         )
     ).first()
     if row is None:
-        status = await session.scalar(select(Contract.status).where(Contract.id == contract_id))
+        found = (
+            await session.execute(
+                select(Contract.status, Contract.void_reason).where(Contract.id == contract_id)
+            )
+        ).first()
+        status = found[0] if found else None
         security_log.warning(
             "otp refused", extra={"contract_id": contract_id, "contract_status": status}
         )
@@ -212,6 +227,7 @@ async def record_failure(
             otp.MAX_FAILURES,
             locked=status == ContractStatus.locked,
             gone=status or ContractStatus.void,
+            data_changed=bool(found and found[1] == VoidReason.data_changed),
         )
     attempt = FailedAttempt(failures=int(row[0]), locked=int(row[0]) >= limit)
     await activity.record(
@@ -232,7 +248,7 @@ def _refusal(attempt: FailedAttempt, expired: bool) -> AppError:
     if attempt.gone == ContractStatus.signed:
         return ContractSigned()
     if attempt.gone == ContractStatus.void:
-        return ContractVoid()
+        return ContractDataChanged() if attempt.data_changed else ContractVoid()
     if attempt.locked:
         # The lock written by this attempt (or found: a parallel one locked it) is kept.
         return ContractLockedNow()

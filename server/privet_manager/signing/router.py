@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from fastapi.responses import Response
 
 from privet_manager.auth.deps import CurrentActor, CurrentManager
 from privet_manager.clients.deps import ClientForRead, ClientForWrite
@@ -41,6 +42,27 @@ async def get_pep_agreement(manager: CurrentManager) -> PepAgreementOut:
     """The current PEP agreement the client must agree to before generation."""
     pep = agreement()
     return PepAgreementOut(version=pep.version, sha256=pep.sha256, text=pep.text)
+
+
+@router.get(
+    "/clients/{client_id}/contract/preview",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "The draft PDF"}},
+)
+async def preview_contract(
+    client: ClientForWrite, session: SessionDep, actor: CurrentActor
+) -> Response:
+    """The PDF that generation would produce now, marked «Проект» on every page, without a
+    number: nothing is numbered, stored or sent. 409/422 as generation would answer."""
+    pdf = await service.preview(session, client, actor)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": 'inline; filename="draft-contract.pdf"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @router.post("/clients/{client_id}/contract/generate", status_code=201)

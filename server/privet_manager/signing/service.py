@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime
+from typing import Any
 
 from jinja2 import TemplateError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,17 +17,18 @@ from privet_manager.clients.service import touch
 from privet_manager.contracts import otp
 from privet_manager.contracts import repository as contracts
 from privet_manager.contracts.errors import (
+    ContractDataChanged,
     ContractLocked,
     ContractSigned,
     NoPendingContract,
     TemplateBroken,
 )
 from privet_manager.contracts.links import CLIENT_LINK_TTL, download_url
-from privet_manager.contracts.models import Contract, ContractStatus
+from privet_manager.contracts.models import Contract, ContractStatus, VoidReason
 from privet_manager.contracts.pep import agreement
-from privet_manager.devices import repository as devices
+from privet_manager.devices import photos
 from privet_manager.events.service import publish
-from privet_manager.kit.errors import TooManyRequests
+from privet_manager.kit.errors import AppError, TooManyRequests
 from privet_manager.kit.logging import security_log
 from privet_manager.kit.numbering import next_number
 from privet_manager.kit.security import sha256_hex
@@ -34,6 +36,7 @@ from privet_manager.kit.storage import get_storage
 from privet_manager.signing import snapshot
 from privet_manager.signing.pdf.document import ContractDocument
 from privet_manager.signing.pdf.render import render_contract
+from privet_manager.signing.snapshot import ContractInputs
 from privet_manager.support import service as support
 
 log = logging.getLogger(__name__)
@@ -41,6 +44,54 @@ log = logging.getLogger(__name__)
 
 def pdf_key(client_id: int, number: str) -> str:
     return f"contracts/{client_id}/{number}.pdf"
+
+
+async def _document(
+    session: AsyncSession,
+    inputs: ContractInputs,
+    *,
+    number: str,
+    now: datetime,
+    draft: bool,
+) -> tuple[dict[str, Any], bytes]:
+    """The snapshot and the PDF of the contract the client's data makes now (a draft has no
+    number). Raises PhotoChanged and TemplateBroken."""
+    client = inputs.client
+    pep = agreement()
+    series, passport_number = snapshot.passport_secrets(inputs.passport)
+    snap = snapshot.build_snapshot(
+        inputs,
+        number=number,
+        generated_at=now,
+        passport_masked=snapshot.mask(series, passport_number),
+        pep={"version": pep.version, "sha256": pep.sha256, "agreed_at": now.isoformat()},
+        photos=await photos.stored_photos(session, get_storage(), client.id),
+    )
+    doc = ContractDocument.from_snapshot(
+        snap,
+        passport_series=series,
+        passport_number=passport_number,
+        pep_text=pep.text,
+        draft=draft,
+    )
+    try:
+        pdf = await asyncio.to_thread(render_contract, doc)
+    except TemplateError as exc:
+        # An operator's edited template is broken: say so instead of a bare 500.
+        log.error("contract template error", extra={"error": str(exc)[:500]})
+        raise TemplateBroken() from None
+    return snap, pdf
+
+
+async def preview(session: AsyncSession, client: Client, actor: Actor) -> bytes:
+    """The PDF generation would produce now, marked «Проект», without a number: nothing is
+    numbered, stored or sent (only the passport read is logged, as the card logs it)."""
+    if client.status in LOCKED_STATUSES:
+        raise ContractSigned()
+    inputs = await snapshot.gather(session, client)
+    _, pdf = await _document(session, inputs, number="", now=datetime.now(UTC), draft=True)
+    await activity.record(session, client.id, "contract.previewed", actor, {})
+    return pdf
 
 
 async def generate(session: AsyncSession, client: Client, actor: Actor) -> Contract:
@@ -51,34 +102,17 @@ async def generate(session: AsyncSession, client: Client, actor: Actor) -> Contr
     await touch(session, client)  # locks the client row: one generation at a time
     if client.status in LOCKED_STATUSES:
         raise ContractSigned()
-    inputs = await snapshot.gather(session, client)
+    inputs = await snapshot.gather(session, client)  # refuse before a number is taken
     now = datetime.now(UTC)
-    await contracts.void_live(session, client.id, "Сформирован новый договор")
+    await contracts.void_live(session, client.id, VoidReason.regenerated)
     await session.flush()
 
-    pep = agreement()
     number = await next_number(session, "PM", now.astimezone(UTC).year)
-    series, passport_number = snapshot.passport_secrets(inputs.passport)
-    snap = snapshot.build_snapshot(
-        inputs,
-        number=number,
-        generated_at=now,
-        passport_masked=snapshot.mask(series, passport_number),
-        pep={"version": pep.version, "sha256": pep.sha256, "agreed_at": now.isoformat()},
-        photos=await devices.photo_hashes(session, client.id),
-    )
-    doc = ContractDocument.from_snapshot(
-        snap, passport_series=series, passport_number=passport_number
-    )
-    try:
-        pdf = await asyncio.to_thread(render_contract, doc)
-    except TemplateError as exc:
-        # An operator's edited template is broken: say so instead of a bare 500.
-        log.error("contract template error", extra={"error": str(exc)[:500]})
-        raise TemplateBroken() from None
+    snap, pdf = await _document(session, inputs, number=number, now=now, draft=False)
     digest = sha256_hex(pdf)
     key = pdf_key(client.id, number)
     await get_storage().put(key, pdf, "application/pdf")
+    pep = snap["pep"]
 
     contract = Contract(
         client_id=client.id,
@@ -89,9 +123,10 @@ async def generate(session: AsyncSession, client: Client, actor: Actor) -> Contr
         pdf_key=key,
         pdf_sha256=digest,
         generated_by_manager_id=actor.manager_id,
-        pep_version=pep.version,
-        pep_sha256=pep.sha256,
+        pep_version=pep["version"],
+        pep_sha256=pep["sha256"],
         pep_agreed_at=now,
+        photo_hashes=snapshot.photo_hashes(snap),
         otp_failures=0,
         otp_window_count=0,
     )
@@ -110,7 +145,7 @@ async def generate(session: AsyncSession, client: Client, actor: Actor) -> Contr
             "number": number,
             "pdf_sha256": digest,
             "surcharge": f"{contract.surcharge:.2f}",
-            "pep_version": pep.version,
+            "pep_version": pep["version"],
             "support_message_id": contract.support_message_id,
         },
     )
@@ -205,10 +240,16 @@ async def resend(session: AsyncSession, client: Client, actor: Actor) -> Contrac
     return contract
 
 
-def no_pending(contract: Contract | None) -> ContractLocked | ContractSigned | NoPendingContract:
+def no_pending(contract: Contract | None) -> AppError:
     """Why there is no code to send or check for this contract."""
     if contract is not None and contract.status == ContractStatus.locked:
         return ContractLocked()
     if contract is not None and contract.status == ContractStatus.signed:
         return ContractSigned()
+    if (
+        contract is not None
+        and contract.status == ContractStatus.void
+        and contract.void_reason == VoidReason.data_changed
+    ):
+        return ContractDataChanged()
     return NoPendingContract()

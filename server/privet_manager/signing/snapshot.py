@@ -9,17 +9,22 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from privet_manager.clients import validation
 from privet_manager.clients.errors import PassportKeyMissing
 from privet_manager.clients.models import Client, Passport
-from privet_manager.contracts.errors import StepsIncomplete
+from privet_manager.contracts.errors import ClientUnderage, StepsIncomplete
 from privet_manager.devices import repository as devices_repo
 from privet_manager.devices.models import ManagerDevice
 from privet_manager.kit import crypto
+from privet_manager.kit.clock import today_moscow
 from privet_manager.settings import get_settings
 from privet_manager.tariffs import repository as tariffs
 from privet_manager.tariffs.calc import calculate
 from privet_manager.tariffs.models import ClientTariff, Tariff
 from privet_manager.tariffs.service import device_lines, terms_of
+
+# Only an adult signs (Civil Code art. 21) on the day the contract is generated.
+ADULT_AGE = 18
 
 
 @dataclass
@@ -28,6 +33,7 @@ class ContractInputs:
     passport: Passport
     devices: list[ManagerDevice]
     fixed: ClientTariff
+    period_months: int
 
 
 def address_of(client: Client) -> str:
@@ -78,6 +84,8 @@ async def gather(session: AsyncSession, client: Client) -> ContractInputs:
     if missing:
         raise StepsIncomplete(errors=missing)
     assert passport is not None and fixed is not None
+    if validation.age_on(passport.birth_date, today_moscow()) < ADULT_AGE:
+        raise ClientUnderage()
     # Device details (kind) may have been edited since: the fixed figures must still hold.
     tariff = await session.get(Tariff, fixed.tariff_id)
     if tariff is not None:
@@ -91,7 +99,12 @@ async def gather(session: AsyncSession, client: Client) -> ContractInputs:
                     }
                 ],
             )
-    return ContractInputs(client=client, passport=passport, devices=devices, fixed=fixed)
+    period = fixed.breakdown.get("tariff", {}).get("period_months") or (
+        tariff.period_months if tariff is not None else get_settings().default_tariff_period_months
+    )
+    return ContractInputs(
+        client=client, passport=passport, devices=devices, fixed=fixed, period_months=int(period)
+    )
 
 
 def passport_secrets(passport: Passport) -> tuple[str, str]:
@@ -116,7 +129,7 @@ def build_snapshot(
     generated_at: datetime,
     passport_masked: str,
     pep: dict[str, str],
-    photos: list[str],
+    photos: list[dict[str, object]],
 ) -> dict[str, Any]:
     s = get_settings()
     c, p, f = inputs.client, inputs.passport, inputs.fixed
@@ -126,8 +139,18 @@ def build_snapshot(
         "company": {
             "name": s.company_name,
             "inn": s.company_inn,
+            "kpp": s.company_kpp,
             "ogrn": s.company_ogrn,
             "address": s.company_address,
+            "email": s.company_email,
+            "bank_name": s.company_bank_name,
+            "bank_bik": s.company_bank_bik,
+            "bank_account": s.company_bank_account,
+            "bank_corr_account": s.company_bank_corr_account,
+            "signatory_name": s.company_signatory_name,
+            "signatory_position": s.company_signatory_position,
+            "signatory_authority": s.company_signatory_authority,
+            "place": s.contract_place,
         },
         "client": {
             "id": c.id,
@@ -163,10 +186,13 @@ def build_snapshot(
                 "serial_number": d.serial_number,
                 "purchase_date": d.purchase_date.isoformat() if d.purchase_date else None,
                 "declared_value": f"{d.declared_value:.2f}",
+                "condition": d.condition,
+                "condition_note": d.condition_note,
             }
             for d in inputs.devices
         ],
-        "photo_sha256": photos,
+        # Device, object key, file name and SHA-256 of each photo, read from storage now.
+        "photos": photos,
         "tariff": {
             "code": f.tariff_code,
             "name": f.tariff_name,
@@ -176,6 +202,14 @@ def build_snapshot(
             "total": f"{f.total:.2f}",
             "already_paid": f"{f.already_paid:.2f}",
             "surcharge": f"{f.surcharge:.2f}",
+            "period_months": inputs.period_months,
         },
         "pep": pep,
     }
+
+
+def photo_hashes(snap: dict[str, Any]) -> list[str]:
+    """The photo hashes a snapshot fixed (snapshots before `photos` kept only the hashes)."""
+    if "photos" in snap:
+        return [str(p["sha256"]) for p in snap["photos"]]
+    return [str(h) for h in snap.get("photo_sha256", [])]

@@ -40,6 +40,10 @@ class Tariff(Timestamps, Base):
         JSONB, nullable=False, server_default="{}"
     )
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="true")
+    # The subscription term a contract on this tariff states.
+    period_months: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=12, server_default="12"
+    )
     # Every edit makes a new version (TariffVersion keeps each one's terms); a calculation
     # fixed on a client names the version it was made with.
     version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")

@@ -25,6 +25,7 @@ class TariffTerms(BaseModel):
     extra_device_price: Money
     kind_multipliers: dict[str, str]
     is_active: bool
+    period_months: int = Field(description="Subscription term the contract states, in months")
 
 
 class TariffOut(TariffTerms):
@@ -68,6 +69,9 @@ class TariffCreate(BaseModel):
     extra_device_price: MoneyIn
     kind_multipliers: dict[str, Multiplier] = Field(default_factory=dict)
     is_active: bool = True
+    period_months: int | None = Field(
+        default=None, ge=1, le=120, description="Months; DEFAULT_TARIFF_PERIOD_MONTHS if omitted"
+    )
 
     _kinds = field_validator("kind_multipliers")(_check_kinds)
 
@@ -84,6 +88,7 @@ class TariffUpdate(BaseModel):
     extra_device_price: MoneyIn | None = None
     kind_multipliers: dict[str, Multiplier] | None = None
     is_active: bool | None = None
+    period_months: int | None = Field(default=None, ge=1, le=120)
 
     _kinds = field_validator("kind_multipliers")(_check_kinds)
 

@@ -9,12 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from privet_manager.activity import service as activity
 from privet_manager.auth.actor import Actor
-from privet_manager.clients.models import LOCKED_STATUSES, Client, ClientStatus, WizardStep
-from privet_manager.clients.service import touch
-from privet_manager.contracts import repository as contracts
+from privet_manager.clients.models import LOCKED_STATUSES, Client, WizardStep
+from privet_manager.clients.service import contract_data_changed, touch
 from privet_manager.devices import repository as devices_repo
 from privet_manager.devices.models import ManagerDevice
 from privet_manager.events.service import publish
+from privet_manager.settings import get_settings
 from privet_manager.tariffs import repository
 from privet_manager.tariffs.calc import (
     ZERO,
@@ -103,6 +103,7 @@ async def create_tariff(
         raise TariffExists()
     values = data.model_dump()
     values["kind_multipliers"] = _multipliers(data.kind_multipliers)
+    values["period_months"] = data.period_months or get_settings().default_tariff_period_months
     tariff = Tariff(**values, version=1)
     session.add(tariff)
     await session.flush()
@@ -178,6 +179,7 @@ def breakdown_json(
             "included_devices": tariff.included_devices,
             "extra_device_price": f"{tariff.extra_device_price:.2f}",
             "kind_multipliers": dict(tariff.kind_multipliers or {}),
+            "period_months": tariff.period_months,
         },
     }
 
@@ -215,8 +217,7 @@ async def apply_tariff(
     fixed.breakdown = breakdown_json(calc, tariff, [d.id for d in devices])
     fixed.applied_by_manager_id = actor.manager_id
 
-    if await contracts.void_live(session, client.id, "Тариф пересчитан"):
-        client.status = ClientStatus.in_progress
+    await contract_data_changed(session, client)
     client.current_step = WizardStep.contract
     await session.flush()
     await session.refresh(fixed)

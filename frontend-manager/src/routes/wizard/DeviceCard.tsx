@@ -1,11 +1,11 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { deleteDevice, deletePhoto } from '../../api/endpoints';
 import { describeError } from '../../api/errors';
 import type { Device } from '../../api/types';
 import { ErrorBanner } from '../../components/Field';
 import { money } from '../../lib/format';
 import { usePhotoQueue, type PhotoItem } from '../../photos/usePhotoQueue';
-import { DEVICE_KINDS } from './validation';
+import { DEVICE_CONDITIONS, DEVICE_KINDS } from './validation';
 
 const STATUS_TEXT: Record<PhotoItem['status'], string> = {
   resizing: 'Сжимаем…',
@@ -21,16 +21,20 @@ export function DeviceCard({
   device,
   onChanged,
   onEdit,
+  readOnly = false,
 }: {
   clientId: string;
   device: Device;
   onChanged: () => Promise<void>;
   onEdit: () => void;
+  readOnly?: boolean;
 }) {
+  const [enlarged, setEnlarged] = useState<{ url: string; alt: string } | null>(null);
   const deviceId = String(device.id);
   const queue = usePhotoQueue(clientId, deviceId, onChanged);
   const [error, setError] = useState<string | null>(null);
   const kind = DEVICE_KINDS.find((k) => k.value === device.kind)?.label ?? device.kind;
+  const condition = DEVICE_CONDITIONS.find((c) => c.value === device.condition)?.label;
 
   const onFiles = (e: React.ChangeEvent<HTMLInputElement>) => {
     const files = e.target.files;
@@ -49,6 +53,7 @@ export function DeviceCard({
   };
 
   const removePhoto = async (photoId: string | number) => {
+    if (!window.confirm(`Удалить это фото устройства «${device.brand} ${device.model}»?`)) return;
     try {
       await deletePhoto(clientId, device.id, photoId);
       await onChanged();
@@ -70,30 +75,48 @@ export function DeviceCard({
             {kind}
             {device.serial_number ? ` · S/N ${device.serial_number}` : ''} · {money(device.declared_value)}
           </p>
+          {condition ? (
+            <p className="muted" data-testid="device-condition-shown">
+              {condition}
+              {device.condition_note ? `: ${device.condition_note}` : ''}
+            </p>
+          ) : null}
         </div>
-        <div className="device__buttons">
-          <button type="button" className="btn btn--small" onClick={onEdit} data-testid="device-edit">
-            Изменить
-          </button>
-          <button type="button" className="btn btn--small btn--danger" onClick={() => void remove()} data-testid="device-delete">
-            Удалить
-          </button>
-        </div>
+        {readOnly ? null : (
+          <div className="device__buttons">
+            <button type="button" className="btn btn--small" onClick={onEdit} data-testid="device-edit">
+              Изменить
+            </button>
+            <button type="button" className="btn btn--small btn--danger" onClick={() => void remove()} data-testid="device-delete">
+              Удалить
+            </button>
+          </div>
+        )}
       </div>
       <ErrorBanner message={error} testId="device-card-error" />
       <ul className="photos" aria-label="Фото устройства">
         {device.photos.map((p) => (
           <li key={p.id} className="photo" data-testid="photo">
-            <img src={p.url} alt={`Фото ${device.brand} ${device.model}`} width={96} height={96} loading="lazy" />
             <button
               type="button"
-              className="photo__remove"
-              onClick={() => void removePhoto(p.id)}
-              aria-label="Удалить фото"
-              data-testid="photo-delete"
+              className="photo__open"
+              onClick={() => setEnlarged({ url: p.url, alt: `Фото ${device.brand} ${device.model}` })}
+              aria-label="Открыть фото крупно"
+              data-testid="photo-open"
             >
-              ×
+              <img src={p.url} alt={`Фото ${device.brand} ${device.model}`} width={96} height={96} loading="lazy" />
             </button>
+            {readOnly ? null : (
+              <button
+                type="button"
+                className="photo__remove"
+                onClick={() => void removePhoto(p.id)}
+                aria-label="Удалить фото"
+                data-testid="photo-delete"
+              >
+                ×
+              </button>
+            )}
           </li>
         ))}
         {queue.items.map((item) => (
@@ -130,6 +153,8 @@ export function DeviceCard({
           Повторить все ({failed})
         </button>
       ) : null}
+      {enlarged ? <PhotoViewer {...enlarged} onClose={() => setEnlarged(null)} /> : null}
+      {readOnly ? null : (
       <div className="photo-inputs">
         <label className="btn btn--file">
           <input
@@ -147,6 +172,26 @@ export function DeviceCard({
           Из галереи
         </label>
       </div>
+      )}
     </li>
+  );
+}
+
+/** A photo over the whole screen; a tap anywhere or Escape closes it. */
+function PhotoViewer({ url, alt, onClose }: { url: string; alt: string; onClose: () => void }) {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') onClose();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onClose]);
+  return (
+    <div className="photo-viewer" role="dialog" aria-modal="true" aria-label={alt} onClick={onClose} data-testid="photo-viewer">
+      <img src={url} alt={alt} />
+      <button type="button" className="btn btn--small photo-viewer__close" onClick={onClose} autoFocus>
+        Закрыть
+      </button>
+    </div>
   );
 }

@@ -9,6 +9,7 @@ import { ErrorBanner, Field } from '../../components/Field';
 import { loadDraft, removeDraft } from '../../lib/drafts';
 import { usePersistDraft } from '../../lib/useDraft';
 import {
+  DEVICE_CONDITIONS,
   DEVICE_FIELDS,
   DEVICE_KINDS,
   makeDeviceSchema,
@@ -23,6 +24,8 @@ const EMPTY: DeviceValues = {
   serial_number: '',
   purchase_date: '',
   declared_value: '',
+  condition: 'ok',
+  condition_note: '',
 };
 
 function fromDevice(d: Device): DeviceValues {
@@ -33,6 +36,8 @@ function fromDevice(d: Device): DeviceValues {
     serial_number: d.serial_number ?? '',
     purchase_date: d.purchase_date ?? '',
     declared_value: d.declared_value ?? '',
+    condition: d.condition ?? 'ok',
+    condition_note: d.condition_note ?? '',
   };
 }
 
@@ -88,6 +93,8 @@ export function DeviceModal({
       serial_number: values.serial_number.trim(),
       purchase_date: values.purchase_date || null,
       declared_value: toDecimalString(values.declared_value),
+      condition: values.condition,
+      condition_note: values.condition_note.trim() || null,
     };
     try {
       const saved = device
@@ -139,6 +146,28 @@ export function DeviceModal({
             <Field label="Заявленная стоимость, ₽" error={errors.declared_value?.message}>
               {(a) => (
                 <input {...a} inputMode="decimal" autoComplete="off" data-testid="device-declared_value" {...register('declared_value')} />
+              )}
+            </Field>
+            <Field label="Состояние при приёме" error={errors.condition?.message}>
+              {(a) => (
+                <select {...a} data-testid="device-condition" {...register('condition')}>
+                  {DEVICE_CONDITIONS.map((c) => (
+                    <option key={c.value} value={c.value}>
+                      {c.label}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+            <Field label="Замечания о состоянии" error={errors.condition_note?.message} className="grid__wide">
+              {(a) => (
+                <input
+                  {...a}
+                  autoComplete="off"
+                  placeholder="Например: царапина на крышке"
+                  data-testid="device-condition_note"
+                  {...register('condition_note')}
+                />
               )}
             </Field>
           </div>

@@ -1,21 +1,26 @@
 import { zodResolver } from '@hookform/resolvers/zod';
+import { useState } from 'react';
 import { useForm } from 'react-hook-form';
-import { useNavigate } from 'react-router';
+import { Link, useNavigate } from 'react-router';
 import { updateProfile } from '../../api/endpoints';
 import type { ClientCard } from '../../api/types';
 import { Field } from '../../components/Field';
 import { loadDraft } from '../../lib/drafts';
+import { formatPhone } from '../../lib/format';
 import { usePersistDraft } from '../../lib/useDraft';
 import type { StepProps } from './stepProps';
 import { SaveError } from './StepActions';
 import { normalizePhone, PROFILE_FIELDS, profileSchema, type ProfileValues } from './validation';
 import { useStepSave } from './useStepSave';
+import { isReadOnly } from './readOnly';
+import { OutboxNotice } from './OutboxNotice';
+import { enqueue } from '../../offline/outbox';
 
 function fromCard(card: ClientCard): ProfileValues {
   const a = card.address;
   return {
     name: card.profile?.name ?? '',
-    phone: card.profile?.phone ?? '',
+    phone: formatPhone(card.profile?.phone),
     email: card.profile?.email ?? '',
     address: {
       postal_code: a?.postal_code ?? '',
@@ -31,7 +36,10 @@ function fromCard(card: ClientCard): ProfileValues {
 
 export function Step1Profile({ clientId, card }: StepProps) {
   const navigate = useNavigate();
-  const draft = loadDraft<ProfileValues>(clientId, '1');
+  const readOnly = isReadOnly(card);
+  // Read once, when the step opens: the notice means a real restore (a reload, a return), not
+  // the draft this very form is writing as the manager types. A read-only client gets none.
+  const [draft] = useState(() => (readOnly ? null : loadDraft<ProfileValues>(clientId, '1')));
   const form = useForm<ProfileValues>({
     resolver: zodResolver(profileSchema),
     defaultValues: draft ?? fromCard(card),
@@ -44,7 +52,7 @@ export function Step1Profile({ clientId, card }: StepProps) {
     watch,
     formState: { errors, isSubmitting },
   } = form;
-  usePersistDraft(clientId, '1', watch);
+  usePersistDraft(clientId, '1', watch, !readOnly);
   const save = useStepSave(clientId, '1', PROFILE_FIELDS);
 
   const onSubmit = handleSubmit(async (values) => {
@@ -52,9 +60,13 @@ export function Step1Profile({ clientId, card }: StepProps) {
       ...values,
       phone: normalizePhone(values.phone) ?? values.phone,
     };
-    if (await save.run(() => updateProfile(clientId, card.version, body), setError)) {
-      navigate(`/clients/${clientId}/step/2`);
-    }
+    if (readOnly) return;
+    const outcome = await save.run(
+      () => updateProfile(clientId, card.version, body),
+      setError,
+      () => enqueue(clientId, '1', 'profile', card.version, body),
+    );
+    if (outcome !== 'failed') navigate(`/clients/${clientId}/step/2`);
   });
 
   const addressField = (
@@ -71,6 +83,8 @@ export function Step1Profile({ clientId, card }: StepProps) {
     <form className="card step" onSubmit={onSubmit} noValidate aria-labelledby="step1-title" data-testid="step-1">
       <h1 id="step1-title" tabIndex={-1}>Контактные данные и адрес регистрации</h1>
       {draft ? <p className="muted" data-testid="draft-restored">Восстановлен несохранённый ввод.</p> : null}
+      <OutboxNotice clientId={clientId} step="1" card={card} />
+      <fieldset className="step__fields" disabled={readOnly} data-testid="step-fields">
       <fieldset>
         <legend>Клиент</legend>
         <div className="grid">
@@ -102,11 +116,18 @@ export function Step1Profile({ clientId, card }: StepProps) {
           {addressField('apartment', 'Квартира')}
         </div>
       </fieldset>
+      </fieldset>
       <SaveError error={save.error} stale={save.stale} onRefresh={() => void save.refresh()} onRetry={() => void onSubmit()} />
       <div className="step__actions">
-        <button type="submit" className="btn btn--primary" disabled={isSubmitting} data-testid="step1-submit">
-          {isSubmitting ? 'Сохраняем…' : 'Сохранить и далее'}
-        </button>
+        {readOnly ? (
+          <Link to={`/clients/${clientId}/step/2`} className="btn" data-testid="step-next-readonly">
+            Далее →
+          </Link>
+        ) : (
+          <button type="submit" className="btn btn--primary" disabled={isSubmitting} data-testid="step1-submit">
+            {isSubmitting ? 'Сохраняем…' : 'Сохранить и далее'}
+          </button>
+        )}
       </div>
     </form>
   );

@@ -1,5 +1,5 @@
 import { zodResolver } from '@hookform/resolvers/zod';
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { Link, useNavigate } from 'react-router';
 import { putPassport } from '../../api/endpoints';
@@ -16,6 +16,9 @@ import {
   type PassportValues,
 } from './validation';
 import { useStepSave } from './useStepSave';
+import { isReadOnly } from './readOnly';
+import { OutboxNotice } from './OutboxNotice';
+import { enqueue } from '../../offline/outbox';
 
 function fromCard(card: ClientCard): PassportValues {
   const p = card.passport;
@@ -32,7 +35,10 @@ function fromCard(card: ClientCard): PassportValues {
 
 export function Step2Passport({ clientId, card }: StepProps) {
   const navigate = useNavigate();
-  const draft = loadDraft<PassportValues>(clientId, '2');
+  const readOnly = isReadOnly(card);
+  // Read once, when the step opens: the notice means a real restore (a reload, a return), not
+  // the draft this very form is writing as the manager types. A read-only client gets none.
+  const [draft] = useState(() => (readOnly ? null : loadDraft<PassportValues>(clientId, '2')));
   const schema = useMemo(() => makePassportSchema(), []);
   const form = useForm<PassportValues>({
     resolver: zodResolver(schema),
@@ -47,13 +53,17 @@ export function Step2Passport({ clientId, card }: StepProps) {
     watch,
     formState: { errors, isSubmitting },
   } = form;
-  usePersistDraft(clientId, '2', watch);
+  usePersistDraft(clientId, '2', watch, !readOnly);
   const save = useStepSave(clientId, '2', PASSPORT_FIELDS);
 
   const onSubmit = handleSubmit(async (values) => {
-    if (await save.run(() => putPassport(clientId, card.version, values), setError)) {
-      navigate(`/clients/${clientId}/step/3`);
-    }
+    if (readOnly) return;
+    const outcome = await save.run(
+      () => putPassport(clientId, card.version, values),
+      setError,
+      () => enqueue(clientId, '2', 'passport', card.version, values),
+    );
+    if (outcome !== 'failed') navigate(`/clients/${clientId}/step/3`);
   });
 
   const departmentCode = register('department_code');
@@ -62,15 +72,17 @@ export function Step2Passport({ clientId, card }: StepProps) {
     <form className="card step" onSubmit={onSubmit} noValidate aria-labelledby="step2-title" data-testid="step-2">
       <h1 id="step2-title" tabIndex={-1}>Паспорт</h1>
       {draft ? <p className="muted" data-testid="draft-restored">Восстановлен несохранённый ввод.</p> : null}
+      <OutboxNotice clientId={clientId} step="2" card={card} />
+      <fieldset className="step__fields" disabled={readOnly} data-testid="step-fields">
       <div className="grid">
         <Field label="Серия" error={errors.series?.message}>
           {(a) => (
-            <input {...a} inputMode="numeric" maxLength={4} autoComplete="off" data-testid="passport-series" {...register('series')} />
+            <input {...a} inputMode="numeric" maxLength={5} autoComplete="off" data-testid="passport-series" {...register('series')} />
           )}
         </Field>
         <Field label="Номер" error={errors.number?.message}>
           {(a) => (
-            <input {...a} inputMode="numeric" maxLength={6} autoComplete="off" data-testid="passport-number" {...register('number')} />
+            <input {...a} inputMode="numeric" maxLength={7} autoComplete="off" data-testid="passport-number" {...register('number')} />
           )}
         </Field>
         <Field label="Кем выдан" error={errors.issued_by?.message} className="grid__wide">
@@ -106,14 +118,21 @@ export function Step2Passport({ clientId, card }: StepProps) {
           {(a) => <input {...a} autoComplete="off" data-testid="passport-birth_place" {...register('birth_place')} />}
         </Field>
       </div>
+      </fieldset>
       <SaveError error={save.error} stale={save.stale} onRefresh={() => void save.refresh()} onRetry={() => void onSubmit()} />
       <div className="step__actions">
         <Link to={`/clients/${clientId}/step/1`} className="btn" data-testid="step2-back">
           ← Назад к контактам
         </Link>
-        <button type="submit" className="btn btn--primary" disabled={isSubmitting} data-testid="step2-submit">
-          {isSubmitting ? 'Сохраняем…' : 'Сохранить и далее'}
-        </button>
+        {readOnly ? (
+          <Link to={`/clients/${clientId}/step/3`} className="btn" data-testid="step-next-readonly">
+            Далее →
+          </Link>
+        ) : (
+          <button type="submit" className="btn btn--primary" disabled={isSubmitting} data-testid="step2-submit">
+            {isSubmitting ? 'Сохраняем…' : 'Сохранить и далее'}
+          </button>
+        )}
       </div>
     </form>
   );

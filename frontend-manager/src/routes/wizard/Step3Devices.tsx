@@ -6,6 +6,7 @@ import type { StepProps } from './stepProps';
 import { DeviceCard } from './DeviceCard';
 import { DeviceModal } from './DeviceModal';
 import { useRefreshClient } from './useClientCard';
+import { isReadOnly } from './readOnly';
 
 export function Step3Devices({ clientId, card }: StepProps) {
   const navigate = useNavigate();
@@ -14,6 +15,7 @@ export function Step3Devices({ clientId, card }: StepProps) {
   useEffect(preloadResizer, []);
   const closeModal = useCallback(() => setModal(null), []);
   const devices = card.devices ?? [];
+  const readOnly = isReadOnly(card);
   const withoutPhotos = devices.filter((d) => !d.photos?.length).length;
 
   return (
@@ -26,12 +28,21 @@ export function Step3Devices({ clientId, card }: StepProps) {
       ) : null}
       <ul className="devices">
         {devices.map((d) => (
-          <DeviceCard key={d.id} clientId={clientId} device={d} onChanged={refresh} onEdit={() => setModal({ device: d })} />
+          <DeviceCard
+            key={d.id}
+            clientId={clientId}
+            device={d}
+            onChanged={refresh}
+            onEdit={() => setModal({ device: d })}
+            readOnly={readOnly}
+          />
         ))}
       </ul>
-      <button type="button" className="btn btn--block" onClick={() => setModal({ device: null })} data-testid="device-add">
-        + Добавить устройство
-      </button>
+      {readOnly ? null : (
+        <button type="button" className="btn btn--block" onClick={() => setModal({ device: null })} data-testid="device-add">
+          + Добавить устройство
+        </button>
+      )}
       {withoutPhotos ? (
         <p className="muted" data-testid="devices-hint">
           Без фото: {withoutPhotos}. Сфотографируйте каждое устройство.

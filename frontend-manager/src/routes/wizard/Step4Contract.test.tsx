@@ -248,4 +248,49 @@ describe('Step 4: sending the code again', () => {
     // The new cooldown comes with the answer.
     expect(screen.getByTestId('otp-resend')).toBeDisabled();
   });
+
+  it('says the data changed when the code died with an edit, and offers a new contract', async () => {
+    stub({
+      [`POST ${CONFIRM}`]: () =>
+        json(409, {
+          status: 409,
+          code: 'contract_data_changed',
+          detail: 'Данные клиента изменились: сформируйте договор заново',
+        }),
+    });
+    await renderStep4(makeCard({ tariff: TARIFF, contract: contract() }));
+    server = makeCard({
+      tariff: TARIFF,
+      contract: contract({ status: 'void', void_reason: 'Данные клиента изменились' }),
+    });
+    await typeCode('123456');
+    expect(await screen.findByTestId('contract-data-changed')).toHaveTextContent(
+      'Данные клиента изменились: сформируйте договор заново.',
+    );
+    expect(screen.queryByTestId('contract-locked')).not.toBeInTheDocument();
+    expect(screen.queryByTestId('otp-section')).not.toBeInTheDocument();
+    expect(screen.getByTestId('contract-generate')).toHaveTextContent('Сформировать договор заново');
+  });
+
+  it('shows the draft before any code is sent', async () => {
+    const PREVIEW = `${CARD}/contract/preview`;
+    stub({
+      [`GET ${PREVIEW}`]: () =>
+        new Response('%PDF-1.4 draft', { status: 200, headers: { 'Content-Type': 'application/pdf' } }),
+    });
+    const open = vi.fn();
+    vi.stubGlobal('open', open);
+    URL.createObjectURL = vi.fn(() => 'blob:draft');
+    URL.revokeObjectURL = vi.fn();
+    const user = userEvent.setup();
+    await renderStep4(makeCard({ tariff: TARIFF, contract: null }));
+    const button = screen.getByTestId('contract-preview');
+    expect(button).toHaveTextContent('Показать проект договора');
+    // It comes before the button that sends the code.
+    expect(button.compareDocumentPosition(screen.getByTestId('contract-generate')) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    await user.click(button);
+    expect(await screen.findByTestId('contract-preview-link')).toHaveAttribute('href', 'blob:draft');
+    expect(open).toHaveBeenCalledWith('blob:draft', '_blank', 'noopener');
+    expect(posts(GENERATE)).toHaveLength(0);
+  });
 });

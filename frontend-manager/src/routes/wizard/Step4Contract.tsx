@@ -1,12 +1,13 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
-import { generateContract, getPepAgreement } from '../../api/endpoints';
+import { generateContract, getPepAgreement, previewContract } from '../../api/endpoints';
 import { describeError } from '../../api/errors';
 import { ErrorBanner } from '../../components/Field';
-import { isLocked, isSigned } from './contractState';
+import { DATA_CHANGED, isLocked, isSigned, isVoidedByChange } from './contractState';
 import { OtpEntry } from './OtpEntry';
 import { FALLBACK_PEP_TEXT } from './pep';
+import { PepText } from './PepText';
 import type { StepProps } from './stepProps';
 import { TariffSection } from './TariffSection';
 import { useRefreshClient, useUpdateContract } from './useClientCard';
@@ -25,9 +26,20 @@ export function Step4Contract({ clientId, card }: StepProps) {
       await refresh();
     },
   });
+  const [previewUrl, setPreviewUrl] = useState<string | null>(null);
+  const preview = useMutation({
+    mutationFn: () => previewContract(clientId),
+    onSuccess: (pdf) => {
+      if (previewUrl) URL.revokeObjectURL(previewUrl);
+      const url = URL.createObjectURL(pdf);
+      setPreviewUrl(url);
+      window.open(url, '_blank', 'noopener');
+    },
+  });
   const contract = card.contract ?? null;
   const signed = isSigned(card, contract);
   const locked = !signed && isLocked(contract);
+  const changed = !signed && isVoidedByChange(contract);
 
   const pepText = pep.data?.text ?? FALLBACK_PEP_TEXT;
   const hasTariff = Boolean(card.tariff);
@@ -50,9 +62,7 @@ export function Step4Contract({ clientId, card }: StepProps) {
         {!signed && (!contract || locked) ? (
           <>
             <div className="pep" tabIndex={0} aria-label="Текст соглашения о простой электронной подписи" data-testid="pep-text">
-              {pepText.split('\n').map((line, i) => (
-                <p key={i}>{line}</p>
-              ))}
+              <PepText text={pepText} />
               {pep.data?.version ? <p className="muted">Редакция {pep.data.version}</p> : null}
             </div>
             <label className="checkbox">
@@ -64,7 +74,11 @@ export function Step4Contract({ clientId, card }: StepProps) {
               />
               Клиент прочитал соглашение о ПЭП и согласен подписать договор кодом из чата поддержки
             </label>
-            {locked ? (
+            {changed ? (
+              <div className="banner banner--error" role="alert" data-testid="contract-data-changed">
+                Договор {contract?.number}: {DATA_CHANGED} Клиент получит новый код.
+              </div>
+            ) : locked ? (
               <div className="banner banner--error" role="alert" data-testid="contract-locked">
                 Договор {contract?.number} заблокирован: код введён неверно слишком много раз. Сформируйте договор заново —
                 клиент получит новый код.
@@ -75,6 +89,27 @@ export function Step4Contract({ clientId, card }: StepProps) {
               onRetry={() => generate.mutate()}
               testId="generate-error"
             />
+            <ErrorBanner
+              message={preview.isError ? describeError(preview.error) : null}
+              onRetry={() => preview.mutate()}
+              testId="preview-error"
+            />
+            <div className="step__actions">
+              <button
+                type="button"
+                className="btn"
+                disabled={!hasTariff || preview.isPending}
+                onClick={() => preview.mutate()}
+                data-testid="contract-preview"
+              >
+                {preview.isPending ? 'Готовим проект…' : 'Показать проект договора'}
+              </button>
+              {previewUrl ? (
+                <a href={previewUrl} target="_blank" rel="noopener" data-testid="contract-preview-link">
+                  Открыть проект (PDF)
+                </a>
+              ) : null}
+            </div>
             <button
               type="button"
               className="btn btn--primary"

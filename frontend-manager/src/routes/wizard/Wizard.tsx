@@ -13,6 +13,7 @@ import { Step3Devices } from './Step3Devices';
 import { Step4Contract } from './Step4Contract';
 import { StepSuccess } from './StepSuccess';
 import { useClientCard } from './useClientCard';
+import { isReadOnly, isSigned } from './readOnly';
 
 const STEPS = [
   { id: '1', label: 'Контакты' },
@@ -22,24 +23,62 @@ const STEPS = [
   { id: 'success', label: 'Готово' },
 ] as const;
 
-function Stepper({ clientId, step }: { clientId: string; step: string }) {
+/** Which steps hold what the next ones need (the server's data, not the screen visited). */
+function completedSteps(card: ClientCard | undefined): Set<string> {
+  const done = new Set<string>();
+  if (!card) return done;
+  const signed = isSigned(card);
+  if (signed || (card.profile?.phone && card.address?.street && card.address?.house)) done.add('1');
+  if (signed || card.passport_on_file) done.add('2');
+  if (signed || card.devices.length > 0) done.add('3');
+  if (signed) done.add('4');
+  if (card.status === 'processed') done.add('success');
+  return done;
+}
+
+/** Step 4 makes the contract: it is offered once steps 1-3 hold their data. */
+function missingForContract(done: Set<string>): string[] {
+  return STEPS.slice(0, 3)
+    .filter((s) => !done.has(s.id))
+    .map((s) => s.label.toLowerCase());
+}
+
+function Stepper({ clientId, step, card }: { clientId: string; step: string; card: ClientCard | undefined }) {
+  const done = completedSteps(card);
+  const locked = (id: string) =>
+    card !== undefined && (id === '4' || id === 'success') && missingForContract(done).length > 0;
   return (
     <nav aria-label="Шаги оформления" className="stepper">
       <ol>
-        {STEPS.map((s, i) => (
-          <li key={s.id} className={s.id === step ? 'stepper__item stepper__item--active' : 'stepper__item'}>
-            <Link
-              to={`/clients/${clientId}/step/${s.id}`}
-              aria-current={s.id === step ? 'step' : undefined}
-              data-testid={`stepper-${s.id}`}
-            >
+        {STEPS.map((s, i) => {
+          const cls = ['stepper__item', s.id === step ? 'stepper__item--active' : '', done.has(s.id) ? 'stepper__item--done' : '']
+            .filter(Boolean)
+            .join(' ');
+          const inner = (
+            <>
               <span className="stepper__num" aria-hidden="true">
-                {i < 4 ? i + 1 : '✓'}
+                {done.has(s.id) || i >= 4 ? '✓' : i + 1}
               </span>
-              <span className="stepper__label">{s.label}</span>
-            </Link>
-          </li>
-        ))}
+              <span className="stepper__label">
+                {s.label}
+                {done.has(s.id) ? <span className="visually-hidden"> (заполнено)</span> : null}
+              </span>
+            </>
+          );
+          return (
+            <li key={s.id} className={cls} data-done={done.has(s.id) ? 'true' : 'false'}>
+              {locked(s.id) ? (
+                <span className="stepper__locked" aria-disabled="true" data-testid={`stepper-${s.id}`} title="Сначала заполните шаги 1–3">
+                  {inner}
+                </span>
+              ) : (
+                <Link to={`/clients/${clientId}/step/${s.id}`} aria-current={s.id === step ? 'step' : undefined} data-testid={`stepper-${s.id}`}>
+                  {inner}
+                </Link>
+              )}
+            </li>
+          );
+        })}
       </ol>
     </nav>
   );
@@ -51,6 +90,17 @@ function ReadOnlyNotice({ clientId, card }: { clientId: string; card: ClientCard
     mutationFn: () => claimClient(clientId),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['client', clientId] }),
   });
+  if (isSigned(card)) {
+    return (
+      <div className="banner banner--ok" role="status" data-testid="read-only">
+        <span>
+          {card.status === 'processed' ? 'Клиент оформлен' : 'Договор подписан'}
+          {card.contract?.number ? ` (${card.contract.number})` : ''}: данные подписанного договора
+          не меняются, экран только для просмотра.
+        </span>
+      </div>
+    );
+  }
   return (
     <div className="banner banner--error" role="alert" data-testid="read-only">
       <span>
@@ -65,6 +115,19 @@ function ReadOnlyNotice({ clientId, card }: { clientId: string; card: ClientCard
         </button>
       ) : null}
     </div>
+  );
+}
+
+function ContractNotReady({ clientId, missing }: { clientId: string; missing: string[] }) {
+  const first = STEPS.find((s) => missing.includes(s.label.toLowerCase()))?.id ?? '1';
+  return (
+    <section className="card step" data-testid="contract-not-ready">
+      <h1 tabIndex={-1}>Договор пока нельзя сформировать</h1>
+      <p>Для договора не хватает данных: {missing.join(', ')}.</p>
+      <Link to={`/clients/${clientId}/step/${first}`} className="btn btn--primary">
+        Перейти к шагу {first}
+      </Link>
+    </section>
   );
 }
 
@@ -93,6 +156,8 @@ export default function Wizard() {
         <Step2Passport key={`${clientId}-2`} {...props} />
       ) : step === '3' ? (
         <Step3Devices key={`${clientId}-3`} {...props} />
+      ) : step === '4' && missingForContract(completedSteps(card.data)).length ? (
+        <ContractNotReady clientId={clientId} missing={missingForContract(completedSteps(card.data))} />
       ) : step === '4' ? (
         <Step4Contract key={`${clientId}-4`} {...props} />
       ) : (
@@ -114,8 +179,8 @@ export default function Wizard() {
         <Link to="/clients?tab=mine" className="back-link" data-testid="back-to-list">
           ← К списку клиентов
         </Link>
-        <Stepper clientId={clientId} step={step} />
-        {card.data && card.data.can_edit === false ? <ReadOnlyNotice clientId={clientId} card={card.data} /> : null}
+        <Stepper clientId={clientId} step={step} card={card.data} />
+        {card.data && isReadOnly(card.data) ? <ReadOnlyNotice clientId={clientId} card={card.data} /> : null}
         {body}
       </main>
     </div>

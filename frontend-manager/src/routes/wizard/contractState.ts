@@ -9,6 +9,13 @@ export function isLocked(contract: Contract | null | undefined): boolean {
   return Boolean(contract && /lock|block|void|expired_attempts/i.test(contract.status)) || contract?.otp_attempts_left === 0;
 }
 
+/** A contract voided because the client's data changed after it was generated. */
+export function isVoidedByChange(contract: Contract | null | undefined): boolean {
+  return contract?.status === 'void' && Boolean(contract.void_reason?.startsWith('Данные клиента изменились'));
+}
+
+export const DATA_CHANGED = 'Данные клиента изменились: сформируйте договор заново.';
+
 /** What a failed confirm means for the screen. */
 export function otpFailure(err: unknown): { locked: boolean; expired: boolean; attemptsLeft: number | null; message: string } {
   if (!(err instanceof ApiError)) {
@@ -18,6 +25,9 @@ export function otpFailure(err: unknown): { locked: boolean; expired: boolean; a
   const code = `${p.code ?? ''}`.toLowerCase();
   const raw = p.attempts_left ?? p.otp_attempts_left;
   const attemptsLeft = typeof raw === 'number' ? raw : null;
+  if (code === 'contract_data_changed') {
+    return { locked: true, expired: false, attemptsLeft: null, message: DATA_CHANGED };
+  }
   const locked = err.status === 423 || code.includes('lock') || attemptsLeft === 0;
   if (locked) {
     return {

@@ -102,6 +102,23 @@ describe('Step 1: contact data and address', () => {
     expect(loadDraft<{ name: string }>('7', '1')?.name).toBe('Пётр Сидоров');
   });
 
+  it('says «Восстановлен несохранённый ввод» only after a real restore, not while typing', async () => {
+    const user = userEvent.setup();
+    renderStep1();
+    await user.type(screen.getByLabelText('Квартира'), '7');
+    expect(loadDraft<{ address: { apartment: string } }>('7', '1')?.address.apartment).toBe('57');
+    expect(screen.queryByTestId('draft-restored')).not.toBeInTheDocument();
+  });
+
+  it('opens a signed client read-only and ignores a leftover draft', () => {
+    saveDraft('7', '1', { name: 'Чужой ввод' });
+    renderStep1(makeCard({ status: 'signed' }));
+    expect(screen.getByTestId('step-fields')).toBeDisabled();
+    expect(screen.getByLabelText('ФИО')).not.toHaveValue('Чужой ввод');
+    expect(screen.queryByTestId('step1-submit')).not.toBeInTheDocument();
+    expect(screen.queryByTestId('draft-restored')).not.toBeInTheDocument();
+  });
+
   it('offers a retry when the network fails', async () => {
     const user = userEvent.setup();
     mocked.updateProfile.mockRejectedValueOnce(new TypeError('Failed to fetch')).mockResolvedValueOnce(STATE);
@@ -134,6 +151,33 @@ describe('Step 2: passport', () => {
     expect(screen.getByText('Номер — 6 цифр')).toBeInTheDocument();
     expect(screen.getByText('Код подразделения в формате 000-000')).toBeInTheDocument();
     expect(screen.getByText('Дата выдачи в будущем')).toBeInTheDocument();
+    expect(mocked.putPassport).not.toHaveBeenCalled();
+  });
+
+  it('takes the series as printed, «45 10», and sends it without the space', async () => {
+    const user = userEvent.setup();
+    saveDraft('7', '2', { ...valid, series: '45 10' });
+    mocked.putPassport.mockResolvedValue(STATE);
+    renderStep2();
+    await user.click(screen.getByTestId('step2-submit'));
+    await waitFor(() => expect(mocked.putPassport).toHaveBeenCalledWith('7', 3, valid));
+  });
+
+  it('refuses a passport not replaced at 45', async () => {
+    const user = userEvent.setup();
+    saveDraft('7', '2', { ...valid, birth_date: '1970-01-10', issue_date: '2000-02-01' });
+    renderStep2();
+    await user.click(screen.getByTestId('step2-submit'));
+    expect(await screen.findByText('Паспорт недействителен: в 45 лет его нужно было заменить')).toBeInTheDocument();
+    expect(mocked.putPassport).not.toHaveBeenCalled();
+  });
+
+  it('says when the issue date is before the birth date', async () => {
+    const user = userEvent.setup();
+    saveDraft('7', '2', { ...valid, issue_date: '1989-01-01' });
+    renderStep2();
+    await user.click(screen.getByTestId('step2-submit'));
+    expect(await screen.findByText('Дата выдачи раньше даты рождения')).toBeInTheDocument();
     expect(mocked.putPassport).not.toHaveBeenCalled();
   });
 

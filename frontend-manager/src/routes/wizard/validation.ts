@@ -59,11 +59,36 @@ function yearsBetween(from: Date, to: Date): number {
   return years;
 }
 
+function addYears(d: Date, years: number): Date {
+  const out = new Date(Date.UTC(d.getUTCFullYear() + years, d.getUTCMonth(), d.getUTCDate()));
+  // 29 February → 28 February in a year without it (as the server does).
+  if (out.getUTCMonth() !== d.getUTCMonth()) out.setUTCDate(0);
+  return out;
+}
+
+const GRACE_MS = 90 * 24 * 3600 * 1000;
+
+/** The age at which the passport had to be replaced (20, 45) if its 90 days are over. */
+export function passportExpiredAt(birth: Date, issue: Date, today: Date): number | null {
+  for (const age of [20, 45]) {
+    const birthday = addYears(birth, age);
+    if (issue < birthday && today.getTime() > birthday.getTime() + GRACE_MS) return age;
+  }
+  return null;
+}
+
+/** Digits as printed: «45 10» is the series 4510. */
+const printedDigits = (n: number, message: string) =>
+  z
+    .string()
+    .transform((v) => v.replace(/\s/g, ''))
+    .pipe(z.string().regex(new RegExp(`^\\d{${n}}$`), message));
+
 export function makePassportSchema(today: Date = new Date()) {
   return z
     .object({
-      series: z.string().trim().regex(/^\d{4}$/, 'Серия — 4 цифры'),
-      number: z.string().trim().regex(/^\d{6}$/, 'Номер — 6 цифр'),
+      series: printedDigits(4, 'Серия — 4 цифры'),
+      number: printedDigits(6, 'Номер — 6 цифр'),
       issued_by: z.string().trim().min(3, 'Укажите, кем выдан паспорт'),
       issue_date: z.string().refine((v) => parseDate(v) !== null, 'Укажите дату выдачи'),
       department_code: z.string().trim().regex(/^\d{3}-\d{3}$/, 'Код подразделения в формате 000-000'),
@@ -80,8 +105,19 @@ export function makePassportSchema(today: Date = new Date()) {
       }
       if (issue && issue > today) {
         ctx.addIssue({ code: 'custom', path: ['issue_date'], message: 'Дата выдачи в будущем' });
+      } else if (issue && birth && issue < birth) {
+        ctx.addIssue({ code: 'custom', path: ['issue_date'], message: 'Дата выдачи раньше даты рождения' });
       } else if (issue && birth && yearsBetween(birth, issue) < 14) {
         ctx.addIssue({ code: 'custom', path: ['issue_date'], message: 'Паспорт выдаётся с 14 лет' });
+      } else if (issue && birth) {
+        const age = passportExpiredAt(birth, issue, today);
+        if (age !== null) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['issue_date'],
+            message: `Паспорт недействителен: в ${age} лет его нужно было заменить`,
+          });
+        }
       }
     });
 }
@@ -112,6 +148,12 @@ export const DEVICE_KINDS: { value: string; label: string }[] = [
   { value: 'other', label: 'Другое' },
 ];
 
+export const DEVICE_CONDITIONS: { value: string; label: string }[] = [
+  { value: 'ok', label: 'Исправно' },
+  { value: 'damaged', label: 'Есть повреждения' },
+  { value: 'dead', label: 'Не включается' },
+];
+
 export function makeDeviceSchema(today: Date = new Date()) {
   return z.object({
     kind: z.string().min(1, 'Выберите тип'),
@@ -126,10 +168,21 @@ export function makeDeviceSchema(today: Date = new Date()) {
       .trim()
       .transform((v) => v.replace(/\s/g, '').replace(',', '.'))
       .refine((v) => /^\d{1,10}(\.\d{1,2})?$/.test(v), 'Стоимость в рублях, например 1490 или 1490,50'),
+    condition: z.enum(['ok', 'damaged', 'dead']),
+    condition_note: z.string().trim().max(500, 'Не больше 500 символов'),
   });
 }
 export type DeviceValues = z.input<ReturnType<typeof makeDeviceSchema>>;
-export const DEVICE_FIELDS = ['kind', 'brand', 'model', 'serial_number', 'purchase_date', 'declared_value'] as const;
+export const DEVICE_FIELDS = [
+  'kind',
+  'brand',
+  'model',
+  'serial_number',
+  'purchase_date',
+  'declared_value',
+  'condition',
+  'condition_note',
+] as const;
 
 /** "1490" → "1490.00": money goes to the API as a decimal string. */
 export function toDecimalString(value: string): string {

@@ -26,6 +26,10 @@ class UploadTooLarge(Exception):
     """The body went past the signed size limit; nothing was stored."""
 
 
+class ObjectExists(Exception):
+    """A browser upload to a key that already holds an object: uploads are write-once."""
+
+
 class LocalStorage:
     def __init__(self, root: Path, signing_secret: str = "") -> None:
         self.root = root.resolve()
@@ -58,11 +62,25 @@ class LocalStorage:
         path.with_name(path.name + ".meta").write_text(json.dumps({"content_type": content_type}))
         os.replace(tmp, path)
 
+    def _publish_once(self, tmp: Path, path: Path, content_type: str) -> None:
+        """Publish only if the key is free: link(2) fails on an existing name, atomically,
+        so of two uploads racing to one key exactly one is stored."""
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            raise ObjectExists() from None
+        finally:
+            tmp.unlink(missing_ok=True)
+        path.with_name(path.name + ".meta").write_text(json.dumps({"content_type": content_type}))
+
     async def receive(
         self, key: str, chunks: AsyncIterator[bytes], content_type: str, max_size: int
     ) -> int:
-        """Stream a body into the object; past `max_size` bytes stop and store nothing."""
+        """Stream a browser's body into a new object; past `max_size` bytes, or when the key
+        already holds an object (an upload URL works once), store nothing."""
         path = self._path(key)
+        if path.exists():
+            raise ObjectExists()
         await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.name}.{uuid.uuid4().hex}.part")
         size = 0
@@ -75,7 +93,7 @@ class LocalStorage:
                 if chunk:
                     await asyncio.to_thread(f.write, chunk)
             await asyncio.to_thread(f.close)
-            await asyncio.to_thread(self._publish, tmp, path, content_type)
+            await asyncio.to_thread(self._publish_once, tmp, path, content_type)
         except BaseException:
             f.close()
             tmp.unlink(missing_ok=True)

@@ -11,9 +11,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from privet_manager.kit.errors import PROBLEM_RESPONSES, AppError, Forbidden, NotFound
-from privet_manager.kit.storage import get_storage
-from privet_manager.kit.storage.local import LocalStorage, UploadTooLarge
+from privet_manager.kit.errors import (
+    PROBLEM_RESPONSES,
+    AppError,
+    Forbidden,
+    NotFound,
+    UploadUrlUsed,
+)
+from privet_manager.kit.storage import get_storage, get_upload_guard
+from privet_manager.kit.storage.local import LocalStorage, ObjectExists, UploadTooLarge
 
 router = APIRouter(
     prefix="/api/storage",
@@ -53,6 +59,9 @@ async def upload_object(
         raise Forbidden(
             "Ссылка для загрузки недействительна или истекла", code="upload_url_invalid"
         )
+    guard = get_upload_guard()
+    if guard is not None:
+        await guard(key)
     limit = int(max_size)
     sent_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if sent_type != ct:
@@ -64,6 +73,8 @@ async def upload_object(
         size = await storage.receive(key, request.stream(), ct, limit)
     except UploadTooLarge:
         raise PayloadTooLarge("Файл больше допустимого размера") from None
+    except ObjectExists:
+        raise UploadUrlUsed() from None
     except ValueError:
         raise NotFound("Не найдено") from None
     if size == 0:

@@ -1,27 +1,34 @@
 """reportlab renderers: pure functions of the view-models, deterministic output.
 
-`invariant=1` fixes the document id and creation date, so the same view-model always gives
-the same bytes (and the same SHA-256). Rendering is CPU work: callers run it in a thread.
+`invariant=1` fixes the document id; the creation time in the metadata is the contract's own
+(its generation, or for the signing sheet its signing), so the same view-model always gives
+the same bytes (and the same SHA-256). Every page carries «Договор № … · страница N из M»
+(a draft: «Проект договора …» and a «Проект» mark). Rendering is CPU work: callers run it
+in a thread.
 """
 
 from __future__ import annotations
 
 import io
+import re
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
-from pypdf import PdfReader, PdfWriter
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.lib.utils import simpleSplit
+from reportlab.lib.utils import TimeStamp
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
     KeepTogether,
+    PageBreak,
     Paragraph,
     SimpleDocTemplate,
     Spacer,
@@ -29,7 +36,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from privet_manager.signing.pdf.document import ContractDocument, EvidenceDocument
+from privet_manager.signing.pdf.document import ContractDocument, TextBlock
 from privet_manager.signing.pdf.template import load_template
 
 FONTS = Path(__file__).parent / "fonts"
@@ -42,32 +49,88 @@ pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD, italic=REGULAR
 
 
 STYLES = {
-    "title": ParagraphStyle("title", fontName=BOLD, fontSize=13, leading=17, spaceAfter=6),
-    "h2": ParagraphStyle(
-        "h2", fontName=BOLD, fontSize=10.5, leading=14, spaceBefore=8, keepWithNext=1
+    "title": ParagraphStyle(
+        "title", fontName=BOLD, fontSize=12.5, leading=16, spaceAfter=6, alignment=1
     ),
-    "body": ParagraphStyle("body", fontName=REGULAR, fontSize=9.5, leading=13, spaceAfter=4),
-    "cell": ParagraphStyle("cell", fontName=REGULAR, fontSize=8.5, leading=11),
-    "small": ParagraphStyle("small", fontName=REGULAR, fontSize=7.5, leading=10),
+    "place": ParagraphStyle("place", fontName=REGULAR, fontSize=9.5, leading=13, spaceAfter=6),
+    "h2": ParagraphStyle(
+        "h2", fontName=BOLD, fontSize=10.5, leading=14, spaceBefore=8, spaceAfter=3, keepWithNext=1
+    ),
+    "h3": ParagraphStyle(
+        "h3", fontName=BOLD, fontSize=9.5, leading=13, spaceBefore=4, spaceAfter=3, keepWithNext=1
+    ),
+    "body": ParagraphStyle(
+        "body", fontName=REGULAR, fontSize=9, leading=12.4, spaceAfter=3.5, alignment=4
+    ),
+    "body_left": ParagraphStyle(
+        "body_left", fontName=REGULAR, fontSize=9, leading=12.4, spaceAfter=3.5
+    ),
+    "item": ParagraphStyle(
+        "item",
+        fontName=REGULAR,
+        fontSize=9,
+        leading=12.4,
+        spaceAfter=3,
+        leftIndent=5 * mm,
+        firstLineIndent=-5 * mm,
+        alignment=4,
+    ),
+    "cell": ParagraphStyle("cell", fontName=REGULAR, fontSize=8, leading=10),
+    "cell_bold": ParagraphStyle("cell_bold", fontName=BOLD, fontSize=8, leading=10),
+    "hash": ParagraphStyle("hash", fontName=REGULAR, fontSize=6.4, leading=9),
 }
 TABLE_STYLE = TableStyle(
     [
         ("FONTNAME", (0, 0), (-1, -1), REGULAR),
         ("FONTNAME", (0, 0), (-1, 0), BOLD),
-        ("FONTSIZE", (0, 0), (-1, -1), 8.5),
+        ("FONTSIZE", (0, 0), (-1, -1), 8),
         ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#EEEEEE")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("ALIGN", (-1, 1), (-1, -1), "RIGHT"),
     ]
 )
+PLAIN = TableStyle(
+    [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 4 * mm),
+    ]
+)
+WIDTH = 170 * mm
 
 
 def _p(text: str, style: str = "body") -> Paragraph:
     return Paragraph(escape(text), STYLES[style])
 
 
+def _lines(*parts: str, style: str = "cell", bold_first: bool = False) -> Paragraph:
+    lines = [escape(p) for p in parts]
+    if bold_first and lines:
+        lines[0] = f"<b>{lines[0]}</b>"
+    return Paragraph("<br/>".join(lines), STYLES[style])
+
+
+_HASH = re.compile(r"[0-9a-f]{40,}")
+# Template line breaks and indentation, not the no-break spaces of a sum («1 386,00 руб.»).
+_BREAKS = re.compile(r"[ \t\r\n]+")
+
+
+def _unwrap(block: str) -> str:
+    return _BREAKS.sub(" ", block).strip()
+
+
+def _body(text: str) -> Paragraph:
+    """A paragraph, justified unless it holds a hash (one long word would stretch the
+    spaces of its line)."""
+    return _p(text, "body_left" if _HASH.search(text) else "body")
+
+
 def _devices_table(doc: ContractDocument) -> Table:
-    rows: list[list[object]] = [["№", "Вид", "Устройство", "Серийный номер", "Стоимость"]]
+    rows: list[list[object]] = [
+        [_p(h, "cell_bold") for h in ("№", "Вид", "Устройство", "Серийный номер", "Состояние")]
+        + [_p("Стоимость", "cell_bold")]
+    ]
     for d in doc.devices:
         rows.append(
             [
@@ -75,46 +138,118 @@ def _devices_table(doc: ContractDocument) -> Table:
                 _p(d.kind, "cell"),
                 _p(d.title, "cell"),
                 _p(d.serial_number, "cell"),
+                _p(d.condition, "cell"),
                 d.declared_value,
             ]
         )
-    widths = [8 * mm, 28 * mm, 60 * mm, 40 * mm, 29 * mm]
+    widths = [8 * mm, 24 * mm, 44 * mm, 32 * mm, 36 * mm, 26 * mm]
     return Table(rows, colWidths=widths, style=TABLE_STYLE, repeatRows=1)
 
 
 def _tariff_table(doc: ContractDocument) -> Table:
     rows: list[list[object]] = [["Позиция", "Сумма"]]
     rows += [[_p(line.label, "cell"), line.amount] for line in doc.lines]
-    rows.append([_p("Итого", "cell"), doc.total])
-    return Table(rows, colWidths=[135 * mm, 30 * mm], style=TABLE_STYLE, repeatRows=1)
+    rows.append([_p("Итого", "cell_bold"), doc.total])
+    return Table(rows, colWidths=[138 * mm, 32 * mm], style=TABLE_STYLE, repeatRows=1)
+
+
+def _photos_table(doc: ContractDocument) -> Flowable:
+    if not doc.photos:
+        return _p("Фотографии Техники при приёме не сделаны.")
+    rows: list[list[object]] = [["№", "Устройство, файл", "Контрольная сумма SHA-256"]]
+    for ph in doc.photos:
+        device = Paragraph(
+            f'{escape(ph.device)}<br/><font size="6.4">{escape(ph.file)}</font>', STYLES["cell"]
+        )
+        rows.append([str(ph.n), device, _p(ph.sha256, "hash")])
+    style = TableStyle([*TABLE_STYLE.getCommands(), ("ALIGN", (-1, 1), (-1, -1), "LEFT")])
+    return Table(rows, colWidths=[8 * mm, 62 * mm, 100 * mm], style=style, repeatRows=1)
+
+
+def _parties(doc: ContractDocument) -> Table:
+    company = _lines(
+        "Исполнитель",
+        doc.company_name,
+        f"ОГРН {doc.company_ogrn}",
+        f"ИНН {doc.company_inn}, КПП {doc.company_kpp}",
+        f"Адрес: {doc.company_address}",
+        f"Р/с {doc.company_account}",
+        f"в {doc.company_bank}",
+        f"К/с {doc.company_corr_account}, БИК {doc.company_bik}",
+        f"Эл. почта: {doc.company_email}",
+        bold_first=True,
+    )
+    client = _lines(
+        "Клиент",
+        doc.client_name,
+        f"Дата рождения: {doc.birth_date}, место рождения: {doc.birth_place}",
+        f"Паспорт: серия {doc.passport_series} № {doc.passport_number}, "
+        f"выдан {doc.passport_issued_by} {doc.passport_issue_date}, "
+        f"код подразделения {doc.passport_department_code}",
+        f"Адрес регистрации: {doc.client_address}",
+        f"Телефон: {doc.client_phone}",
+        f"Эл. почта: {doc.client_email}",
+        f"Учётная запись в приложении «Привет Супер»: {doc.client_user_id}",
+        bold_first=True,
+    )
+    return Table([[company, client]], colWidths=[85 * mm, 85 * mm], style=PLAIN)
 
 
 def _signatures(doc: ContractDocument) -> Table:
-    rows = [
-        [_p("Исполнитель", "cell"), _p("Клиент", "cell")],
-        [_p(doc.company_name, "cell"), _p(doc.client_name, "cell")],
-        [
-            _p("Уполномоченный представитель _______________", "cell"),
-            _p("Подписано простой электронной подписью (код из чата поддержки)", "cell"),
-        ],
-    ]
-    return Table(rows, colWidths=[82 * mm, 82 * mm], style=TableStyle([]))
+    company = _lines(
+        "От Исполнителя:",
+        f"{doc.signatory_position[:1].upper()}{doc.signatory_position[1:]}",
+        "",
+        f"_______________ / {doc.signatory_name} /",
+        bold_first=True,
+    )
+    client = _lines(
+        "Клиент:",
+        doc.client_name,
+        "",
+        "Договор будет подписан Клиентом простой электронной подписью — одноразовым кодом "
+        "из чата поддержки (раздел 10); сведения о подписании приводятся на листе подписания.",
+        bold_first=True,
+    )
+    return Table([[company, client]], colWidths=[85 * mm, 85 * mm], style=PLAIN, spaceBefore=4 * mm)
+
+
+def _pep(doc: ContractDocument) -> list[Flowable]:
+    out: list[Flowable] = []
+    for block in doc.pep_text:
+        out.append(_pep_block(block))
+    return out
+
+
+def _pep_block(block: TextBlock) -> Flowable:
+    if block.kind == "heading":
+        return _p(block.text, "h3")
+    if block.kind == "item":
+        return _p(f"{block.number}.\u00a0{block.text}", "item")
+    return _body(block.text)
 
 
 def contract_flowables(doc: ContractDocument) -> list[Flowable]:
     text = load_template().render(doc=doc)
-    blocks = {
+    blocks: dict[str, Callable[[], Flowable]] = {
         "[[devices]]": lambda: _devices_table(doc),
         "[[tariff]]": lambda: _tariff_table(doc),
+        "[[photos]]": lambda: _photos_table(doc),
+        "[[parties]]": lambda: _parties(doc),
         "[[signatures]]": lambda: _signatures(doc),
     }
     story: list[Flowable] = []
+    first_paragraph = True
     for raw in text.split("\n\n"):
         block = raw.strip()
         if not block:
             continue
-        if block in blocks:
-            group: list[Flowable] = [Spacer(1, 2 * mm), blocks[block]()]
+        if block == "[[page-break]]":
+            story.append(PageBreak())
+        elif block == "[[pep]]":
+            story += _pep(doc)
+        elif block in blocks:
+            group: list[Flowable] = [Spacer(1, 1.5 * mm), blocks[block]()]
             if story and getattr(story[-1], "style", None) is STYLES["h2"]:
                 group.insert(0, story.pop())  # a heading stays with its table
             story += [KeepTogether(group), Spacer(1, 2 * mm)]
@@ -122,95 +257,91 @@ def contract_flowables(doc: ContractDocument) -> list[Flowable]:
             story.append(_p(block[3:].strip(), "h2"))
         elif block.startswith("# "):
             story.append(_p(block[2:].strip(), "title"))
+        elif first_paragraph:
+            story.append(_p(_unwrap(block), "place"))
+            first_paragraph = False
         else:
-            story.append(_p(" ".join(block.split()), "body"))
+            story.append(_body(_unwrap(block)))
     return story
 
 
-def _build(story: list[Flowable], title: str) -> bytes:
+def timestamp(seconds: float) -> TimeStamp:
+    """reportlab's timestamp object set to a given moment (UTC), for the metadata's
+    CreationDate/ModDate: reportlab offers only "now" or a fixed 2000-01-01."""
+    stamp = TimeStamp(invariant=1)
+    lt = time.gmtime(int(seconds))
+    stamp.t, stamp.lt, stamp.YMDhms = int(seconds), lt, tuple(lt)[:6]
+    return stamp
+
+
+def _numbered_canvas(footer: str, draft: bool, created_ts: float) -> type[Canvas]:
+    """A canvas that holds its pages back until the end, so each can say «из M»."""
+
+    class NumberedCanvas(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._doc._timeStamp = timestamp(created_ts)
+            self._pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for state in self._pages:
+                self.__dict__.update(state)
+                self._decorate(total)
+                super().showPage()
+            super().save()
+
+        def _decorate(self, total: int) -> None:
+            n = self.getPageNumber()
+            self.saveState()
+            self.setFont(REGULAR, 7.5)
+            self.setFillColor(colors.HexColor("#555555"))
+            self.drawCentredString(A4[0] / 2, 10 * mm, f"{footer} · страница {n} из {total}")
+            if draft:
+                self.setFont(BOLD, 9)
+                self.setFillColor(colors.HexColor("#B00020"))
+                self.drawCentredString(
+                    A4[0] / 2,
+                    A4[1] - 11 * mm,
+                    "ПРОЕКТ — не подписан, номер присваивается при формировании договора",
+                )
+                self.setFillColor(colors.HexColor("#B00020"), alpha=0.08)
+                self.setFont(BOLD, 110)
+                self.translate(A4[0] / 2, A4[1] / 2)
+                self.rotate(45)
+                self.drawCentredString(0, -35, "Проект")
+            self.restoreState()
+
+    return NumberedCanvas
+
+
+def _build(
+    story: list[Flowable], title: str, footer: str, *, draft: bool, created_ts: float
+) -> bytes:
     buf = io.BytesIO()
     pdf = SimpleDocTemplate(
         buf,
         pagesize=A4,
         leftMargin=20 * mm,
         rightMargin=20 * mm,
-        topMargin=18 * mm,
+        topMargin=16 * mm,
         bottomMargin=18 * mm,
         title=title,
         author="Privet Manager",
+        creator="Privet Manager",
         invariant=1,
     )
-    pdf.build(story)
+    pdf.build(story, canvasmaker=_numbered_canvas(footer, draft, created_ts))
     return buf.getvalue()
 
 
 def render_contract(doc: ContractDocument) -> bytes:
-    """The contract PDF (A4, DejaVu Sans embedded)."""
-    return _build(contract_flowables(doc), f"Договор {doc.number}")
-
-
-def evidence_page(ev: EvidenceDocument) -> bytes:
-    """The evidence page, drawn straight on a canvas with one font: it sits on the signing
-    path, where platypus layout and a second embedded font subset would cost most of the
-    request's time."""
-    rows = [
-        ("Договор", ev.number),
-        ("Клиент", ev.client_name),
-        ("Подписано (ПЭП)", ev.signed_at),
-        ("Мастер", ev.manager),
-        ("SHA-256 подписанного документа", ev.pdf_sha256),
-        ("Соглашение о ПЭП", ev.pep),
-        ("Согласие с соглашением", ev.pep_agreed_at),
-        ("IP-адрес", ev.signer_ip),
-        ("Программа (User-Agent)", ev.signer_user_agent),
-        ("Код направлен", ev.ticket),
-        ("SHA-256 фотографий устройств", " ".join(ev.photo_hashes) or "—"),
-    ]
-    buf = io.BytesIO()
-    c = Canvas(buf, pagesize=A4, invariant=1)
-    c.setTitle(f"Лист подписания {ev.number}")
-    c.setAuthor("Privet Manager")
-    left, value_x, width = 20 * mm, 72 * mm, 118 * mm
-    y = A4[1] - 22 * mm
-    c.setFont(REGULAR, 13)
-    c.drawString(left, y, "Лист подписания простой электронной подписью")
-    y -= 8 * mm
-    c.setFont(REGULAR, 9)
-    for line in simpleSplit(
-        "Документ на предыдущих страницах подписан простой электронной подписью Клиента: "
-        "одноразовым кодом, направленным в чат поддержки приложения «Привет Супер».",
-        REGULAR,
-        9,
-        170 * mm,
-    ):
-        c.drawString(left, y, line)
-        y -= 4.6 * mm
-    y -= 4 * mm
-    for label, value in rows:
-        top = y
-        c.setFont(REGULAR, 8.5)
-        for line in simpleSplit(label, REGULAR, 8.5, value_x - left - 4 * mm):
-            c.drawString(left, y, line)
-            y -= 4.2 * mm
-        y_label = y
-        y = top
-        for line in simpleSplit(value, REGULAR, 8, width) or ["—"]:
-            c.drawString(value_x, y, line)
-            y -= 4.2 * mm
-        y = min(y, y_label) - 1.5 * mm
-        c.setStrokeColor(colors.lightgrey)
-        c.line(left, y + 3 * mm, left + 170 * mm, y + 3 * mm)
-    c.showPage()
-    c.save()
-    return buf.getvalue()
-
-
-def append_evidence(pdf: bytes, ev: EvidenceDocument) -> bytes:
-    """The signed copy: the exact pages the client was shown, plus the evidence page."""
-    page = evidence_page(ev)
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
-    for p in PdfReader(io.BytesIO(page)).pages:
-        writer.add_page(p)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    """The contract PDF (A4, DejaVu Sans embedded); a draft says «Проект» on every page."""
+    title = "Проект договора" if doc.draft else f"Договор {doc.number}"
+    return _build(
+        contract_flowables(doc), title, doc.footer, draft=doc.draft, created_ts=doc.created_ts
+    )
