@@ -9,6 +9,19 @@ import { OfflineBanner } from './components/AppHeader';
 import { useOutbox } from './offline/outbox';
 
 const Wizard = lazy(() => import('./routes/wizard/Wizard'));
+// The console: its own chunks, fetched only when an admin opens it.
+const AdminRoutes = lazy(() => import('./admin/AdminRoutes'));
+
+/** A manager never gets the console (nor downloads it): back to the lists. */
+function RequireAdmin() {
+  const { manager } = useAuth();
+  if (manager?.role !== 'admin') return <Navigate to="/clients?tab=new" replace />;
+  return (
+    <Suspense fallback={<Spinner label="Загрузка…" />}>
+      <AdminRoutes />
+    </Suspense>
+  );
+}
 
 /** Every screen but /login: one live-updates connection for the whole session. */
 function RequireAuth() {
@@ -64,6 +77,7 @@ export function App() {
           }
         />
         <Route path="/clients/:clientId" element={<Navigate to="step/1" replace />} />
+        <Route path="/admin/*" element={<RequireAdmin />} />
         <Route path="*" element={<Navigate to="/clients?tab=new" replace />} />
       </Route>
     </Routes>

@@ -2143,11 +2143,6 @@ export interface components {
             };
             /** Name */
             name: string;
-            /**
-             * Period Months
-             * @description Subscription term the contract states, in months
-             */
-            period_months: number;
             /** Version */
             version: number;
         };

@@ -1,8 +1,17 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { Link, useNavigate } from 'react-router';
+import { Link, NavLink, useNavigate } from 'react-router';
 import { logout, useAuth } from '../api/auth';
 import { useOnline } from '../offline/useOnline';
 import { useOutbox } from '../offline/outbox';
+
+// The console's screens (role admin only; a manager never sees these links or routes).
+const ADMIN_LINKS = [
+  { to: '/clients?tab=new', label: 'Клиенты', testId: 'admin-nav-clients' },
+  { to: '/admin/managers', label: 'Менеджеры', testId: 'admin-nav-managers' },
+  { to: '/admin/tariffs', label: 'Тарифы', testId: 'admin-nav-tariffs' },
+  { to: '/admin/contracts', label: 'Договоры', testId: 'admin-nav-contracts' },
+  { to: '/admin/analytics', label: 'Аналитика', testId: 'admin-nav-analytics' },
+];
 
 export function AppHeader({ children }: { children?: React.ReactNode }) {
   const { manager } = useAuth();
@@ -35,6 +44,21 @@ export function AppHeader({ children }: { children?: React.ReactNode }) {
             Выйти
           </button>
         </div>
+        {manager?.role === 'admin' ? (
+          <nav className="admin-nav" aria-label="Разделы администратора" data-testid="admin-nav">
+            {ADMIN_LINKS.map((link) => (
+              <NavLink
+                key={link.to}
+                to={link.to}
+                end={link.to.startsWith('/clients')}
+                className={({ isActive }) => `admin-nav__link${isActive ? ' admin-nav__link--active' : ''}`}
+                data-testid={link.testId}
+              >
+                {link.label}
+              </NavLink>
+            ))}
+          </nav>
+        ) : null}
       </header>
       {online ? null : <OfflineBanner waiting={waiting} />}
     </>

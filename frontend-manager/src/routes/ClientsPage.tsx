@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { useAuth } from '../api/auth';
@@ -9,6 +9,9 @@ import { AppHeader } from '../components/AppHeader';
 import { ErrorBanner } from '../components/Field';
 import { Spinner } from '../components/Spinner';
 import { stepPath, formatPhone } from '../lib/format';
+
+// The admin's reassign form: its own chunk, fetched when an admin opens it.
+const ReassignForm = lazy(() => import('../admin/ReassignForm').then((m) => ({ default: m.ReassignForm })));
 
 const TABS: { id: Tab; label: string }[] = [
   { id: 'new', label: 'Новые' },
@@ -113,6 +116,8 @@ function ClientRow({ item }: { item: ClientListItem }) {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const [error, setError] = useState<string | null>(null);
+  const [reassigning, setReassigning] = useState(false);
+  const movable = manager?.role === 'admin' && item.status !== 'signed' && item.status !== 'processed';
   const mine = item.assigned_manager && manager && String(item.assigned_manager.id) === String(manager.id);
   const claim = useMutation({
     mutationFn: () => claimClient(item.id),
@@ -171,7 +176,28 @@ function ClientRow({ item }: { item: ClientListItem }) {
             </Link>
           ) : null
         ) : null}
+        {movable ? (
+          <button
+            type="button"
+            className="btn btn--ghost"
+            aria-expanded={reassigning}
+            onClick={() => setReassigning(!reassigning)}
+            data-testid="reassign-open"
+          >
+            Передать
+          </button>
+        ) : null}
       </div>
+      {movable && reassigning ? (
+        <Suspense fallback={<p className="muted">Загрузка…</p>}>
+          <ReassignForm
+            clientId={Number(item.id)}
+            holderId={item.assigned_manager ? Number(item.assigned_manager.id) : null}
+            version={item.version}
+            onDone={() => setReassigning(false)}
+          />
+        </Suspense>
+      ) : null}
     </li>
   );
 }
