@@ -621,7 +621,9 @@ async def check_everything(
             if kind == "device":
                 ok = ok and a["device_id"] in devices[cid]
         elif kind == "photo":
-            ok = a["photo_id"] in photos and await storage.stat(a["file_key"]) is not None
+            # The confirmed object (write-once: the row's key, not the upload's).
+            row = photos.get(a["photo_id"])
+            ok = row is not None and await storage.stat(row[2]) is not None
         elif kind == "generate":
             ok = a["number"] in contract_by_number
         elif kind == "confirm":

@@ -17,6 +17,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pytest
 from privet_manager.clients.repository import list_query, number_suffix_pattern
 from privet_manager.clients.schemas import Tab
 from privet_manager.clients.sync import _INSERT_NEWER, BATCH
@@ -91,6 +92,7 @@ async def explain(conn: AsyncConnection, stmt: Any) -> tuple[list[dict[str, Any]
     return nodes(plan[0]["Plan"]), "\n".join(r[0] for r in textual)
 
 
+@pytest.mark.timeout(900)  # seeds 20,000+ rows and builds indexes: minutes on a busy machine
 async def test_every_list_and_search_query_uses_an_index(factory: Factory, clean_db) -> None:
     managers = [await factory.manager() for _ in range(20)]
     me = managers[0].id

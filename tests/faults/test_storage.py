@@ -68,8 +68,11 @@ async def test_s3_gone_in_the_middle_of_a_photo_confirmation(
     s3_api.proxy.heal()
     r = await s3_api.http.post(url, json={"file_key": key}, headers=s3_api.headers)
     assert r.status_code == 201, r.text
-    assert await _photos(database, device_id) == [*photos_before, key]
-    stored = _minio(seaweedfs).get_object(s3_api.bucket, key)
+    # Write-once: the confirmed bytes live under the upload's name outside `uploads/`.
+    confirmed = key.replace("/uploads/", "/")
+    assert confirmed != key
+    assert await _photos(database, device_id) == [*photos_before, confirmed]
+    stored = _minio(seaweedfs).get_object(s3_api.bucket, confirmed)
     assert hashlib.sha256(stored.read()).hexdigest() == r.json()["sha256"]
     stored.close()
 
