@@ -66,3 +66,18 @@ async def test_registry_finds_and_opens_a_signed_contract(
     assert (await client.get(f"{R}/999999", headers=ha)).status_code == 404
     for bad in ({"status": "lost"}, {"from": "завтра"}, {"limit": "0"}, {"cursor": "x"}):
         assert (await client.get(R, params=bad, headers=ha)).status_code == 422, bad
+
+
+async def test_a_period_beyond_the_calendar_is_a_422_not_a_500(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    """Found by the fuzzer: `to=0001-01-01` made the period's arithmetic overflow (500)."""
+    for path in (R, f"{API}/analytics/funnel", f"{API}/analytics/managers"):
+        for params in ({"to": "0001-01-01"}, {"from": "9999-12-31"}, {"to": "1999-12-31"}):
+            r = await client.get(path, params=params, headers=admin_headers)
+            assert r.status_code == 422, (path, params, r.text)
+            assert r.headers["content-type"].startswith("application/problem+json")
+        r = await client.get(
+            path, params={"from": "2000-01-01", "to": "2000-01-31"}, headers=admin_headers
+        )
+        assert r.status_code == 200, (path, r.text)

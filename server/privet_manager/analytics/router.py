@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from privet_manager.analytics import service
 from privet_manager.analytics.schemas import Funnel, ManagerTable
 from privet_manager.auth.deps import admin_manager
+from privet_manager.kit.clock import FIRST_DAY, LAST_DAY
 from privet_manager.kit.db import SessionDep
 from privet_manager.kit.errors import PROBLEM_RESPONSES
 
@@ -21,9 +22,18 @@ router = APIRouter(
 )
 
 From = Annotated[
-    date | None, Query(alias="from", description="First Moscow day (default: 29 days before `to`)")
+    date | None,
+    Query(
+        alias="from",
+        ge=FIRST_DAY,
+        le=LAST_DAY,
+        description="First Moscow day (default: 29 days before `to`)",
+    ),
 ]
-To = Annotated[date | None, Query(alias="to", description="Last Moscow day (default: today)")]
+To = Annotated[
+    date | None,
+    Query(alias="to", ge=FIRST_DAY, le=LAST_DAY, description="Last Moscow day (default: today)"),
+]
 
 
 @router.get("/funnel")

@@ -18,3 +18,10 @@ def moscow_days(first: date, last: date) -> tuple[datetime, datetime]:
     start = datetime.combine(first, time(), MOSCOW).astimezone(UTC)
     end = datetime.combine(last + timedelta(days=1), time(), MOSCOW).astimezone(UTC)
     return start, end
+
+
+# The days a period in a query may name: the company's history and its foreseeable future.
+# Beyond them date arithmetic overflows (a day before 0001-01-01 or after 9999-12-31) and
+# no figure exists anyway, so such a query is refused with 422 instead.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2099, 12, 31)
