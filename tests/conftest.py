@@ -74,7 +74,10 @@ def _server_url() -> str:
 
     # The wheel shares a server among the processes that name the same folder (it counts
     # them and the last one to exit stops it): every worker of the run uses this one.
-    url = embedded_postgres.start(EMBEDDED_DIR)
+    # Workers start at the same moment: without the lock two of them can both find no data
+    # folder and both run initdb (FileExistsError in the second).
+    with FileLock(RUN_DIR / "embedded.lock"):
+        url = embedded_postgres.start(EMBEDDED_DIR)
     # A server thrown away with the run needs no durability. Without fsync a DROP DATABASE
     # (which checkpoints) takes ~0.03 s instead of ~0.8 s, and commits do not wait for disk.
     with psycopg.connect(_libpq(url), autocommit=True) as conn:
