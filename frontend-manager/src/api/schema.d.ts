@@ -2144,6 +2144,11 @@ export interface components {
             };
             /** Name */
             name: string;
+            /**
+             * Period Months
+             * @description Subscription term the contract states, in months
+             */
+            period_months: number;
             /** Version */
             version: number;
         };
