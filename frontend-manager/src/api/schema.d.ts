@@ -219,7 +219,8 @@ export interface paths {
          * Funnel
          * @description Clients per stage (new → claimed → contract generated → signed → processed) in the
          *     period, conversions, median and 90th percentile time between stages, OTP failures and
-         *     lockouts, payments by method, invoices still open or overdue. Days are Moscow days.
+         *     lockouts, payments by method, invoices still open or overdue. Days are Moscow days; without
+         *     `from`/`to` the period is the last 30 days up to today.
          */
         get: operations["analytics-funnel"];
         put?: never;
@@ -2143,6 +2144,11 @@ export interface components {
             };
             /** Name */
             name: string;
+            /**
+             * Period Months
+             * @description Subscription term the contract states, in months
+             */
+            period_months: number;
             /** Version */
             version: number;
         };
@@ -2509,7 +2515,9 @@ export interface operations {
                 /** @description Number (full or last digits), client name or phone */
                 q?: string | null;
                 status?: components["schemas"]["ContractStatus"] | null;
+                /** @description First Moscow day of the period */
                 from?: string | null;
+                /** @description Last Moscow day of the period */
                 to?: string | null;
                 limit?: number;
                 cursor?: string | null;
@@ -3440,9 +3448,9 @@ export interface operations {
     "analytics-funnel": {
         parameters: {
             query?: {
-                /** @description First Moscow day (default: 29 days before `to`) */
+                /** @description First Moscow day of the period */
                 from?: string | null;
-                /** @description Last Moscow day (default: today) */
+                /** @description Last Moscow day of the period */
                 to?: string | null;
                 manager_id?: number | null;
             };
@@ -3536,9 +3544,9 @@ export interface operations {
     "analytics-managers": {
         parameters: {
             query?: {
-                /** @description First Moscow day (default: 29 days before `to`) */
+                /** @description First Moscow day of the period */
                 from?: string | null;
-                /** @description Last Moscow day (default: today) */
+                /** @description Last Moscow day of the period */
                 to?: string | null;
             };
             header?: never;
