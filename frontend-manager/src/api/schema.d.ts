@@ -1252,8 +1252,18 @@ export interface components {
             otp_attempts_left: number;
             /** Otp Expires At */
             otp_expires_at: string | null;
+            /**
+             * Otp Expires In
+             * @description Seconds the code stays valid, counted at this answer
+             */
+            otp_expires_in?: number | null;
             /** Otp Resend At */
             otp_resend_at?: string | null;
+            /**
+             * Otp Resend In
+             * @description Seconds until a new code may be sent, counted at this answer
+             */
+            otp_resend_in?: number | null;
             /** Pdf Sha256 */
             pdf_sha256: string;
             /** Pdf Url */

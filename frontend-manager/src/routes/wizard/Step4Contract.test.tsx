@@ -218,6 +218,39 @@ describe('Step 4: the code', () => {
   });
 });
 
+describe('Step 4: the timers', () => {
+  it('start at 10:00 and 1:00 on the first render, whatever the tablet\'s clock says', async () => {
+    // The server's clock is an hour ahead of this device's: its moments would read 70:00.
+    const hourAhead = (s: number) => new Date(Date.now() + 3600_000 + s * 1000).toISOString();
+    await renderStep4(
+      makeCard({
+        tariff: TARIFF,
+        contract: contract({
+          otp_expires_at: hourAhead(600),
+          otp_resend_at: hourAhead(60),
+          otp_expires_in: 600,
+          otp_resend_in: 60,
+        }),
+      }),
+    );
+    expect(screen.getByTestId('otp-section')).toHaveTextContent('Действует ещё 10:00.');
+    expect(screen.getByTestId('otp-resend')).toHaveTextContent(/^Отправить код повторно через 1:00$/);
+  });
+
+  it('count down from the answer\'s arrival', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      await renderStep4(makeCard({ tariff: TARIFF, contract: contract({ otp_expires_in: 600, otp_resend_in: 60 }) }));
+      expect(screen.getByTestId('otp-section')).toHaveTextContent('Действует ещё 10:00.');
+      await vi.advanceTimersByTimeAsync(1200);
+      await waitFor(() => expect(screen.getByTestId('otp-section')).toHaveTextContent('Действует ещё 9:59.'));
+      expect(screen.getByTestId('otp-resend')).toHaveTextContent(/через 0:59$/);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
 describe('Step 4: sending the code again', () => {
   it('waits out the cooldown on the button', async () => {
     await renderStep4(makeCard({ tariff: TARIFF, contract: contract({ otp_resend_at: new Date(Date.now() + 90_000).toISOString() }) }));
