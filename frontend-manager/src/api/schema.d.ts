@@ -980,6 +980,11 @@ export interface components {
             device_count: number;
             /** Devices Part */
             devices_part: string;
+            /**
+             * Period Months
+             * @description The subscription term the total is for, in months (null: fixed before tariffs had a term)
+             */
+            period_months?: number | null;
             /** Surcharge */
             surcharge: string;
             /** Tariff Code */
@@ -1187,6 +1192,11 @@ export interface components {
             device_count: number;
             /** Devices Part */
             devices_part: string;
+            /**
+             * Period Months
+             * @description The subscription term the total is for, in months (null: fixed before tariffs had a term)
+             */
+            period_months?: number | null;
             /** Surcharge */
             surcharge: string;
             /** Tariff Code */

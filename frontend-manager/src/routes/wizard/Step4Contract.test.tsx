@@ -218,6 +218,44 @@ describe('Step 4: the code', () => {
   });
 });
 
+describe('Step 4: the tariff', () => {
+  it('gives prices with their period and every breakdown sum in one format', async () => {
+    stub({
+      'GET /api/manager/tariffs': () =>
+        json(200, {
+          items: [
+            { code: 'monthly', name: 'Помесячный', description: '', base_price: '990.00', included_devices: 1,
+              extra_device_price: '250.00', kind_multipliers: {}, is_active: true, version: 1, period_months: 1 },
+            { code: 'standard', name: 'Стандарт', description: '', base_price: '9900.00', included_devices: 2,
+              extra_device_price: '1490.00', kind_multipliers: {}, is_active: true, version: 1, period_months: 12 },
+          ],
+        }),
+    });
+    const calc = {
+      ...TARIFF,
+      period_months: 12,
+      breakdown: [
+        { label: 'Тариф «Стандарт»: абонентская плата (включено устройств: 2)', amount: '9900.00' },
+        { label: 'Телевизор LG OLED55: дополнительное устройство (коэффициент 1,25)', amount: '1862.50' },
+      ],
+      total: '11762.50',
+      surcharge: '11762.50',
+    } as TariffCalc;
+    await renderStep4(makeCard({ tariff: calc }));
+    const plain = (el: HTMLElement) => (el.textContent ?? '').replace(/\u00a0|\u202f/g, ' ');
+    expect(plain(await screen.findByTestId('tariff-price-monthly'))).toBe('990,00 ₽ в месяц');
+    expect(plain(screen.getByTestId('tariff-price-standard'))).toBe('9 900,00 ₽ за 12 месяцев');
+    expect(plain(screen.getByTestId('tariff-total'))).toBe('11 762,50 ₽ за 12 месяцев');
+    // The one-off surcharge has no period; every sum in the table is «N NNN,NN ₽».
+    expect(plain(screen.getByTestId('tariff-surcharge'))).toBe('11 762,50 ₽');
+    const sums = within(screen.getByTestId('tariff-breakdown'))
+      .getAllByRole('cell')
+      .map((c) => plain(c));
+    expect(sums).toHaveLength(5);
+    for (const sum of sums) expect(sum).toMatch(/^\d{1,3}( \d{3})*,\d{2} ₽( за 12 месяцев)?$/);
+  });
+});
+
 describe('Step 4: the timers', () => {
   it('start at 10:00 and 1:00 on the first render, whatever the tablet\'s clock says', async () => {
     // The server's clock is an hour ahead of this device's: its moments would read 70:00.
