@@ -981,6 +981,11 @@ export interface components {
             device_count: number;
             /** Devices Part */
             devices_part: string;
+            /**
+             * Period Months
+             * @description The subscription term the total is for, in months (null: fixed before tariffs had a term)
+             */
+            period_months?: number | null;
             /** Surcharge */
             surcharge: string;
             /** Tariff Code */
@@ -1188,6 +1193,11 @@ export interface components {
             device_count: number;
             /** Devices Part */
             devices_part: string;
+            /**
+             * Period Months
+             * @description The subscription term the total is for, in months (null: fixed before tariffs had a term)
+             */
+            period_months?: number | null;
             /** Surcharge */
             surcharge: string;
             /** Tariff Code */
@@ -1253,8 +1263,18 @@ export interface components {
             otp_attempts_left: number;
             /** Otp Expires At */
             otp_expires_at: string | null;
+            /**
+             * Otp Expires In
+             * @description Seconds the code stays valid, counted at this answer
+             */
+            otp_expires_in?: number | null;
             /** Otp Resend At */
             otp_resend_at?: string | null;
+            /**
+             * Otp Resend In
+             * @description Seconds until a new code may be sent, counted at this answer
+             */
+            otp_resend_in?: number | null;
             /** Pdf Sha256 */
             pdf_sha256: string;
             /** Pdf Url */
