@@ -1,13 +1,19 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
+from ipaddress import ip_address
 
-from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 
+from privet_manager.kit import metrics
 from privet_manager.kit.db import get_database
+from privet_manager.kit.errors import Forbidden
+from privet_manager.kit.net import client_ip, via_untrusted_proxy
+from privet_manager.settings import get_settings
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger(__name__)
@@ -44,3 +50,31 @@ async def ready() -> JSONResponse:
     return JSONResponse(
         {"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503
     )
+
+
+def _may_scrape(request: Request) -> bool:
+    settings = get_settings()
+    if settings.metrics_token:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(
+            given.strip().encode(), settings.metrics_token.encode()
+        ):
+            return True
+    # Behind a proxy the app was not told about, the peer is the proxy (often 127.0.0.1):
+    # its address would let the whole internet in.
+    if via_untrusted_proxy(request):
+        return False
+    try:
+        addr = ip_address(client_ip(request))
+    except ValueError:
+        return False
+    return any(addr in network for network in settings.metrics_networks)
+
+
+@router.get("/metrics", include_in_schema=False)
+async def prometheus_metrics(request: Request) -> Response:
+    """Prometheus text: from METRICS_ALLOWED_IPS, or with the METRICS_TOKEN bearer; else 403."""
+    if not _may_scrape(request):
+        raise Forbidden("Метрики недоступны с этого адреса", code="metrics_forbidden")
+    body, content_type = metrics.render()
+    return Response(body, media_type=content_type, headers={"Cache-Control": "no-store"})
