@@ -7,6 +7,7 @@ from ipaddress import ip_address
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from prometheus_client import Gauge
 from sqlalchemy import text
 
 from privet_manager.kit import metrics
@@ -25,9 +26,26 @@ async def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
+READY = Gauge(
+    "privet_manager_ready",
+    "1 when the dependency answered the readiness check made at this scrape, else 0",
+    ("check",),
+    multiprocess_mode="max",
+)
+
+
 @router.get("/health/ready", responses={503: {"description": "A dependency is unreachable"}})
 async def ready() -> JSONResponse:
     """The database and the object store answer."""
+    checks = await readiness()
+    ok = all(v == "ok" for v in checks.values())
+    return JSONResponse(
+        {"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503
+    )
+
+
+async def readiness() -> dict[str, str]:
+    """Each dependency: "ok" or "unreachable" (within 3 s each)."""
     checks: dict[str, str] = {}
     try:
         async with asyncio.timeout(3):
@@ -46,10 +64,7 @@ async def ready() -> JSONResponse:
     except Exception as exc:
         log.warning("readiness: storage unreachable", extra={"error": type(exc).__name__})
         checks["storage"] = "unreachable"
-    ok = all(v == "ok" for v in checks.values())
-    return JSONResponse(
-        {"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503
-    )
+    return checks
 
 
 def _may_scrape(request: Request) -> bool:
@@ -76,5 +91,8 @@ async def prometheus_metrics(request: Request) -> Response:
     """Prometheus text: from METRICS_ALLOWED_IPS, or with the METRICS_TOKEN bearer; else 403."""
     if not _may_scrape(request):
         raise Forbidden("Метрики недоступны с этого адреса", code="metrics_forbidden")
+    # Readiness as Prometheus sees it: checked now, so an alert needs no other prober.
+    for check, state in (await readiness()).items():
+        READY.labels(check).set(1 if state == "ok" else 0)
     body, content_type = metrics.render()
     return Response(body, media_type=content_type, headers={"Cache-Control": "no-store"})

@@ -154,6 +154,8 @@ async def test_a_wizard_run_leaves_its_counts(client, local, factory, clean_db) 
     )
     assert after.get(key, 0) - before.get(key, 0) == 2, [k for k in after if "claim" in str(k)]
     assert total(after, "privet_manager_db_pool_connections") >= 1
+    assert after[("privet_manager_ready", (("check", "database"),))] == 1
+    assert after[("privet_manager_ready", (("check", "storage"),))] == 1
     assert ("privet_manager_sse_connections", ()) in after
     assert total(after, "process_resident_memory_bytes") > 0
     assert total(after, "process_cpu_seconds_total") > 0
@@ -163,7 +165,7 @@ async def test_a_wizard_run_leaves_its_counts(client, local, factory, clean_db) 
     named |= {p for person in people for p in person} | {manager.email}
     ours = [(n, labels) for n, labels in after if n.startswith("privet_manager_")]
     assert {label for _, labels in ours for label, _ in labels} == {
-        "le", "method", "route", "status", "pool", "state",
+        "le", "method", "route", "status", "pool", "state", "check",
     }  # fmt: skip
     for name, labels in ours:
         for label, value in labels:
