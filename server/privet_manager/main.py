@@ -39,6 +39,7 @@ from privet_manager.kit.security import prepare_password_checks
 from privet_manager.kit.storage import init_storage, set_upload_guard
 from privet_manager.kit.storage.router import UPLOAD_PREFIX
 from privet_manager.kit.storage.router import router as storage_router
+from privet_manager.public.router import router as public_router
 from privet_manager.seal import load_seal
 from privet_manager.settings import Settings, get_settings
 from privet_manager.signing.router import router as contracts_router
@@ -140,5 +141,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(manager_api())
     app.include_router(storage_router)
     app.include_router(support_bridge_router)
+    app.include_router(public_router)
     mount_spa(app, settings)
     return app

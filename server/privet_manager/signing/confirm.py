@@ -138,6 +138,7 @@ async def confirm(session: AsyncSession, client: Client, code: str, actor: Actor
         ),
         code_sent_at=moscow_time(contract.otp_sent_at) if contract.otp_sent_at else "—",
         signed_ts=now.timestamp(),
+        verify_url=str(contract.snapshot.get("verify_url") or ""),
     )
     signed = await asyncio.to_thread(append_evidence, original, ev)
     contract.signed_pdf_key = signed_key(contract)
