@@ -17,6 +17,7 @@ import pytest
 from privet_manager.activity.models import ActivityEntry
 from privet_manager.activity.service import verify_chain
 from privet_manager.disputes import archive
+from privet_manager.legacy.models import SupportMessage
 from privet_manager.settings import DEV_SECRETS
 from sqlalchemy import select
 
@@ -30,6 +31,8 @@ async def signed_client(client, headers, manager, db) -> tuple[int, str]:
     ready = await ready_client(db, manager)
     await apply_and_generate(client, headers, ready.client_id)
     code = await read_code(client, ready.user_id)
+    async with db.sessionmaker() as s, s.begin():  # the client types the code back
+        s.add(SupportMessage(ticket_id=ready.ticket_id, author_type="client", body=f"Код {code}"))
     r = await client.post(
         f"{API}/clients/{ready.client_id}/contract/confirm", json={"code": code}, headers=headers
     )
@@ -132,6 +135,8 @@ async def test_pack_from_the_api_holds_every_member_and_sha256sum_accepts_it(
     chat = json.loads(parts[archive.CHAT])
     code_message = next(m for m in chat["messages"] if m["id"] == chat["code_message_id"])
     assert "••••••" in code_message["body"]
+    typed = [m for m in chat["messages"] if m["author_type"] == "client"]
+    assert [m["body"] for m in typed] == ["Код ••••••"]
     code = await read_code(client, (await _user_id(clean_db, client_id)))
     assert code not in parts[archive.CHAT].decode()
     chain = json.loads(parts[archive.ACTIVITY])

@@ -189,5 +189,8 @@ async def build(session: AsyncSession, contract: Contract, actor: Actor | None) 
         **dict(zip(photo_names, photo_data, strict=True)),
     }
     readme = _readme(contract, {archive.README: b"", archive.SUMS: b"", **members}, photo_names)
-    data = archive.build_zip({archive.README: readme, **members}, contract.signed_at)
+    # Deflating PDFs and photos is CPU work: off the event loop.
+    data = await asyncio.to_thread(
+        archive.build_zip, {archive.README: readme, **members}, contract.signed_at
+    )
     return DisputePack(filename=filename(contract.number), data=data)
