@@ -65,7 +65,9 @@ def build_zip(members: dict[str, bytes], when: datetime) -> bytes:
     order given; one fixed time (`when`, UTC) and mode on each, so the same members make
     the same bytes."""
     stamp = when.astimezone(UTC)
-    date_time = (stamp.year, stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
+    # ZIP keeps local time in 2-second steps: UTC, rounded down to the even second.
+    second = stamp.second - stamp.second % 2
+    date_time = (stamp.year, stamp.month, stamp.day, stamp.hour, stamp.minute, second)
     readme = members[README]
     rest = {name: data for name, data in members.items() if name != README}
     ordered = {README: readme, SUMS: sums_file({README: readme, **rest}), **rest}
