@@ -26,6 +26,7 @@ from privet_manager.clients import sync
 from privet_manager.clients.router import router as clients_router
 from privet_manager.devices.photos import refuse_upload
 from privet_manager.devices.router import router as devices_router
+from privet_manager.disputes.router import router as disputes_router
 from privet_manager.events.hub import close_hub
 from privet_manager.events.router import router as events_router
 from privet_manager.kit import embedded_postgres
@@ -67,6 +68,7 @@ def manager_api() -> APIRouter:
     api.include_router(admin_router)
     api.include_router(analytics_router)
     api.include_router(contracts_router)
+    api.include_router(disputes_router)
     api.include_router(billing_router)
     return api
 
