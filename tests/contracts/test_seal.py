@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from privet_manager.contracts.models import Contract
+from privet_manager.kit.security import sha256_hex
 from privet_manager.kit.storage import get_storage
 from privet_manager.seal import SealedPdf, load_seal, validate
 from privet_manager.settings import get_settings
@@ -127,13 +128,16 @@ async def test_a_silent_tsa_does_not_hold_signing_and_add_timestamps_fixes_it(
     assert card.json()["contract"]["timestamped"] is True
     assert "-ts.pdf" in card.json()["contract"]["signed_pdf_url"]
     assert cli("verify-contract", number).returncode == 0
+    for copy in (sealed, stamped):  # the public check knows both copies
+        r = await client.post(
+            f"/api/public/contracts/{number}/check", json={"sha256": sha256_hex(copy)}
+        )
+        assert r.status_code == 200 and r.json()["match"] == "signed", r.text
 
     # Anything but a document timestamp after the seal is refused, even with the hash updated.
     forged = stamped + b"\n% a later revision\n"
     await get_storage().put(row.timestamped_pdf_key or "", forged, "application/pdf")
     async with clean_db.engine.begin() as conn:
-        from privet_manager.kit.security import sha256_hex
-
         await conn.execute(
             update(Contract)
             .where(Contract.id == row.id)

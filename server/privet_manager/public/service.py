@@ -45,9 +45,10 @@ async def find(session: AsyncSession, number: str, *, ip: str) -> Contract:
 
 
 def match(contract: Contract, sha256: str) -> Match:
-    """Whether `sha256` (lower-case hex) is the contract's original PDF or its signed copy."""
+    """Whether `sha256` (lower-case hex) is the contract's original PDF or its signed copy
+    (as sealed, or with the document timestamp `add-timestamps` added later)."""
     if sha256 == contract.pdf_sha256:
         return Match.original
-    if contract.signed_pdf_sha256 is not None and sha256 == contract.signed_pdf_sha256:
+    if sha256 in (contract.signed_pdf_sha256, contract.timestamped_pdf_sha256):
         return Match.signed
     return Match.none
