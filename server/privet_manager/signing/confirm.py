@@ -139,6 +139,7 @@ async def confirm(session: AsyncSession, client: Client, code: str, actor: Actor
         code_sent_at=moscow_time(contract.otp_sent_at) if contract.otp_sent_at else "—",
         signed_ts=now.timestamp(),
         verify_url=str(contract.snapshot.get("verify_url") or ""),
+        verify_qr_mask=contract.snapshot.get("verify_qr_mask"),
     )
     signed = await asyncio.to_thread(append_evidence, original, ev)
     contract.signed_pdf_key = signed_key(contract)
