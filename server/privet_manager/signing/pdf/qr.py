@@ -2,8 +2,9 @@
 code with `{PUBLIC_BASE_URL}/verify/{number}` in the bottom right corner, and the same URL in
 text beside it (for a reader without a camera).
 
-The modules come from reportlab's own QR encoder and are drawn as one filled path per page
-(no widget, no drawing objects): cheap on the generation path and the same bytes every time.
+The modules come from reportlab's own QR encoder and are drawn as one filled path, built once
+per code (no widget, no drawing objects): cheap on the generation path and the same bytes
+every time.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.pdfgen.pathobject import PDFPathObject
 
 SIZE = 15 * mm
 # The code's right edge on the text's right margin, its bottom in the page's bottom margin.
@@ -57,15 +59,15 @@ def modules(url: str, mask: int | None = None) -> tuple[tuple[bool, ...], ...]:
     return tuple(tuple(bool(m) for m in row) for row in qr.modules)
 
 
-def draw_verification(c: Canvas, url: str, font: str, mask: int | None = None) -> None:
-    """The QR code and the URL beside it, in the bottom right corner of the current page."""
+@lru_cache(maxsize=64)
+def _path(url: str, mask: int | None) -> PDFPathObject:
+    """The dark modules as one path of rectangles, built once per code: every page of a
+    contract draws the same one (a path's code is only read when drawn)."""
     matrix = modules(url, mask)
     count = len(matrix)
     box = SIZE / (count + 2 * QUIET)
     left, top = RIGHT - SIZE + QUIET * box, BOTTOM + SIZE - QUIET * box
-    c.saveState()
-    c.setFillColor(colors.black)
-    path = c.beginPath()
+    path = PDFPathObject()
     for r, row in enumerate(matrix):
         col = 0
         while col < count:
@@ -76,7 +78,14 @@ def draw_verification(c: Canvas, url: str, font: str, mask: int | None = None) -
             while col < count and row[col]:
                 col += 1
             path.rect(left + start * box, top - (r + 1) * box, (col - start) * box, box)
-    c.drawPath(path, stroke=0, fill=1)
+    return path
+
+
+def draw_verification(c: Canvas, url: str, font: str, mask: int | None = None) -> None:
+    """The QR code and the URL beside it, in the bottom right corner of the current page."""
+    c.saveState()
+    c.setFillColor(colors.black)
+    c.drawPath(_path(url, mask), stroke=0, fill=1)
     c.setFillColor(colors.HexColor("#555555"))
     width = TEXT_RIGHT - TEXT_LEFT_LIMIT
     size = min(FONT_SIZE, FONT_SIZE * width / max(stringWidth(url, font, FONT_SIZE), 1))
