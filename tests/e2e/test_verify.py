@@ -52,6 +52,10 @@ def test_anyone_checks_a_contract_file_on_the_verify_page(new_page, live_server,
         f"Документ подлинный: это подписанный экземпляр договора № {number}"
     )
     assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    # For a screen reader: the input is named by its button, the verdict is announced.
+    expect(page.get_by_label("Выбрать файл PDF")).to_have_count(1)
+    expect(page.get_by_role("status")).to_contain_text("Документ подлинный")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"Проверка договора № {number}")
     _phone_shot(page, "61-verify-signed")
 
     # One byte changed in the middle: the opposite verdict.
