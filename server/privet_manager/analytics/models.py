@@ -1,4 +1,4 @@
-"""The figures' own facts table (migration 0012) and the indexes they need on tables other
+"""The figures' own facts table (migration 0013) and the indexes they need on tables other
 domains own (migration 0009).
 
 Declared here, next to the queries that need them, so that the owners' models stay about
@@ -36,7 +36,7 @@ CONTRACTS_BY_SIGNING = Index("ix_manager_contracts_signed_at", Contract.signed_a
 
 class FunnelFact(Base):
     """One event the figures count, with what they measure from it, written by PostgreSQL
-    (migration 0012): after every insert, update or delete of activity entries or contracts,
+    (migration 0013): after every insert, update or delete of activity entries or contracts,
     a statement trigger rebuilds the facts of the clients those rows belong to from their
     whole history (`manager_funnel_refresh`), so the facts never depend on the order the
     rows were written in. The figures then read one index instead of joining the activity

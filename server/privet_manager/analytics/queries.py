@@ -52,7 +52,7 @@ PROCESSED = ("client.processed", "payment.confirmed", "invoice.sent")
 OTP_FAILED = ("contract.otp_failed", "contract.otp_locked")  # the fifth wrong code locks
 LOCKED = "contract.otp_locked"
 # Wizard step n runs from the action that starts it to the one that ends it (the facts of
-# kind "step<n>": migration 0012 keeps the same list).
+# kind "step<n>": migration 0013 keeps the same list).
 STEP_BOUNDS = (
     (1, CLAIMED, "profile.updated"),
     (2, "profile.updated", "passport.updated"),

@@ -1,19 +1,15 @@
-"""Tariff versions keep the period; the funnel's facts, kept by PostgreSQL.
-
-`manager_tariff_versions.period_months`: the subscription term is a term of a version like
-the prices (a version written before this migration gets its tariff's current period: the
-only value the database ever held for it).
+"""The funnel's facts, kept by PostgreSQL.
 
 `manager_funnel_facts` (analytics/models.py FunnelFact): every event the funnel and the
-per-manager figures count, with the start of the interval it ends and the client's previous
-event of its kind. `manager_funnel_refresh(client ids)` rebuilds the facts of those clients
+per-manager figures count, with the length of the interval it ends and the Moscow day of
+the client's previous event of its kind. `manager_funnel_refresh(client ids)` rebuilds the facts of those clients
 from their activity entries and contracts; statement triggers on both tables call it for the
 clients a statement touched (one call for a whole COPY), so the facts follow every writer,
 the app's, the seeder's and the tests', in whatever order they write. Filled here for the
 existing rows.
 
-Revision ID: 0012
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-01
 """
 
@@ -107,20 +103,13 @@ TRIGGERS = (
     ("manager_contracts", "UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows", "updated"),
 )
 
-revision: str = "0012"
-down_revision: str | None = "0010"
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.add_column("manager_tariff_versions", sa.Column("period_months", sa.Integer()))
-    op.execute(
-        "UPDATE manager_tariff_versions v SET period_months = t.period_months "
-        "FROM manager_tariffs t WHERE t.id = v.tariff_id"
-    )
-    op.alter_column("manager_tariff_versions", "period_months", nullable=False)
-
     op.create_table(
         "manager_funnel_facts",
         sa.Column("client_id", sa.BigInteger(), nullable=False),
@@ -169,4 +158,3 @@ def downgrade() -> None:
         op.execute(f"DROP FUNCTION manager_funnel_refresh_{fn}()")
     op.execute("DROP FUNCTION manager_funnel_refresh(bigint[])")
     op.drop_table("manager_funnel_facts")
-    op.drop_column("manager_tariff_versions", "period_months")
