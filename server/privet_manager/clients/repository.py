@@ -94,11 +94,10 @@ def number_suffix_pattern(q: str) -> str | None:
 _SIMPLE: ColumnElement[Any] = literal_column("'simple'::regconfig")
 _YO: ColumnElement[Any] = literal_column("'Ёё'::text")
 _YE: ColumnElement[Any] = literal_column("'Ее'::text")
-# The name as its indexes hold it (models.FOLDED_NAME_SQL), and the expression of the index
-# on its words (models.NAME_WORDS_SQL); the EXPLAIN test proves they match (the indexes are
-# used).
+# The name as its trigram index holds it (models.FOLDED_NAME_SQL), and its stored words
+# (models.NAME_WORDS_SQL); the EXPLAIN test proves the indexes are used.
 FOLDED_NAME = func.translate(cast(Client.name, Text), _YO, _YE)
-NAME_WORDS = func.to_tsvector(_SIMPLE, FOLDED_NAME)
+NAME_WORDS = Client.name_words
 
 
 def search_condition(kind: str, pattern: ColumnElement[str]) -> ColumnElement[bool]:
