@@ -4,9 +4,9 @@
 per-manager figures count, with the length of the interval it ends and the Moscow day of
 the client's previous event of its kind. `manager_funnel_refresh(client ids)` rebuilds the
 facts of those clients from their activity entries and contracts; statement triggers on
-both tables call it for the clients a statement touched (one call for a whole COPY), so the facts follow every writer,
-the app's, the seeder's and the tests', in whatever order they write. Filled here for the
-existing rows.
+both tables call it for the clients a statement touched (one call for a whole COPY), so
+the facts follow every writer, the app's, the seeder's and the tests', in whatever order
+they write. Filled here for the existing rows.
 
 Revision ID: 0013
 Revises: 0012
