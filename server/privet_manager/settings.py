@@ -23,6 +23,11 @@ DEV_SECRETS = {
 }
 
 
+def networks(csv: str) -> list[IPv4Network | IPv6Network]:
+    """Comma-separated addresses or networks (`10.0.0.0/8, ::1`)."""
+    return [ip_network(p.strip(), strict=False) for p in csv.split(",") if p.strip()]
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
 
@@ -59,6 +64,10 @@ class Settings(BaseSettings):
     s3_secure: bool = False
 
     trusted_proxies: str = ""
+    # GET /metrics (Prometheus): from these addresses (comma-separated networks), or with
+    # `Authorization: Bearer <METRICS_TOKEN>` from anywhere when a token is set.
+    metrics_allowed_ips: str = "127.0.0.1/32,::1/128"
+    metrics_token: str = ""
     max_photo_mb: int = Field(default=10, ge=1, le=100)
     # Any request body but the local photo upload (which keeps MAX_PHOTO_MB): 413 above it.
     max_body_kb: int = Field(default=1024, ge=16, le=64 * 1024)
@@ -70,6 +79,9 @@ class Settings(BaseSettings):
     login_max_failures_per_account: int = 10
     login_max_failures_per_ip: int = 50
     login_lockout_minutes: int = 15
+    # Public verification (/api/public): lookups per client address and minute, both endpoints
+    # together; past it, 429 with Retry-After for the rest of the minute.
+    public_requests_per_minute: int = Field(default=30, ge=1, le=10_000)
 
     company_name: str = "ООО «Привет Супер»"
     company_inn: str = "7700000000"
@@ -101,6 +113,12 @@ class Settings(BaseSettings):
     tsa_timeout_seconds: float = Field(default=3.0, gt=0, le=30)
     # More trust roots (PEM) for the TSA's certificate, where the system's do not cover it.
     tsa_trust_roots_path: Path | None = None
+
+    @field_validator("metrics_allowed_ips")
+    @classmethod
+    def _networks(cls, v: str) -> str:
+        networks(v)  # a ValueError stops the start
+        return v
 
     @field_validator("privet_data_dir", "spa_dist")
     @classmethod
@@ -146,11 +164,11 @@ class Settings(BaseSettings):
 
     @property
     def trusted_proxy_networks(self) -> list[IPv4Network | IPv6Network]:
-        return [
-            ip_network(p.strip(), strict=False)
-            for p in self.trusted_proxies.split(",")
-            if p.strip()
-        ]
+        return networks(self.trusted_proxies)
+
+    @property
+    def metrics_networks(self) -> list[IPv4Network | IPv6Network]:
+        return networks(self.metrics_allowed_ips)
 
     @property
     def secure_cookies(self) -> bool:
@@ -180,6 +198,8 @@ class Settings(BaseSettings):
             if value and value in first and name not in bad:
                 bad.append(f"{name} (same as {first[value]})")
             first.setdefault(value, name)
+        if self.metrics_token and len(self.metrics_token) < 32:
+            bad.append("METRICS_TOKEN")
         if self.s3_enabled and (not self.s3_access_key or not self.s3_secret_key):
             bad.append("S3_ACCESS_KEY/S3_SECRET_KEY")
         return bad
@@ -211,6 +231,8 @@ class Settings(BaseSettings):
             "refresh_reuse_grace_seconds": self.refresh_reuse_grace_seconds,
             "access_ttl_minutes": self.manager_access_token_expire_minutes,
             "trusted_proxies": self.trusted_proxies or "none",
+            "metrics_from": self.metrics_allowed_ips or "none",
+            "metrics_bearer": bool(self.metrics_token),
             "max_body_kb": self.max_body_kb,
             "max_photo_mb": self.max_photo_mb,
             "login_limits": f"{self.login_max_failures_per_account}/account, "
