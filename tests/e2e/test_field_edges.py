@@ -10,10 +10,14 @@ from playwright.sync_api import expect
 
 from tests.e2e.helpers import (
     MANAGER,
+    SCREENSHOTS,
     add_device,
     camera_jpeg,
     claim_first_new,
+    fill_step1,
+    fill_step2,
     login_in_browser,
+    read_otp,
 )
 from tests.e2e.test_field_use import _card, _no_login, _watch_for_login
 
@@ -71,3 +75,73 @@ def test_a_lost_confirmation_answer_does_not_upload_the_photo_twice(new_page, li
     assert len(confirms) >= 2, sent
     assert len(_card(live_server, client_id)["devices"][0]["photos"]) == 1
     _no_login(seen, page)
+
+
+# What a manager with «Very large» text gets: Chromium's default font size at 32 px (200 %).
+OVERFLOW = """() => {
+  const width = document.documentElement.clientWidth;
+  const wide = [...document.querySelectorAll('body *')]
+    .filter((e) => e.getClientRects().length && e.getBoundingClientRect().right > width + 1)
+    .map((e) => `${e.tagName.toLowerCase()}${e.dataset.testid ? '[' + e.dataset.testid + ']' : ''}`
+      + `.${[...e.classList].join('.')} ${Math.round(e.getBoundingClientRect().right)}`);
+  return {scroll: document.documentElement.scrollWidth, width, wide: wide.slice(0, 12)};
+}"""
+
+
+def _fits(page, name: str) -> None:
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    found = page.evaluate(OVERFLOW)
+    page.screenshot(path=str(SCREENSHOTS / f"50-font-200-{name}.png"))
+    assert found["scroll"] <= found["width"] and not found["wide"], (name, found)
+
+
+def test_the_layout_holds_at_200_percent_font_size(new_page, live_server) -> None:
+    page = new_page("tablet")
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Page.enable")
+    cdp.send("Page.setFontSizes", {"fontSizes": {"standard": 32, "fixed": 26}})
+    page.goto("/login")
+    page.get_by_test_id("login-submit").wait_for()
+    # The base font follows the setting (rem), it is not pinned in pixels.
+    assert page.evaluate("() => getComputedStyle(document.documentElement).fontSize") == "32px"
+    _fits(page, "login")
+    login_in_browser(page, *MANAGER)
+    page.get_by_test_id("client-card").first.wait_for()
+    _fits(page, "clients")
+    client_id = claim_first_new(page)
+    fill_step1(page)
+    _fits(page, "step1")
+    page.get_by_test_id("step1-submit").click()
+    fill_step2(page)
+    _fits(page, "step2")
+    page.get_by_test_id("step2-submit").click()
+    page.get_by_test_id("step-3").wait_for()
+    page.get_by_test_id("device-add").click()
+    page.get_by_test_id("device-modal").wait_for()
+    _fits(page, "step3-device-form")
+    page.get_by_test_id("device-cancel").click()
+    add_device(page)
+    device = page.get_by_test_id("device-card").first
+    device.get_by_test_id("photo-gallery").set_input_files(
+        files=[{"name": "tv.jpg", "mimeType": "image/jpeg", "buffer": camera_jpeg(1600, 1200)}]
+    )
+    expect(device.get_by_test_id("photo")).to_have_count(1, timeout=30_000)
+    _fits(page, "step3")
+    page.get_by_test_id("step3-next").click()
+    page.get_by_test_id("step-4").wait_for()
+    page.locator("[data-testid^='tariff-']").and_(page.locator("input[type=radio]")).first.check()
+    page.get_by_test_id("tariff-breakdown").wait_for()
+    _fits(page, "step4-tariff")
+    page.get_by_test_id("pep-agree").check()
+    page.get_by_test_id("contract-generate").click()
+    page.get_by_test_id("otp-section").wait_for()
+    _fits(page, "step4-code")
+    with live_server.api(live_server.login(*MANAGER)) as api:
+        user_id = api.get(f"/api/manager/clients/{client_id}").json()["user_id"]
+    page.get_by_test_id("otp-input").fill(read_otp(live_server, user_id))
+    page.get_by_test_id("otp-submit").click()
+    page.get_by_test_id("step-success").wait_for()
+    _fits(page, "success")
+    page.goto(f"/clients/{client_id}/step/1")
+    page.get_by_test_id("read-only").wait_for()
+    _fits(page, "step1-read-only")
