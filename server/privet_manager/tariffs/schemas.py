@@ -25,13 +25,12 @@ class TariffTerms(BaseModel):
     extra_device_price: Money
     kind_multipliers: dict[str, str]
     is_active: bool
+    period_months: int = Field(description="Subscription term the contract states, in months")
 
 
 class TariffOut(TariffTerms):
     code: str
     version: int
-    # Not (yet) kept per version: manager_tariff_versions predates it.
-    period_months: int = Field(description="Subscription term the contract states, in months")
 
 
 class TariffList(BaseModel):
