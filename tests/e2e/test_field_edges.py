@@ -18,8 +18,15 @@ from tests.e2e.helpers import (
     fill_step2,
     login_in_browser,
     read_otp,
+    shoot,
 )
-from tests.e2e.test_field_use import _card, _no_login, _watch_for_login
+from tests.e2e.test_field_use import (
+    OUTBOX_EMPTY,
+    _card,
+    _no_login,
+    _wait_for_service_worker,
+    _watch_for_login,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -145,3 +152,73 @@ def test_the_layout_holds_at_200_percent_font_size(new_page, live_server) -> Non
     page.goto(f"/clients/{client_id}/step/1")
     page.get_by_test_id("read-only").wait_for()
     _fits(page, "step1-read-only")
+
+
+DEVICES = re.compile(r".*/api/manager/clients/\d+/devices$")
+
+
+def _fill_device(page, brand: str, model: str) -> None:
+    page.get_by_test_id("device-add").click()
+    page.get_by_test_id("device-modal").wait_for()
+    page.get_by_test_id("device-kind").select_option("tv")
+    page.get_by_test_id("device-brand").fill(brand)
+    page.get_by_test_id("device-model").fill(model)
+    page.get_by_test_id("device-serial_number").fill(f"{brand}-1")
+    page.get_by_test_id("device-purchase_date").fill("2024-03-15")
+    page.get_by_test_id("device-declared_value").fill("89990")
+    page.get_by_test_id("device-save").click()
+    page.get_by_test_id("device-modal").wait_for(state="detached")
+
+
+def test_a_device_saved_offline_is_queued_and_sent_once(new_page, live_server) -> None:
+    page = new_page("tablet")
+    login_in_browser(page, *MANAGER)
+    client_id = claim_first_new(page)
+    page.goto(f"/clients/{client_id}/step/3")
+    page.get_by_test_id("step-3").wait_for()
+    _wait_for_service_worker(page)
+    seen = _watch_for_login(page)
+
+    # The first answer is lost on the way although the server made the device: the dialog's
+    # request goes into the outbox with its Idempotency-Key, and the replay finds that device.
+    keys: list[str] = []
+
+    def lose_the_first_answer(route) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        keys.append(route.request.headers.get("idempotency-key", ""))
+        if len(keys) > 1:
+            route.continue_()
+            return
+        assert route.fetch().status == 201
+        route.abort("connectionreset")
+
+    page.route(DEVICES, lose_the_first_answer)
+    _fill_device(page, "LG", "OLED55")
+    expect(page.get_by_test_id("device-card")).to_have_count(1, timeout=20_000)
+    page.wait_for_function(OUTBOX_EMPTY, polling=250, timeout=20_000)
+    assert len(keys) == 2 and keys[0] and keys[0] == keys[1], keys
+    page.unroute(DEVICES)
+
+    # Offline: the device waits, shown as such, through a reload of the app shell.
+    page.context.set_offline(True)
+    _fill_device(page, "Sony", "Bravia")
+    pending = page.get_by_test_id("device-pending")
+    expect(pending).to_contain_text("Sony Bravia")
+    expect(pending).to_contain_text("Сохранится, когда появится связь")
+    expect(page.get_by_test_id("device-card")).to_have_count(1)
+    shoot(page, "45-device-pending-offline")
+    page.reload()  # the app shell; the outbox keeps the device
+    expect(page.get_by_test_id("connection-lost")).to_be_visible()
+    expect(page.get_by_test_id("offline-banner")).to_contain_text("ждёт отправки: 1")
+
+    page.context.set_offline(False)
+    expect(page.get_by_test_id("device-card")).to_have_count(2, timeout=30_000)
+    expect(page.get_by_test_id("device-pending")).to_have_count(0)
+    page.wait_for_function(OUTBOX_EMPTY, polling=250, timeout=20_000)
+    card = _card(live_server, client_id)
+    assert sorted(d["brand"] for d in card["devices"]) == ["LG", "Sony"]
+    added = [e for e in card["timeline"] if e["action"] == "device.added"]
+    assert len(added) == 2, [e["action"] for e in card["timeline"]]
+    _no_login(seen, page)
