@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from privet_manager.activity import service as activity
 from privet_manager.auth.actor import Actor
 from privet_manager.clients.models import Client, ClientStatus, WizardStep
+from privet_manager.clients.validation import display_phone
 from privet_manager.clients.service import touch
 from privet_manager.contracts import evidence, otp
 from privet_manager.contracts import repository as contracts
@@ -134,7 +135,7 @@ async def confirm(session: AsyncSession, client: Client, code: str, actor: Actor
         photo_hashes=list(contract.photo_hashes),
         account=(
             f"пользователь № {contract.snapshot['client']['user_id']} "
-            f"приложения «Привет Супер», телефон {contract.snapshot['client']['phone'] or '—'}"
+            f"приложения «Привет Супер», телефон {display_phone(contract.snapshot['client']['phone'])}"
         ),
         code_sent_at=moscow_time(contract.otp_sent_at) if contract.otp_sent_at else "—",
         signed_ts=now.timestamp(),
