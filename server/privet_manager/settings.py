@@ -113,6 +113,7 @@ class Settings(BaseSettings):
     tsa_timeout_seconds: float = Field(default=3.0, gt=0, le=30)
     # More trust roots (PEM) for the TSA's certificate, where the system's do not cover it.
     tsa_trust_roots_path: Path | None = None
+
     @field_validator("metrics_allowed_ips")
     @classmethod
     def _networks(cls, v: str) -> str:
