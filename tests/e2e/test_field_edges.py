@@ -222,3 +222,117 @@ def test_a_device_saved_offline_is_queued_and_sent_once(new_page, live_server) -
     added = [e for e in card["timeline"] if e["action"] == "device.added"]
     assert len(added) == 2, [e["action"] for e in card["timeline"]]
     _no_login(seen, page)
+
+
+def _done(page) -> dict[str, str | None]:
+    return {
+        s: page.locator(f"li:has([data-testid=stepper-{s}])").get_attribute("data-done")
+        for s in ("1", "2", "3")
+    }
+
+
+def test_the_stepper_marks_done_steps_and_holds_step4_and_photos_ask_first(
+    new_page, live_server
+) -> None:
+    page = new_page("tablet")
+    login_in_browser(page, *MANAGER)
+    client_id = claim_first_new(page)
+    page.get_by_test_id("step-1").wait_for()
+    # Nothing done yet: step 4 is not offered (not a link), and its address says why.
+    assert _done(page) == {"1": "false", "2": "false", "3": "false"}
+    expect(page.get_by_test_id("stepper-4")).to_have_attribute("aria-disabled", "true")
+    assert page.get_by_test_id("stepper-4").evaluate("(e) => e.tagName") != "A"
+    page.goto(f"/clients/{client_id}/step/4")
+    expect(page.get_by_test_id("contract-not-ready")).to_be_visible()
+    expect(page.get_by_test_id("step-4")).to_have_count(0)
+
+    page.goto(f"/clients/{client_id}/step/1")
+    fill_step1(page)
+    page.get_by_test_id("step1-submit").click()
+    fill_step2(page)
+    page.get_by_test_id("step2-submit").click()
+    page.get_by_test_id("step-3").wait_for()
+    expect(page.locator("li:has([data-testid=stepper-2])")).to_have_attribute("data-done", "true")
+    assert _done(page) == {"1": "true", "2": "true", "3": "false"}
+    expect(page.get_by_test_id("stepper-4")).to_have_attribute("aria-disabled", "true")
+    add_device(page)
+    device = page.get_by_test_id("device-card").first
+    device.get_by_test_id("photo-gallery").set_input_files(
+        files=[{"name": "tv.jpg", "mimeType": "image/jpeg", "buffer": camera_jpeg(1600, 1200)}]
+    )
+    expect(device.get_by_test_id("photo")).to_have_count(1, timeout=30_000)
+    expect(page.locator("li:has([data-testid=stepper-3])")).to_have_attribute("data-done", "true")
+    expect(page.get_by_test_id("stepper-4")).to_have_attribute("href", re.compile("/step/4$"))
+
+    # A tap opens the photo enlarged; deleting asks first, and «Отмена» keeps it.
+    device.get_by_test_id("photo-open").click()
+    viewer = page.get_by_test_id("photo-viewer")
+    expect(viewer).to_be_visible()
+    box = viewer.locator("img").bounding_box()
+    assert box is not None and box["width"] > 300, box
+    shoot(page, "46-photo-enlarged")
+    page.keyboard.press("Escape")
+    expect(viewer).to_have_count(0)
+    asked: list[str] = []
+
+    def answer(accept: bool):
+        def on_dialog(dialog) -> None:
+            asked.append(dialog.message)
+            dialog.accept() if accept else dialog.dismiss()
+
+        return on_dialog
+
+    page.once("dialog", answer(False))
+    device.get_by_test_id("photo-delete").click()
+    page.wait_for_timeout(500)
+    expect(device.get_by_test_id("photo")).to_have_count(1)
+    page.once("dialog", answer(True))
+    device.get_by_test_id("photo-delete").click()
+    expect(device.get_by_test_id("photo")).to_have_count(0)
+    assert len(asked) == 2 and all("Удалить это фото" in m for m in asked), asked
+    assert _card(live_server, client_id)["devices"][0]["photos"] == []
+
+    # On a phone the tab bar's four tabs fit, none cut off.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/clients?tab=new")
+    page.get_by_test_id("client-list").wait_for()
+    cut = page.evaluate(
+        """() => [...document.querySelectorAll('.tabbar__item')]
+          .filter((t) => t.scrollWidth > t.clientWidth + 1
+            || t.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+          .map((t) => t.textContent)"""
+    )
+    assert page.locator(".tabbar__item").count() == 4 and cut == [], cut
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+
+
+def test_an_edit_refused_by_signing_is_not_restored_as_unsaved_input(new_page, live_server) -> None:
+    page = new_page("tablet")
+    login_in_browser(page, *MANAGER)
+    client_id = claim_first_new(page)
+    fill_step1(page)
+    page.get_by_test_id("step1-submit").click()
+    fill_step2(page)
+    page.get_by_test_id("step2-submit").click()
+    page.get_by_test_id("step-3").wait_for()
+    add_device(page)
+    page.goto(f"/clients/{client_id}/step/1")
+    page.get_by_test_id("profile-email").fill("typed-but-not-saved@example.ru")
+    page.wait_for_function(
+        "() => Object.values({...sessionStorage}).some((v) => v.includes('typed-but-not-saved'))"
+    )
+    # Meanwhile the contract is signed (another tab): the typed edit can no longer be saved.
+    page.goto("/clients?tab=mine")
+    with live_server.api(live_server.login(*MANAGER)) as api:
+        url = f"/api/manager/clients/{client_id}"
+        code = api.get("/api/manager/tariffs").json()["items"][0]["code"]
+        assert api.post(f"{url}/tariff/apply", json={"tariff_code": code}).status_code == 200
+        r = api.post(f"{url}/contract/generate", json={"pep_agreed": True})
+        assert r.status_code == 201, r.text
+        otp = read_otp(live_server, api.get(url).json()["user_id"])
+        assert api.post(f"{url}/contract/confirm", json={"code": otp}).status_code == 200
+    page.goto(f"/clients/{client_id}/step/1")
+    expect(page.get_by_test_id("read-only")).to_contain_text("Договор подписан")
+    expect(page.get_by_test_id("profile-email")).to_have_value("client@example.ru")
+    expect(page.get_by_test_id("profile-email")).to_be_disabled()
+    expect(page.get_by_test_id("draft-restored")).to_have_count(0)
