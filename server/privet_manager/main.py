@@ -28,7 +28,7 @@ from privet_manager.devices.photos import refuse_upload
 from privet_manager.devices.router import router as devices_router
 from privet_manager.events.hub import close_hub
 from privet_manager.events.router import router as events_router
-from privet_manager.kit import embedded_postgres
+from privet_manager.kit import embedded_postgres, tracing
 from privet_manager.kit.db import close_database, init_database
 from privet_manager.kit.errors import install_error_handlers
 from privet_manager.kit.headers import SecurityHeadersMiddleware
@@ -85,6 +85,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_production()
     configure_logging(settings.log_level)
+    # Before the engines exist: the psycopg instrumentation covers connections opened later.
+    tracing.configure(settings)
     if security_log.isEnabledFor(logging.INFO):
         security_log.info("effective security settings", extra=settings.security_summary())
 
@@ -107,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await syncing
         await close_hub()
         await close_database()
+        await asyncio.to_thread(tracing.shutdown)
         # uvicorn re-raises SIGTERM after shutdown, so atexit handlers never run: stop the
         # embedded server here (a no-op when this process did not start one).
         await asyncio.to_thread(embedded_postgres.stop)

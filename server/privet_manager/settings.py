@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     spa_dist: Path = Field(default=Path("frontend-manager/dist"), alias="PRIVET_SPA_DIST")
     log_level: str = "INFO"
+    # OpenTelemetry traces to this OTLP/HTTP collector; empty: off (kit/tracing.py).
+    otel_exporter_otlp_endpoint: str = ""
     cookie_secure: bool | None = None
 
     login_max_failures_per_account: int = 10
