@@ -23,6 +23,7 @@ PACKAGE = "privet_manager"
 LAYERS: list[set[str]] = [
     {"settings"},
     {"kit", "migrate"},
+    {"seal"},
     {"legacy", "auth"},
     {"activity", "events"},
     {"contracts"},

@@ -39,6 +39,7 @@ from privet_manager.kit.security import prepare_password_checks
 from privet_manager.kit.storage import init_storage, set_upload_guard
 from privet_manager.kit.storage.router import UPLOAD_PREFIX
 from privet_manager.kit.storage.router import router as storage_router
+from privet_manager.seal import load_seal
 from privet_manager.settings import Settings, get_settings
 from privet_manager.signing.router import router as contracts_router
 from privet_manager.spa import mount_spa
@@ -84,6 +85,9 @@ class App(FastAPI):
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_production()
+    # The organisation's seal (or, outside production, the own one made on first start): a
+    # production start without a usable seal stops here, like a default secret.
+    load_seal(settings)
     configure_logging(settings.log_level)
     # Before the engines exist: the psycopg instrumentation covers connections opened later.
     tracing.configure(settings)

@@ -101,6 +101,18 @@ class Settings(BaseSettings):
     # The subscription period of a tariff created without one (months).
     default_tariff_period_months: int = Field(default=12, ge=1, le=120)
 
+    # The organisation's seal on signed contracts (PKCS#12). Empty outside production: an own
+    # CA and seal under $PRIVET_DATA_DIR/seal/. Production refuses to start without it.
+    seal_pkcs12_path: Path | None = None
+    seal_pkcs12_password: str = ""
+    # RFC 3161 timestamp authority: the seal gets a timestamp (PAdES-B-T, with the validation
+    # data embedded: B-LT). Empty: no timestamp (`add-timestamps` adds them later).
+    tsa_url: str = ""
+    # A TSA slower than this is skipped and the contract sealed without the timestamp.
+    tsa_timeout_seconds: float = Field(default=3.0, gt=0, le=30)
+    # More trust roots (PEM) for the TSA's certificate, where the system's do not cover it.
+    tsa_trust_roots_path: Path | None = None
+
     @field_validator("metrics_allowed_ips")
     @classmethod
     def _networks(cls, v: str) -> str:
@@ -111,6 +123,11 @@ class Settings(BaseSettings):
     @classmethod
     def _expand(cls, v: Path) -> Path:
         return v.expanduser()
+
+    @field_validator("seal_pkcs12_path", "tsa_trust_roots_path", mode="before")
+    @classmethod
+    def _empty_path(cls, v: object) -> object:
+        return None if v == "" else v
 
     @property
     def embedded_database(self) -> bool:
@@ -221,6 +238,8 @@ class Settings(BaseSettings):
             f"{self.login_max_failures_per_ip}/ip, {self.login_lockout_minutes} min",
             "storage": "s3" if self.s3_enabled else "local",
             "storage_public_origin": self.storage_public_origin,
+            "seal": str(self.seal_pkcs12_path) if self.seal_pkcs12_path else "own CA",
+            "tsa": self.tsa_url or "none",
             "dev_defaults_in_use": self.insecure_secrets(),
         }
 

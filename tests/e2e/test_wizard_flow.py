@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.helpers import (
     MANAGER,
@@ -106,12 +107,19 @@ def test_login_to_success(new_page, live_server) -> None:
 
     # A surcharge: the manager takes the payment and confirms it.
     if page.get_by_test_id("payment-reminder").count():
+        # The amount is the surcharge, not a field to type; partial payments are not offered.
+        amount = page.get_by_test_id("payment-amount")
+        expect(amount).to_contain_text("Частичная оплата не поддерживается")
+        assert amount.locator("input").count() == 0
         page.get_by_test_id("payment-reference").fill("ЧЕК-0001")
         page.get_by_test_id("payment-confirm").click()
         page.get_by_test_id("payment-done").wait_for()
     page.get_by_test_id("success-title").filter(has_text="Клиент оформлен").wait_for()
     page.get_by_test_id("contract-verify").click()
     page.get_by_test_id("contract-verdict").filter(has_text="Подпись действительна").wait_for()
+    # In a manager's words: no hashes, no HMAC.
+    verdict = page.get_by_test_id("contract-verdict").inner_text()
+    assert not [w for w in ("хэш", "HMAC", "SHA") if w.lower() in verdict.lower()], verdict
     shoot(page, "10-success-processed")
 
     page.get_by_test_id("success-back").click()

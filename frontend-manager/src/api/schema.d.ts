@@ -219,7 +219,8 @@ export interface paths {
          * Funnel
          * @description Clients per stage (new → claimed → contract generated → signed → processed) in the
          *     period, conversions, median and 90th percentile time between stages, OTP failures and
-         *     lockouts, payments by method, invoices still open or overdue. Days are Moscow days.
+         *     lockouts, payments by method, invoices still open or overdue. Days are Moscow days; without
+         *     `from`/`to` the period is the last 30 days up to today.
          */
         get: operations["analytics-funnel"];
         put?: never;
@@ -980,6 +981,11 @@ export interface components {
             device_count: number;
             /** Devices Part */
             devices_part: string;
+            /**
+             * Period Months
+             * @description The subscription term the total is for, in months (null: fixed before tariffs had a term)
+             */
+            period_months?: number | null;
             /** Surcharge */
             surcharge: string;
             /** Tariff Code */
@@ -1187,6 +1193,11 @@ export interface components {
             device_count: number;
             /** Devices Part */
             devices_part: string;
+            /**
+             * Period Months
+             * @description The subscription term the total is for, in months (null: fixed before tariffs had a term)
+             */
+            period_months?: number | null;
             /** Surcharge */
             surcharge: string;
             /** Tariff Code */
@@ -1252,8 +1263,18 @@ export interface components {
             otp_attempts_left: number;
             /** Otp Expires At */
             otp_expires_at: string | null;
+            /**
+             * Otp Expires In
+             * @description Seconds the code stays valid, counted at this answer
+             */
+            otp_expires_in?: number | null;
             /** Otp Resend At */
             otp_resend_at?: string | null;
+            /**
+             * Otp Resend In
+             * @description Seconds until a new code may be sent, counted at this answer
+             */
+            otp_resend_in?: number | null;
             /** Pdf Sha256 */
             pdf_sha256: string;
             /** Pdf Url */
@@ -2143,6 +2164,11 @@ export interface components {
             };
             /** Name */
             name: string;
+            /**
+             * Period Months
+             * @description Subscription term the contract states, in months
+             */
+            period_months: number;
             /** Version */
             version: number;
         };
@@ -2509,7 +2535,9 @@ export interface operations {
                 /** @description Number (full or last digits), client name or phone */
                 q?: string | null;
                 status?: components["schemas"]["ContractStatus"] | null;
+                /** @description First Moscow day of the period */
                 from?: string | null;
+                /** @description Last Moscow day of the period */
                 to?: string | null;
                 limit?: number;
                 cursor?: string | null;
@@ -3440,9 +3468,9 @@ export interface operations {
     "analytics-funnel": {
         parameters: {
             query?: {
-                /** @description First Moscow day (default: 29 days before `to`) */
+                /** @description First Moscow day of the period */
                 from?: string | null;
-                /** @description Last Moscow day (default: today) */
+                /** @description Last Moscow day of the period */
                 to?: string | null;
                 manager_id?: number | null;
             };
@@ -3536,9 +3564,9 @@ export interface operations {
     "analytics-managers": {
         parameters: {
             query?: {
-                /** @description First Moscow day (default: 29 days before `to`) */
+                /** @description First Moscow day of the period */
                 from?: string | null;
-                /** @description Last Moscow day (default: today) */
+                /** @description Last Moscow day of the period */
                 to?: string | null;
             };
             header?: never;

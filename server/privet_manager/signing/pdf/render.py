@@ -13,7 +13,6 @@ import io
 import re
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -36,15 +35,15 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from privet_manager.kit.fonts import BOLD_TTF, REGULAR_TTF
 from privet_manager.signing.pdf.document import ContractDocument, TextBlock
 from privet_manager.signing.pdf.template import load_template
 
-FONTS = Path(__file__).parent / "fonts"
 REGULAR, BOLD = "DejaVuSans", "DejaVuSans-Bold"
 
 # Registered once at import: paragraphs resolve their font when they are created.
-pdfmetrics.registerFont(TTFont(REGULAR, str(FONTS / "DejaVuSans.ttf")))
-pdfmetrics.registerFont(TTFont(BOLD, str(FONTS / "DejaVuSans-Bold.ttf")))
+pdfmetrics.registerFont(TTFont(REGULAR, str(REGULAR_TTF)))
+pdfmetrics.registerFont(TTFont(BOLD, str(BOLD_TTF)))
 pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD, italic=REGULAR, boldItalic=BOLD)
 
 
