@@ -10,9 +10,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
-from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.routing import APIRoute
 from starlette.types import ASGIApp
+from starlette_compress import CompressMiddleware, remove_compress_type
 
 from privet_manager import health
 from privet_manager.admin.router import managers_router as admin_managers_router
@@ -82,6 +82,11 @@ class App(FastAPI):
         return SecurityHeadersMiddleware(super().build_middleware_stack(), self.settings)
 
 
+# Live updates are never compressed: each event must reach the list at once, and a stream
+# compressor per open list would hold its buffers for hours (nginx has `gzip off` there too).
+remove_compress_type("text/event-stream")
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_production()
@@ -125,9 +130,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
     )
-    # Only for clients that ask (tablets do; the benchmark's driver does not). Starlette leaves
-    # text/event-stream uncompressed, so live updates still flush at once.
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    # Only for clients that ask (browsers do; the benchmark's driver only when told). Levels
+    # chosen by CPU per request against bytes (bench/README.md, "Compression").
+    app.add_middleware(
+        CompressMiddleware,
+        minimum_size=settings.compress_min_bytes,
+        zstd=settings.zstd_level > 0,
+        zstd_level=settings.zstd_level,
+        brotli=settings.brotli_quality > 0,
+        brotli_quality=settings.brotli_quality,
+        gzip=settings.gzip_level > 0,
+        gzip_level=settings.gzip_level,
+    )
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(
         BodySizeLimit,
