@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> None:
         "rows": rows,
     }
     if not args.no_save:
-        save_report("compression", started, report)
+        save_report("compression-codecs" if args.codecs_only else "compression", started, report)
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
