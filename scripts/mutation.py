@@ -63,6 +63,7 @@ MODULES: dict[str, list[str]] = {
         "tests/contracts/test_evidence.py",
     ],
     "kit/security.py": [
+        "tests/kit/test_security_helpers.py",
         "tests/auth",
         "tests/contracts/test_security_doc.py",
         "tests/contracts/test_otp_rules.py",
