@@ -42,11 +42,13 @@ class Server:
 
 @contextmanager
 def until_stopped(
-    proc: subprocess.Popen[bytes], health_url: str, log_tail: Callable[[], str], timeout: float = 30
+    proc: subprocess.Popen[bytes], health_url: str, log_tail: Callable[[], str], timeout: float = 90
 ) -> Iterator[None]:
     """Wait until `health_url` answers 200 (the process's log tail in the error if it exits or
     the time runs out), run the block, then stop the process by its own PID (terminate, kill
-    after 10 s). Shared by the benchmarks and the tests that start a live API."""
+    after 10 s). Shared by the benchmarks and the tests that start a live API. A start takes
+    tens of seconds on a busy 2-core machine (imports, migrations' check, the pool), so the
+    default `timeout` only bounds a server that never comes up."""
     try:
         deadline = time.monotonic() + timeout
         while True:

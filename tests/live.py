@@ -31,10 +31,9 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(env: dict[str, str] | None = None, timeout: float = 90) -> Iterator[LiveServer]:
+def live_server(env: dict[str, str] | None = None) -> Iterator[LiveServer]:
     """Start `uvicorn privet_manager.main:create_app` with the test environment plus `env`;
-    stop it (by its own PID) on exit. The start may take tens of seconds on a busy 2-core
-    machine; `timeout` only bounds a server that never comes up."""
+    stop it (by its own PID) on exit."""
     port = free_port()
     log_path = Path(tempfile.mkstemp(prefix="pm-live-", suffix=".log")[1])
     full_env = {**os.environ, "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", **(env or {})}
@@ -47,7 +46,7 @@ def live_server(env: dict[str, str] | None = None, timeout: float = 90) -> Itera
         proc = subprocess.Popen(cmd, env=full_env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     server = LiveServer(f"http://127.0.0.1:{port}", proc, log_path)
     try:
-        with until_stopped(proc, server.url + "/health", server.log, timeout):
+        with until_stopped(proc, server.url + "/health", server.log):
             yield server
     finally:
         log_path.unlink(missing_ok=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
@@ -227,3 +228,52 @@ def verify_contract_cmd(number: str) -> None:
     typer.echo(f"{number}: {'VALID' if result.valid else 'INVALID'} ({result.status})")
     if not result.valid:
         raise typer.Exit(1)
+
+
+@app.command("dispute-pack")
+def dispute_pack_cmd(
+    number: str,
+    output: Annotated[Path, typer.Option("-o", "--output", help="the ZIP to write")],
+) -> None:
+    """Write a signed contract's dispute pack (ZIP); the download is recorded in the client's
+    activity chain."""
+    import privet_manager.models  # noqa: F401 - every table, so the foreign keys resolve
+    from privet_manager.contracts import repository
+    from privet_manager.contracts.models import ContractStatus
+    from privet_manager.disputes.service import build
+    from privet_manager.kit.storage import init_storage
+
+    init_storage(get_settings())
+
+    async def go(session: AsyncSession) -> bytes | None:
+        contract = await repository.by_number(session, number)
+        if contract is None or contract.status != ContractStatus.signed:
+            return None
+        return (await build(session, contract, None)).data
+
+    data = run_in_session(go)
+    if data is None:
+        typer.echo(f"no signed contract {number}", err=True)
+        raise typer.Exit(2)
+    output.write_bytes(data)
+    typer.echo(f"wrote {output} ({len(data)} bytes)")
+
+
+@app.command("verify-pack")
+def verify_pack_cmd(
+    pack: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+) -> None:
+    """Check a dispute pack offline (no database): sums, PDF and photo hashes, evidence, the
+    activity chain's links, the chat excerpt; the HMACs when CONTRACT_SIGNATURE_SECRET is
+    set. Exit 0 only when everything it could check holds."""
+    import privet_manager.models  # noqa: F401 - every table, so the foreign keys resolve
+    from privet_manager.disputes.verify import Keys, verify_pack
+
+    result = verify_pack(pack.read_bytes(), Keys.from_settings(get_settings()))
+    for check in result.checks:
+        typer.echo(f"  {check.line()}")
+    if result.valid:
+        typer.echo(f"{pack.name}: VALID (everything checked holds)")
+        return
+    typer.echo(f"{pack.name}: INVALID (failed: {', '.join(result.failed)})")
+    raise typer.Exit(1)

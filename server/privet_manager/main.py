@@ -26,6 +26,7 @@ from privet_manager.clients import sync
 from privet_manager.clients.router import router as clients_router
 from privet_manager.devices.photos import refuse_upload
 from privet_manager.devices.router import router as devices_router
+from privet_manager.disputes.router import router as disputes_router
 from privet_manager.events.hub import close_hub
 from privet_manager.events.router import router as events_router
 from privet_manager.kit import embedded_postgres
@@ -39,6 +40,8 @@ from privet_manager.kit.security import prepare_password_checks
 from privet_manager.kit.storage import init_storage, set_upload_guard
 from privet_manager.kit.storage.router import UPLOAD_PREFIX
 from privet_manager.kit.storage.router import router as storage_router
+from privet_manager.public.router import router as public_router
+from privet_manager.seal import load_seal
 from privet_manager.settings import Settings, get_settings
 from privet_manager.signing.router import router as contracts_router
 from privet_manager.spa import mount_spa
@@ -65,6 +68,7 @@ def manager_api() -> APIRouter:
     api.include_router(admin_router)
     api.include_router(analytics_router)
     api.include_router(contracts_router)
+    api.include_router(disputes_router)
     api.include_router(billing_router)
     return api
 
@@ -84,6 +88,9 @@ class App(FastAPI):
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_production()
+    # The organisation's seal (or, outside production, the own one made on first start): a
+    # production start without a usable seal stops here, like a default secret.
+    load_seal(settings)
     configure_logging(settings.log_level)
     if security_log.isEnabledFor(logging.INFO):
         security_log.info("effective security settings", extra=settings.security_summary())
@@ -136,5 +143,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(manager_api())
     app.include_router(storage_router)
     app.include_router(support_bridge_router)
+    app.include_router(public_router)
     mount_spa(app, settings)
     return app

@@ -78,3 +78,15 @@ async def test_an_edit_makes_a_version_and_old_calculations_keep_theirs(
     ]
     r = await client.get(f"{T}/nope/versions", headers=ha)
     assert r.status_code == 404
+
+
+async def test_a_version_keeps_the_period_it_had(client: httpx.AsyncClient, factory: Factory):
+    admin = await factory.manager(role="admin")
+    ha = await login(client, admin)
+    r = await client.post(T, json={**BODY, "code": "term", "period_months": 12}, headers=ha)
+    assert r.status_code == 201, r.text
+    r = await client.patch(f"{T}/term", json={"period_months": 24}, headers=ha)
+    assert r.status_code == 200 and r.json()["version"] == 2
+    assert r.json()["period_months"] == 24
+    versions = (await client.get(f"{T}/term/versions", headers=ha)).json()["items"]
+    assert [(v["version"], v["period_months"]) for v in versions] == [(2, 24), (1, 12)]

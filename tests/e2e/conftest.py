@@ -124,7 +124,7 @@ def live_server(pg_server) -> Iterator[LiveServer]:
     )
     try:
         log_tail = (data_dir / "uvicorn.log").read_text
-        with until_stopped(proc, f"{server.url}/health/ready", log_tail, timeout=60):
+        with until_stopped(proc, f"{server.url}/health/ready", log_tail):
             yield server
     finally:
         log.close()

@@ -32,6 +32,9 @@ export interface QueuedPhoto {
   name: string;
   blob: Blob;
   createdAt: number;
+  /** Set once the file is in storage: a retry only confirms this key (an answer to the
+   * confirmation lost on the way must not upload the photo a second time). */
+  fileKey?: string | null;
 }
 
 interface PrivetDB extends DBSchema {

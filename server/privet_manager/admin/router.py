@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, status
@@ -26,7 +25,7 @@ from privet_manager.clients.deps import ClientIdPath
 from privet_manager.clients.schemas import ClientState
 from privet_manager.clients.views import client_state
 from privet_manager.contracts.models import ContractStatus
-from privet_manager.kit.clock import FIRST_DAY, LAST_DAY
+from privet_manager.kit.clock import FromDay, ToDay
 from privet_manager.kit.db import SessionDep
 from privet_manager.kit.errors import PROBLEM_RESPONSES
 from privet_manager.tariffs import repository as tariffs_repo
@@ -177,8 +176,8 @@ async def list_contracts(
         Query(max_length=100, description="Number (full or last digits), client name or phone"),
     ] = None,
     status: ContractStatus | None = None,
-    date_from: Annotated[date | None, Query(alias="from", ge=FIRST_DAY, le=LAST_DAY)] = None,
-    date_to: Annotated[date | None, Query(alias="to", ge=FIRST_DAY, le=LAST_DAY)] = None,
+    date_from: FromDay = None,
+    date_to: ToDay = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 30,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> RegistryPage:

@@ -28,6 +28,14 @@ class ContractOut(BaseModel):
     pep_agreed_at: datetime
     otp_expires_at: datetime | None
     otp_resend_at: datetime | None = None
+    # The same two moments as seconds left when this answer was made: a tablet's clock may be
+    # minutes off, so the SPA counts these down from the answer's arrival instead.
+    otp_expires_in: int | None = Field(
+        default=None, description="Seconds the code stays valid, counted at this answer"
+    )
+    otp_resend_in: int | None = Field(
+        default=None, description="Seconds until a new code may be sent, counted at this answer"
+    )
     otp_attempts_left: int = 0
     support_ticket_id: int | None
     support_message_id: int | None

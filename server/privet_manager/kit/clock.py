@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated
 from zoneinfo import ZoneInfo
+
+from fastapi import Query
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 
@@ -25,3 +28,15 @@ def moscow_days(first: date, last: date) -> tuple[datetime, datetime]:
 # no figure exists anyway, so such a query is refused with 422 instead.
 FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2099, 12, 31)
+
+
+# A period's ends as query parameters (`?from=&to=`, Moscow days, both included): one
+# definition for every route that takes a period, so all of them refuse the same days.
+FromDay = Annotated[
+    date | None,
+    Query(alias="from", ge=FIRST_DAY, le=LAST_DAY, description="First Moscow day of the period"),
+]
+ToDay = Annotated[
+    date | None,
+    Query(alias="to", ge=FIRST_DAY, le=LAST_DAY, description="Last Moscow day of the period"),
+]

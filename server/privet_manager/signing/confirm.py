@@ -29,6 +29,7 @@ from privet_manager.contracts.models import Contract, ContractStatus, VoidReason
 from privet_manager.events.service import publish
 from privet_manager.kit.errors import AppError
 from privet_manager.kit.logging import security_log
+from privet_manager.kit.metrics import business_counter, count_on_commit
 from privet_manager.kit.security import sha256_hex
 from privet_manager.kit.storage import get_storage
 from privet_manager.signing import snapshot
@@ -49,6 +50,15 @@ class FailedAttempt:
 
 def signed_key(contract: Contract) -> str:
     return contract.pdf_key.removesuffix(".pdf") + "-signed.pdf"
+
+
+CONTRACTS_SIGNED = business_counter("contracts_signed", "Contracts signed with the client's code")
+CONTRACTS_LOCKED = business_counter(
+    "contracts_locked", "Contracts locked by the last allowed wrong code (an OTP lockout)"
+)
+OTP_FAILURES = business_counter(
+    "otp_failures", "Wrong or expired codes counted against a contract (the locking one too)"
+)
 
 
 async def confirm(session: AsyncSession, client: Client, code: str, actor: Actor) -> Contract:
@@ -128,6 +138,7 @@ async def confirm(session: AsyncSession, client: Client, code: str, actor: Actor
         ),
         code_sent_at=moscow_time(contract.otp_sent_at) if contract.otp_sent_at else "—",
         signed_ts=now.timestamp(),
+        verify_url=str(contract.snapshot.get("verify_url") or ""),
     )
     signed = await asyncio.to_thread(append_evidence, original, ev)
     contract.signed_pdf_key = signed_key(contract)
@@ -177,6 +188,7 @@ async def confirm(session: AsyncSession, client: Client, code: str, actor: Actor
         status=client.status,
         version=client.version,
     )
+    count_on_commit(session, CONTRACTS_SIGNED)
     return contract
 
 
@@ -237,6 +249,10 @@ async def record_failure(
         actor,
         {"contract_id": contract_id, "failures": attempt.failures, "expired": expired},
     )
+    # Counted when the refusal commits the count (its error keeps the writes).
+    count_on_commit(session, OTP_FAILURES)
+    if attempt.locked:
+        count_on_commit(session, CONTRACTS_LOCKED)
     security_log.warning(
         "otp lockout" if attempt.locked else "otp failure",  # a counted failure only
         extra={"contract_id": contract_id, "failures": attempt.failures, "expired": expired},

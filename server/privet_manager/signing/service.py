@@ -30,6 +30,7 @@ from privet_manager.devices import photos
 from privet_manager.events.service import publish
 from privet_manager.kit.errors import AppError, TooManyRequests
 from privet_manager.kit.logging import security_log
+from privet_manager.kit.metrics import business_counter, count_on_commit
 from privet_manager.kit.numbering import next_number
 from privet_manager.kit.security import sha256_hex
 from privet_manager.kit.storage import get_storage
@@ -94,6 +95,11 @@ async def preview(session: AsyncSession, client: Client, actor: Actor) -> bytes:
     return pdf
 
 
+CONTRACTS_GENERATED = business_counter(
+    "contracts_generated", "Contracts generated (each one a PDF and a code sent to the client)"
+)
+
+
 async def generate(session: AsyncSession, client: Client, actor: Actor) -> Contract:
     """Snapshot, number, PDF, storage, and the first code into the client's support chat.
 
@@ -153,6 +159,7 @@ async def generate(session: AsyncSession, client: Client, actor: Actor) -> Contr
     await publish(
         session, "client.updated", client.id, status=client.status, version=client.version
     )
+    count_on_commit(session, CONTRACTS_GENERATED)
     return contract
 
 

@@ -67,6 +67,7 @@ class TariffVersion(Base):
     extra_device_price: Mapped[Decimal] = mapped_column(Numeric(12, 2), nullable=False)
     kind_multipliers: Mapped[dict[str, str]] = mapped_column(JSONB, nullable=False)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    period_months: Mapped[int] = mapped_column(Integer, nullable=False)
     created_by_manager_id: Mapped[int | None] = mapped_column(ForeignKey("manager_users.id"))
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
@@ -101,3 +102,9 @@ class ClientTariff(Timestamps, Base):
         """The breakdown's printed lines."""
         lines: list[dict[str, Any]] = self.breakdown["lines"]
         return lines
+
+    @property
+    def period_months(self) -> int | None:
+        """The term the total is for; None for a calculation fixed before tariffs had one."""
+        months = (self.breakdown.get("tariff") or {}).get("period_months")
+        return int(months) if months else None

@@ -25,13 +25,12 @@ class TariffTerms(BaseModel):
     extra_device_price: Money
     kind_multipliers: dict[str, str]
     is_active: bool
+    period_months: int = Field(description="Subscription term the contract states, in months")
 
 
 class TariffOut(TariffTerms):
     code: str
     version: int
-    # Not (yet) kept per version: manager_tariff_versions predates it.
-    period_months: int = Field(description="Subscription term the contract states, in months")
 
 
 class TariffList(BaseModel):
@@ -123,6 +122,11 @@ class ClientTariffOut(BaseModel):
     already_paid: Money
     surcharge: Money
     breakdown: list[BreakdownLineOut] = Field(validation_alias="lines")
+    period_months: int | None = Field(
+        default=None,
+        description="The subscription term the total is for, in months (null: fixed before "
+        "tariffs had a term)",
+    )
     applied_at: datetime = Field(validation_alias="updated_at")
 
 

@@ -73,25 +73,20 @@ def terms_of(tariff: Tariff) -> TariffTerms:
     )
 
 
-_TERMS = (
-    "name",
-    "description",
-    "base_price",
-    "included_devices",
-    "extra_device_price",
-    "kind_multipliers",
-    "is_active",
-)
+# What a version row does not copy from its tariff: its own keys and bookkeeping. Every
+# other column of manager_tariff_versions is a term the tariff has under the same name, so a
+# term added to both tables is kept per version without a second list to forget it in.
+_NOT_TERMS = frozenset({"id", "tariff_id", "version", "created_by_manager_id", "created_at"})
+VERSIONED_TERMS = tuple(c.key for c in TariffVersion.__table__.columns if c.key not in _NOT_TERMS)
 
 
-def _record_version(session: AsyncSession, tariff: Tariff, manager_id: int | None) -> None:
-    session.add(
-        TariffVersion(
-            tariff_id=tariff.id,
-            version=tariff.version,
-            created_by_manager_id=manager_id,
-            **{name: getattr(tariff, name) for name in _TERMS},
-        )
+def version_row(tariff: Tariff, manager_id: int | None) -> TariffVersion:
+    """The row that keeps the tariff's terms as they are now, as its current version."""
+    return TariffVersion(
+        tariff_id=tariff.id,
+        version=tariff.version,
+        created_by_manager_id=manager_id,
+        **{name: getattr(tariff, name) for name in VERSIONED_TERMS},
     )
 
 
@@ -107,7 +102,7 @@ async def create_tariff(
     tariff = Tariff(**values, version=1)
     session.add(tariff)
     await session.flush()
-    _record_version(session, tariff, manager_id)
+    session.add(version_row(tariff, manager_id))
     await session.flush()
     return tariff
 
@@ -129,12 +124,12 @@ async def update_tariff(
     if not changes:
         return tariff
     if not await repository.versions(session, tariff.id):
-        _record_version(session, tariff, None)  # a row written before versions existed
+        session.add(version_row(tariff, None))  # a row written before versions existed
     for name, value in changes.items():
         setattr(tariff, name, value)
     tariff.version += 1
     await session.flush()
-    _record_version(session, tariff, manager_id)
+    session.add(version_row(tariff, manager_id))
     await session.flush()
     return tariff
 
@@ -149,10 +144,11 @@ async def seed_default_tariffs(session: AsyncSession) -> int:
     created = 0
     for data in DEFAULT_TARIFFS:
         if await repository.by_code(session, data["code"]) is None:
-            tariff = Tariff(**data, version=1)
+            period = get_settings().default_tariff_period_months
+            tariff = Tariff(**{"period_months": period, **data}, version=1)
             session.add(tariff)
             await session.flush()
-            _record_version(session, tariff, None)
+            session.add(version_row(tariff, None))
             created += 1
     await session.flush()
     return created
