@@ -7,8 +7,8 @@ was added later (`privet-manager add-timestamps`), whose copy is kept under
 `timestamped_pdf_key` with its hash; the evidence keeps covering `signed_pdf_sha256`, the
 copy as sealed at signing, which is the later copy's exact byte prefix (docs/SECURITY.md).
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-01
 """
 
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0013"
-down_revision: str | None = "0012"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
