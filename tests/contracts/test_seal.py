@@ -4,7 +4,6 @@ contracts signed before sealing."""
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -108,10 +107,10 @@ async def test_a_silent_tsa_does_not_hold_signing_and_add_timestamps_fixes_it(
     number = row.number
 
     with running_tsa() as tsa:
-        run = cli_with(["add-timestamps"], TSA_URL=tsa.url)
+        run = cli("add-timestamps", TSA_URL=tsa.url)
         assert run.returncode == 0, run.stdout + run.stderr
         assert f"{number}" in run.stdout and "1 timestamped, 0 failed" in run.stdout
-        again = cli_with(["add-timestamps"], TSA_URL=tsa.url)
+        again = cli("add-timestamps", TSA_URL=tsa.url)
         assert "0 timestamped, 0 failed" in again.stdout  # nothing left to do
     row, stamped = await stored(session, "timestamped_pdf_key")
     assert row.timestamped and row.timestamped_pdf_sha256
@@ -145,16 +144,6 @@ async def test_a_silent_tsa_does_not_hold_signing_and_add_timestamps_fixes_it(
         )
     result = await verify(client, headers, ready.client_id)
     assert result["valid"] is False and result["checks"]["seal"] == "failed"
-
-
-def cli_with(args: list[str], **env: str):
-    import subprocess
-    import sys
-
-    exe = os.path.join(os.path.dirname(sys.executable), "privet-manager")
-    return subprocess.run(
-        [exe, *args], capture_output=True, text=True, env={**os.environ, **env}, timeout=120
-    )
 
 
 async def test_a_contract_signed_before_sealing_is_still_valid(

@@ -223,8 +223,8 @@ async def test_cli_pack_and_offline_verify_pack(
     assert "entry HMACs skipped" in line(plain.stdout, "activity_chain")
     for check in ("sums", "evidence", "pdf_hashes", "photos", "snapshot", "pep", "chat"):
         assert line(plain.stdout, check).split()[1] == "ok", plain.stdout
-    # Signing does not seal yet on this branch: the copy carries no seal.
-    assert line(plain.stdout, "seal").split()[1] == "not_applicable", plain.stdout
+    # Signing seals the copy: its seal holds against the pack's own chain, offline.
+    assert line(plain.stdout, "seal").split()[1] == "ok", plain.stdout
 
     keyed = verify_offline(tmp_path, out.read_bytes(), **SECRET)
     assert keyed.returncode == 0, keyed.stdout + keyed.stderr
