@@ -14,6 +14,7 @@ from typing import Any
 
 from num2words import num2words
 
+from privet_manager.clients.validation import display_phone
 from privet_manager.devices.models import CONDITION_LABELS, KIND_LABELS
 from privet_manager.kit.clock import MOSCOW
 from privet_manager.kit.money import format_rub, rub_in_words
@@ -266,7 +267,7 @@ class ContractDocument:
             signatory_authority=co.get("signatory_authority", "—"),
             client_name=c["name"] or "—",
             client_called=called(c["name"] or ""),
-            client_phone=c["phone"] or "—",
+            client_phone=display_phone(c["phone"]),
             client_email=c["email"] or "—",
             client_address=c["address"] or "—",
             client_user_id=int(c["user_id"]),
