@@ -45,8 +45,9 @@ async def find(session: AsyncSession, number: str, *, ip: str) -> Contract:
 
 
 def match(contract: Contract, sha256: str) -> Match:
-    """Whether `sha256` (lower-case hex) is the contract's original PDF or its signed copy
-    (as sealed, or with the document timestamp `add-timestamps` added later)."""
+    """Whether `sha256` (lower-case hex) is the contract's original PDF or its signed copy:
+    the copy as sealed at signing, or the one a later document timestamp extended (both were
+    handed out; verification accepts the second only as the first plus that timestamp)."""
     if sha256 == contract.pdf_sha256:
         return Match.original
     if sha256 in (contract.signed_pdf_sha256, contract.timestamped_pdf_sha256):
