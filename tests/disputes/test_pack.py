@@ -3,6 +3,7 @@ storage, with the real `sha256sum` and the CLI in a process with no database con
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -14,11 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from privet_manager.activity.models import ActivityEntry
 from privet_manager.activity.service import verify_chain
 from privet_manager.disputes import archive
 from privet_manager.legacy.models import SupportMessage
-from privet_manager.settings import DEV_SECRETS
+from privet_manager.seal import load_seal
+from privet_manager.settings import DEV_SECRETS, Settings
 from sqlalchemy import select
 
 from tests.conftest import Factory, login
@@ -223,8 +227,10 @@ async def test_cli_pack_and_offline_verify_pack(
     assert "entry HMACs skipped" in line(plain.stdout, "activity_chain")
     for check in ("sums", "evidence", "pdf_hashes", "photos", "snapshot", "pep", "chat"):
         assert line(plain.stdout, check).split()[1] == "ok", plain.stdout
-    # Signing does not seal yet on this branch: the copy carries no seal.
-    assert line(plain.stdout, "seal").split()[1] == "not_applicable", plain.stdout
+    seal = line(plain.stdout, "seal")
+    assert seal.split()[1] == "ok" and "intact, whole file" in seal, plain.stdout
+    ca = x509.load_pem_x509_certificates(members(out.read_bytes())[archive.SEAL_CHAIN])[-1]
+    assert hashlib.sha256(ca.public_bytes(serialization.Encoding.DER)).hexdigest() in seal
 
     keyed = verify_offline(tmp_path, out.read_bytes(), **SECRET)
     assert keyed.returncode == 0, keyed.stdout + keyed.stderr
@@ -302,6 +308,27 @@ TAMPERS = {
 }
 
 
+def _unsealed_copy(parts: dict[str, bytes]) -> None:
+    """The signed copy swapped for the unsealed original, its hash put into the evidence:
+    the copy is recorded as sealed, so a missing seal fails."""
+    parts[archive.SIGNED_PDF] = parts[archive.ORIGINAL_PDF]
+    digest = archive.sha256_hex(parts[archive.ORIGINAL_PDF])
+
+    def edit(v: dict[str, Any]) -> None:
+        v["canonical"] = v["canonical"].replace(v["fields"]["signed_pdf_sha256"], digest)
+        v["fields"]["signed_pdf_sha256"] = digest
+
+    _edit_json(parts, archive.EVIDENCE, edit)
+
+
+def _foreign_ca(parts: dict[str, bytes], folder: Path) -> None:
+    other = load_seal(Settings(privet_data_dir=folder))
+    parts[archive.SEAL_CHAIN] = other.chain_pem()
+
+
+TAMPERS["seal_removed"] = ("seal", _unsealed_copy)
+
+
 @pytest.mark.parametrize("tamper", list(TAMPERS))
 async def test_each_member_tampered_is_named(
     client, headers, manager, clean_db, tmp_path, tamper: str
@@ -311,6 +338,9 @@ async def test_each_member_tampered_is_named(
     assert verify_offline(tmp_path, rezip(parts), **SECRET).returncode == 0
     check, edit = TAMPERS[tamper]
     edit(parts)
+    if tamper == "seal_removed":  # only the HMAC and the seal see it: the seal without a key
+        result = verify_offline(tmp_path, rezip(parts))
+        assert result.returncode == 1 and "FAILED" in line(result.stdout, "seal"), result.stdout
     result = verify_offline(tmp_path, rezip(parts), **SECRET)
     assert result.returncode == 1, result.stdout
     assert "FAILED" in line(result.stdout, check), result.stdout
@@ -331,3 +361,14 @@ async def test_a_member_changed_without_new_sums_fails_the_sums(
     assert result.returncode == 1 and "FAILED" in line(result.stdout, "sums")
     garbage = verify_offline(tmp_path, b"not a zip")
     assert garbage.returncode == 1 and "FAILED" in line(garbage.stdout, "archive")
+
+
+async def test_a_chain_of_another_ca_fails_the_seal(
+    client, headers, manager, clean_db, tmp_path
+) -> None:
+    _, _, data = await signed_pack(client, headers, manager, clean_db)
+    parts = members(data)
+    _foreign_ca(parts, tmp_path / "other-company")
+    result = verify_offline(tmp_path, rezip(parts))
+    assert result.returncode == 1
+    assert "FAILED" in line(result.stdout, "seal") and "trust roots" in line(result.stdout, "seal")

@@ -141,6 +141,9 @@ async def build(session: AsyncSession, contract: Contract, actor: Actor | None) 
         storage.get(contract.signed_pdf_key),
         *(storage.get(str(p["key"])) for p in photo_list),
     )
+    timestamped = {}
+    if contract.timestamped_pdf_key:
+        timestamped[archive.TIMESTAMPED_PDF] = await storage.get(contract.timestamped_pdf_key)
     photo_names = [
         f"{archive.PHOTOS_DIR}{i:02d}-{p.get('file') or 'photo'}"
         for i, p in enumerate(photo_list, 1)
@@ -160,6 +163,13 @@ async def build(session: AsyncSession, contract: Contract, actor: Actor | None) 
             "file": archive.pep_name(pep.version),
             "version": pep.version,
             "sha256": pep.sha256,
+        },
+        # What the contract records of its seal (not covered by the HMAC: verify-pack holds a
+        # copy recorded as sealed to carrying a valid seal).
+        "seal": {
+            "sealed": contract.sealed,
+            "timestamped": contract.timestamped,
+            "timestamped_pdf": archive.TIMESTAMPED_PDF if timestamped else None,
         },
         "photos": [
             {"file": name, "sha256": str(p["sha256"]), "device_id": p.get("device_id")}
@@ -183,6 +193,7 @@ async def build(session: AsyncSession, contract: Contract, actor: Actor | None) 
     members: dict[str, bytes] = {
         archive.ORIGINAL_PDF: original,
         archive.SIGNED_PDF: signed,
+        **timestamped,
         archive.EVIDENCE: archive.pretty_json(evidence_doc),
         archive.SNAPSHOT: evidence.canonical(contract.snapshot),
         archive.pep_name(pep.version): pep.text.encode("utf-8"),
