@@ -372,3 +372,30 @@ async def test_a_chain_of_another_ca_fails_the_seal(
     result = verify_offline(tmp_path, rezip(parts))
     assert result.returncode == 1
     assert "FAILED" in line(result.stdout, "seal") and "trust roots" in line(result.stdout, "seal")
+
+
+async def test_a_timestamp_added_later_travels_with_the_pack(
+    client, headers, manager, clean_db, tmp_path
+) -> None:
+    from tests.seal.tsa import running_tsa
+
+    client_id, number = await signed_client(client, headers, manager, clean_db)
+    with running_tsa() as tsa:
+        run = cli("add-timestamps", env={**os.environ, "TSA_URL": tsa.url})
+        assert run.returncode == 0 and number in run.stdout, run.stdout + run.stderr
+    parts = members(await download(client, headers, client_id))
+    stamped = parts[archive.TIMESTAMPED_PDF]
+    assert stamped.startswith(parts[archive.SIGNED_PDF])
+    assert json.loads(parts[archive.EVIDENCE])["seal"] == {
+        "sealed": True,
+        "timestamped": True,
+        "timestamped_pdf": archive.TIMESTAMPED_PDF,
+    }
+    ok = verify_offline(tmp_path, rezip(parts))
+    assert ok.returncode == 0, ok.stdout
+    assert ", timestamped;" in line(ok.stdout, "seal")
+
+    # Anything but a document timestamp after the seal is refused.
+    parts[archive.TIMESTAMPED_PDF] = stamped + b"\n% a later revision\n"
+    bad = verify_offline(tmp_path, rezip(parts))
+    assert bad.returncode == 1 and "FAILED" in line(bad.stdout, "seal"), bad.stdout
