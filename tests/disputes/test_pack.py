@@ -19,7 +19,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from privet_manager.activity.models import ActivityEntry
 from privet_manager.activity.service import verify_chain
+from privet_manager.contracts.models import Contract
 from privet_manager.disputes import archive
+from privet_manager.kit.storage import get_storage
 from privet_manager.legacy.models import SupportMessage
 from privet_manager.seal import load_seal
 from privet_manager.settings import DEV_SECRETS, Settings
@@ -399,3 +401,24 @@ async def test_a_timestamp_added_later_travels_with_the_pack(
     parts[archive.TIMESTAMPED_PDF] = stamped + b"\n% a later revision\n"
     bad = verify_offline(tmp_path, rezip(parts))
     assert bad.returncode == 1 and "FAILED" in line(bad.stdout, "seal"), bad.stdout
+
+
+async def test_a_file_gone_from_storage_is_a_clear_refusal(
+    client, headers, manager, clean_db, session, tmp_path
+) -> None:
+    client_id, number = await signed_client(client, headers, manager, clean_db)
+    row = await session.scalar(select(Contract).where(Contract.number == number))
+    assert row is not None and row.signed_pdf_key
+    await get_storage().delete(row.signed_pdf_key)
+    r = await client.get(f"{API}/clients/{client_id}/contract/dispute-pack", headers=headers)
+    assert r.status_code == 409 and r.json()["code"] == "dispute_pack_incomplete", r.text
+    assert row.signed_pdf_key in r.json()["detail"]
+    last = await session.scalar(
+        select(ActivityEntry.action)
+        .where(ActivityEntry.client_id == client_id)
+        .order_by(ActivityEntry.seq.desc())
+        .limit(1)
+    )
+    assert last != "contract.dispute_pack"  # nothing was handed out, nothing recorded
+    made = cli("dispute-pack", number, "-o", str(tmp_path / "p.zip"))
+    assert made.returncode == 1 and "нет файла" in made.stderr, made.stderr
