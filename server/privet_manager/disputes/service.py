@@ -125,7 +125,7 @@ def _readme(contract: Contract, members: dict[str, bytes], photos: list[str]) ->
         number=contract.number,
         signed_at=contract.signed_at.astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M:%S"),
         pep_file=archive.pep_name(contract.pep_version),
-        photos="\n".join(f"  {name}" for name in photos) or "  (фотографий нет)",
+        photos="\n".join(f"        {name}" for name in photos) or "        (фотографий нет)",
         members="\n".join(f"  {name}" for name in members),
     )
     return text.encode("utf-8")
