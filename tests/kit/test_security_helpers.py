@@ -50,3 +50,16 @@ def test_a_refused_token_says_why() -> None:
     )
     with pytest.raises(TokenError, match=r"^Signature has expired$"):
         decode_jwt(SECRET, expired, token_type="access")
+
+
+def test_each_token_has_its_own_id_and_an_aware_expiry() -> None:
+    """Two tokens with the same claims in the same second still differ (`jti`), and the
+    expiry returned is in UTC, comparable with the other aware times."""
+    now = datetime.now(UTC)
+    a, _ = create_jwt(SECRET, subject="1", token_type="access", ttl=timedelta(minutes=5), now=now)
+    b, _ = create_jwt(SECRET, subject="1", token_type="access", ttl=timedelta(minutes=5), now=now)
+    ids = [decode_jwt(SECRET, t, token_type="access")["jti"] for t in (a, b)]
+    assert a != b and ids[0] != ids[1] and all(len(i) == 32 for i in ids)
+    _, exp = create_jwt(SECRET, subject="1", token_type="access", ttl=timedelta(minutes=5))
+    assert exp.utcoffset() == timedelta(0)
+    assert timedelta(minutes=4) < exp - datetime.now(UTC) <= timedelta(minutes=5)
