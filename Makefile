@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 PYTEST_XDIST := -n $(PYTEST_WORKERS) --dist loadgroup
 
-.PHONY: run test test-fast lint format fmt spa api-client check-api test-unit-spa test-py chromium poppler audit mutation clean help
+.PHONY: run test test-fast lint format fmt spa api-client check-api test-unit-spa test-py chromium poppler zbar promtool audit mutation clean help
 
 help:
 	@echo "make run   - install what is missing, build the SPA, migrate, seed demo data, serve"
@@ -76,6 +76,12 @@ poppler:
 		echo "installing Debian's poppler-utils for the contract page images"; \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null); }
 
+# zbarimg decodes the QR code on the contract pages (tests/public/test_qr.py).
+zbar:
+	@command -v zbarimg >/dev/null || { \
+		echo "installing Debian's zbar-tools for the contract QR code test"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zbar-tools >/dev/null); }
+
 test-unit-spa:
 	@if [ -f $(SPA)/package.json ]; then cd $(SPA) && npm run test:unit:ci --silent; fi
 
@@ -88,7 +94,13 @@ test-py: venv
 	else echo "system PostgreSQL not reachable: skipping the second run"; fi
 	$(BIN)/pytest -p no:cacheprovider $(PYTEST_XDIST) $(PYTEST_ARGS) tests
 
-test: venv spa chromium poppler lint test-unit-spa test-py
+# promtool checks the alert rules and runs their unit tests (tests/ops/test_observability.py).
+promtool:
+	@command -v promtool >/dev/null || { \
+		echo "installing Debian's prometheus for promtool (the alert rules' checks)"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null); }
+
+test: venv spa chromium poppler zbar promtool lint test-unit-spa test-py
 
 # The unit-level tests: no database, no browser, no storage server (seconds, not minutes).
 test-fast: venv

@@ -23,6 +23,11 @@ DEV_SECRETS = {
 }
 
 
+def networks(csv: str) -> list[IPv4Network | IPv6Network]:
+    """Comma-separated addresses or networks (`10.0.0.0/8, ::1`)."""
+    return [ip_network(p.strip(), strict=False) for p in csv.split(",") if p.strip()]
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
 
@@ -59,17 +64,33 @@ class Settings(BaseSettings):
     s3_secure: bool = False
 
     trusted_proxies: str = ""
+    # GET /metrics (Prometheus): from these addresses (comma-separated networks), or with
+    # `Authorization: Bearer <METRICS_TOKEN>` from anywhere when a token is set.
+    metrics_allowed_ips: str = "127.0.0.1/32,::1/128"
+    metrics_token: str = ""
     max_photo_mb: int = Field(default=10, ge=1, le=100)
     # Any request body but the local photo upload (which keeps MAX_PHOTO_MB): 413 above it.
     max_body_kb: int = Field(default=1024, ge=16, le=64 * 1024)
     public_base_url: str = "http://127.0.0.1:8000"
     spa_dist: Path = Field(default=Path("frontend-manager/dist"), alias="PRIVET_SPA_DIST")
     log_level: str = "INFO"
+    # Response compression for clients that ask (bench/README.md, "Compression"): bodies below
+    # COMPRESS_MIN_BYTES go as they are; zstd, then brotli, then gzip, whichever the client
+    # accepts first in that order. A level of 0 turns that encoding off.
+    compress_min_bytes: int = Field(default=1024, ge=0, le=1024 * 1024)
+    gzip_level: int = Field(default=3, ge=0, le=9)
+    zstd_level: int = Field(default=3, ge=0, le=22)
+    brotli_quality: int = Field(default=0, ge=0, le=11)
+    # OpenTelemetry traces to this OTLP/HTTP collector; empty: off (kit/tracing.py).
+    otel_exporter_otlp_endpoint: str = ""
     cookie_secure: bool | None = None
 
     login_max_failures_per_account: int = 10
     login_max_failures_per_ip: int = 50
     login_lockout_minutes: int = 15
+    # Public verification (/api/public): lookups per client address and minute, both endpoints
+    # together; past it, 429 with Retry-After for the rest of the minute.
+    public_requests_per_minute: int = Field(default=30, ge=1, le=10_000)
 
     company_name: str = "ООО «Привет Супер»"
     company_inn: str = "7700000000"
@@ -90,10 +111,33 @@ class Settings(BaseSettings):
     # The subscription period of a tariff created without one (months).
     default_tariff_period_months: int = Field(default=12, ge=1, le=120)
 
+    # The organisation's seal on signed contracts (PKCS#12). Empty outside production: an own
+    # CA and seal under $PRIVET_DATA_DIR/seal/. Production refuses to start without it.
+    seal_pkcs12_path: Path | None = None
+    seal_pkcs12_password: str = ""
+    # RFC 3161 timestamp authority: the seal gets a timestamp (PAdES-B-T, with the validation
+    # data embedded: B-LT). Empty: no timestamp (`add-timestamps` adds them later).
+    tsa_url: str = ""
+    # A TSA slower than this is skipped and the contract sealed without the timestamp.
+    tsa_timeout_seconds: float = Field(default=3.0, gt=0, le=30)
+    # More trust roots (PEM) for the TSA's certificate, where the system's do not cover it.
+    tsa_trust_roots_path: Path | None = None
+
+    @field_validator("metrics_allowed_ips")
+    @classmethod
+    def _networks(cls, v: str) -> str:
+        networks(v)  # a ValueError stops the start
+        return v
+
     @field_validator("privet_data_dir", "spa_dist")
     @classmethod
     def _expand(cls, v: Path) -> Path:
         return v.expanduser()
+
+    @field_validator("seal_pkcs12_path", "tsa_trust_roots_path", mode="before")
+    @classmethod
+    def _empty_path(cls, v: object) -> object:
+        return None if v == "" else v
 
     @property
     def embedded_database(self) -> bool:
@@ -129,11 +173,11 @@ class Settings(BaseSettings):
 
     @property
     def trusted_proxy_networks(self) -> list[IPv4Network | IPv6Network]:
-        return [
-            ip_network(p.strip(), strict=False)
-            for p in self.trusted_proxies.split(",")
-            if p.strip()
-        ]
+        return networks(self.trusted_proxies)
+
+    @property
+    def metrics_networks(self) -> list[IPv4Network | IPv6Network]:
+        return networks(self.metrics_allowed_ips)
 
     @property
     def secure_cookies(self) -> bool:
@@ -163,6 +207,8 @@ class Settings(BaseSettings):
             if value and value in first and name not in bad:
                 bad.append(f"{name} (same as {first[value]})")
             first.setdefault(value, name)
+        if self.metrics_token and len(self.metrics_token) < 32:
+            bad.append("METRICS_TOKEN")
         if self.s3_enabled and (not self.s3_access_key or not self.s3_secret_key):
             bad.append("S3_ACCESS_KEY/S3_SECRET_KEY")
         return bad
@@ -194,12 +240,16 @@ class Settings(BaseSettings):
             "refresh_reuse_grace_seconds": self.refresh_reuse_grace_seconds,
             "access_ttl_minutes": self.manager_access_token_expire_minutes,
             "trusted_proxies": self.trusted_proxies or "none",
+            "metrics_from": self.metrics_allowed_ips or "none",
+            "metrics_bearer": bool(self.metrics_token),
             "max_body_kb": self.max_body_kb,
             "max_photo_mb": self.max_photo_mb,
             "login_limits": f"{self.login_max_failures_per_account}/account, "
             f"{self.login_max_failures_per_ip}/ip, {self.login_lockout_minutes} min",
             "storage": "s3" if self.s3_enabled else "local",
             "storage_public_origin": self.storage_public_origin,
+            "seal": str(self.seal_pkcs12_path) if self.seal_pkcs12_path else "own CA",
+            "tsa": self.tsa_url or "none",
             "dev_defaults_in_use": self.insecure_secrets(),
         }
 

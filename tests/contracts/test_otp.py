@@ -93,6 +93,28 @@ async def test_code_expires_after_ten_minutes(client, headers, manager, clean_db
     assert (await contract_row(clean_db, ready.client_id)).status == "awaiting_signature"
 
 
+async def test_the_card_counts_the_code_down_in_whole_seconds_rounded_up(
+    client, headers, manager, clean_db
+) -> None:
+    ready = await ready_client(clean_db, manager)
+    await apply_and_generate(client, headers, ready.client_id)
+    sent = (await contract_row(clean_db, ready.client_id)).otp_sent_at
+    assert sent is not None
+
+    async def timers(at: datetime) -> tuple[int, int]:
+        with time_machine.travel(at, tick=False):
+            r = await client.get(f"{API}/clients/{ready.client_id}", headers=headers)
+        assert r.status_code == 200, r.text
+        c = r.json()["contract"]
+        return c["otp_expires_in"], c["otp_resend_in"]
+
+    # Half a second after sending, the manager's timers read 10:00 and 1:00, not 9:59/0:59.
+    assert await timers(sent + timedelta(seconds=0.5)) == (600, 60)
+    assert await timers(sent + timedelta(seconds=1)) == (599, 59)
+    assert await timers(sent + timedelta(seconds=61)) == (539, 0)
+    assert await timers(sent + timedelta(minutes=11)) == (0, 0)
+
+
 async def test_a_used_code_is_refused(client, headers, manager, clean_db) -> None:
     ready = await ready_client(clean_db, manager)
     await apply_and_generate(client, headers, ready.client_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.helpers import (
     MANAGER,
@@ -21,6 +22,20 @@ from tests.e2e.helpers import (
 )
 
 pytestmark = pytest.mark.e2e
+
+
+def check_dispute_pack_download(page) -> None:
+    """The success screen's «Пакет доказательств» saves the ZIP the API built."""
+    import zipfile
+
+    with page.expect_download() as info:
+        page.get_by_test_id("dispute-pack").click()
+    download = info.value
+    assert download.suggested_filename.startswith("dispute-pack-PM-")
+    assert download.suggested_filename.endswith(".zip")
+    with zipfile.ZipFile(download.path()) as pack:
+        names = pack.namelist()
+    assert names[:2] == ["README.txt", "SHA256SUMS"] and "evidence.json" in names
 
 
 def check_uploaded_photo(live_server, client_id: str) -> None:
@@ -106,12 +121,20 @@ def test_login_to_success(new_page, live_server) -> None:
 
     # A surcharge: the manager takes the payment and confirms it.
     if page.get_by_test_id("payment-reminder").count():
+        # The amount is the surcharge, not a field to type; partial payments are not offered.
+        amount = page.get_by_test_id("payment-amount")
+        expect(amount).to_contain_text("Частичная оплата не поддерживается")
+        assert amount.locator("input").count() == 0
         page.get_by_test_id("payment-reference").fill("ЧЕК-0001")
         page.get_by_test_id("payment-confirm").click()
         page.get_by_test_id("payment-done").wait_for()
     page.get_by_test_id("success-title").filter(has_text="Клиент оформлен").wait_for()
     page.get_by_test_id("contract-verify").click()
     page.get_by_test_id("contract-verdict").filter(has_text="Подпись действительна").wait_for()
+    # In a manager's words: no hashes, no HMAC.
+    verdict = page.get_by_test_id("contract-verdict").inner_text()
+    assert not [w for w in ("хэш", "HMAC", "SHA") if w.lower() in verdict.lower()], verdict
+    check_dispute_pack_download(page)
     shoot(page, "10-success-processed")
 
     page.get_by_test_id("success-back").click()

@@ -12,6 +12,7 @@ import pytest
 from privet_manager.kit.db import Database
 from privet_manager.kit.logging import configure_logging
 from privet_manager.main import App, create_app
+from privet_manager.seal.keys import OWN_P12, own_seal
 from privet_manager.settings import DEV_SECRETS, Settings, get_settings
 from typer.testing import CliRunner
 
@@ -265,9 +266,15 @@ def test_production_refuses_an_http_base_url_and_always_sends_secure_cookies() -
     assert Settings(environment="development", cookie_secure=False).secure_cookies is False
 
 
-def test_start_up_logs_the_effective_security_settings(capsys: pytest.CaptureFixture[str]) -> None:
+def test_start_up_logs_the_effective_security_settings(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    own_seal(tmp_path, "ООО «Тест»")  # production starts only with an organisation's seal
     settings = Settings(
-        environment="production", public_base_url="https://manager.example.ru", **PRODUCTION_SECRETS
+        environment="production",
+        public_base_url="https://manager.example.ru",
+        seal_pkcs12_path=tmp_path / OWN_P12,
+        **PRODUCTION_SECRETS,
     )
     create_app(settings.model_copy(update={"log_level": "INFO"}))
     lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line]

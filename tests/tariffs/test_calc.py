@@ -35,6 +35,17 @@ def test_dearest_devices_are_included_and_the_rest_priced_by_kind() -> None:
     assert str(calc.total) == "1490.00"
 
 
+def test_labels_carry_no_sums_and_write_the_multiplier_with_a_comma() -> None:
+    calc = calculate([dev(1, "laptop"), dev(2, "tv"), dev(3, "laptop"), dev(4, "phone")], FAMILY)
+    labels = [line.label for line in calc.lines]
+    assert labels[3:] == [
+        "Телевизор Модель 2: дополнительное устройство (коэффициент 1,25)",
+        "Смартфон Модель 4: дополнительное устройство",
+    ]
+    # Money is printed once per line, in the amount column (screen and document format it).
+    assert not [label for label in labels if "250" in label or "." in label]
+
+
 def test_rounding_is_half_up_to_kopecks() -> None:
     terms = TariffTerms("x", "X", Decimal("0"), 0, Decimal("0.05"), {"tv": Decimal("1.5")})
     calc = calculate([dev(1, "tv")], terms)

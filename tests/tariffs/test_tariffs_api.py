@@ -87,6 +87,10 @@ async def test_apply_fixes_the_calculation_on_the_client(
     assert body["already_paid"] == "0.00"
     assert body["surcharge"] == "1240.00"
     assert body["current_step"] == "4"
+    # The term the total is for, as the tariff states it (the screen says «за 12 месяцев»).
+    assert body["period_months"] == 12
+    card = (await client.get(f"{API}/clients/{ready.client_id}", headers=headers)).json()
+    assert card["tariff"]["period_months"] == 12
     assert len(body["breakdown"]) == 5
     assert sum(float(x["amount"]) for x in body["breakdown"]) == 1240.0
     fixed = await session.scalar(select(ClientTariff))

@@ -55,8 +55,24 @@ export async function listClients(params: {
   );
 }
 
+/**
+ * The code's two moments on this device's clock: the server counted the seconds left when it
+ * answered, and a tablet's clock may be minutes off the server's, so they run from the
+ * answer's arrival. (The timers then start at 10:00 and 1:00 whatever the device's clock says.)
+ */
+export function onDeviceClock(contract: Contract, receivedAt: number = Date.now()): Contract {
+  const at = (seconds: number | null | undefined, server: string | null | undefined) =>
+    typeof seconds === 'number' ? new Date(receivedAt + seconds * 1000).toISOString() : server;
+  return {
+    ...contract,
+    otp_expires_at: at(contract.otp_expires_in, contract.otp_expires_at) ?? null,
+    otp_resend_at: at(contract.otp_resend_in, contract.otp_resend_at) ?? null,
+  };
+}
+
 export async function getClient(id: Id): Promise<ClientCard> {
-  return unwrap(api.GET(`${M}/clients/{client_id}`, { params: cid(id) }));
+  const card = await unwrap(api.GET(`${M}/clients/{client_id}`, { params: cid(id) }));
+  return card.contract ? { ...card, contract: onDeviceClock(card.contract) } : card;
 }
 
 export async function claimClient(id: Id): Promise<S['ClientListItem']> {
@@ -97,7 +113,7 @@ export async function putPassport(
 
 export type DeviceInput = Omit<S['DeviceCreate'], 'version' | 'source_device_id'>;
 
-export async function createDevice(id: Id, body: DeviceInput, idempotencyKey: string): Promise<Device> {
+export async function createDevice(id: Id, body: DeviceInput, idempotencyKey: string): Promise<S['DeviceSaved']> {
   return unwrap(
     api.POST(`${M}/clients/{client_id}/devices`, {
       params: { ...cid(id), header: { 'Idempotency-Key': idempotencyKey } },
@@ -172,11 +188,11 @@ export async function generateContract(id: Id): Promise<Contract> {
   const env = await unwrap(
     api.POST(`${M}/clients/{client_id}/contract/generate`, { params: cid(id), body: { pep_agreed: true } }),
   );
-  return env.contract;
+  return onDeviceClock(env.contract);
 }
 
 export async function resendOtp(id: Id): Promise<Contract> {
-  return (await unwrap(api.POST(`${M}/clients/{client_id}/contract/resend-otp`, { params: cid(id) }))).contract;
+  return onDeviceClock((await unwrap(api.POST(`${M}/clients/{client_id}/contract/resend-otp`, { params: cid(id) }))).contract);
 }
 
 export async function confirmContract(id: Id, code: string): Promise<Contract> {
@@ -209,4 +225,9 @@ export async function notifyBilling(id: Id, idempotencyKey: string = newIdempote
 
 export async function verifyContract(id: Id): Promise<S['VerifyOut']> {
   return unwrap(api.GET(`${M}/clients/{client_id}/contract/verify`, { params: cid(id) }));
+}
+
+/** The signed contract's dispute pack (ZIP); the server records the download in the client's history. */
+export async function downloadDisputePack(id: Id): Promise<Blob> {
+  return unwrap(api.GET(`${M}/clients/{client_id}/contract/dispute-pack`, { params: cid(id), parseAs: 'blob' }));
 }

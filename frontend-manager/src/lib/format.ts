@@ -11,6 +11,22 @@ export function money(value: string | number | null | undefined): string {
   return Number.isFinite(n) ? moneyFmt.format(n) : String(value);
 }
 
+const monthForms = new Intl.PluralRules('ru-RU');
+const MONTH: Record<string, string> = { one: 'месяц', few: 'месяца', many: 'месяцев', other: 'месяца' };
+
+/** What a subscription's price is for: «в месяц», «за 3 месяца», «за 12 месяцев». */
+export function perPeriod(months: number | null | undefined): string {
+  if (!months || months < 1) return '';
+  if (months === 1) return 'в месяц';
+  return `за ${months}\u00a0${MONTH[monthForms.select(months)]}`; // «12 месяцев» never split
+}
+
+/** A subscription's price with its period, «990,00 ₽ за 12 месяцев» (just the sum without one). */
+export function moneyFor(value: string | number | null | undefined, months: number | null | undefined): string {
+  const period = perPeriod(months);
+  return period ? `${money(value)} ${period}` : money(value);
+}
+
 export function isPositiveAmount(value: string | null | undefined): boolean {
   if (!value) return false;
   return Number(value) > 0;

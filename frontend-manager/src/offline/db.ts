@@ -8,7 +8,8 @@ export interface SealedBox {
   data: ArrayBuffer;
 }
 
-export type OutboxKind = 'profile' | 'passport';
+/** Steps 1 and 2, and a new device of step 3 (`step` is then `3-device-<its key>`). */
+export type OutboxKind = 'profile' | 'passport' | 'device';
 
 export interface OutboxEntry {
   seq?: number;
@@ -32,6 +33,9 @@ export interface QueuedPhoto {
   name: string;
   blob: Blob;
   createdAt: number;
+  /** Set once the file is in storage: a retry only confirms this key (an answer to the
+   * confirmation lost on the way must not upload the photo a second time). */
+  fileKey?: string | null;
 }
 
 interface PrivetDB extends DBSchema {

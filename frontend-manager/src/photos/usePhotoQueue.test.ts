@@ -55,6 +55,35 @@ describe('usePhotoQueue', () => {
     expect(up.uploadToStorage).toHaveBeenCalledTimes(2);
   });
 
+  it('confirms the uploaded file again when the confirmation\'s answer was lost, never uploads it twice', async () => {
+    up.uploadToStorage.mockResolvedValue(undefined);
+    api.confirmPhoto.mockRejectedValueOnce(new TypeError('Failed to fetch'));
+    const { result } = renderHook(() => usePhotoQueue('7', '3', vi.fn()));
+    await act(() => result.current.addFiles([photo()]));
+    expect(result.current.items[0]).toMatchObject({ status: 'failed', fileKey: 'k' });
+    act(() => result.current.retryAll());
+    await waitFor(() => expect(result.current.items).toEqual([]));
+    expect(api.photoUploadUrl).toHaveBeenCalledTimes(1);
+    expect(up.uploadToStorage).toHaveBeenCalledTimes(1);
+    expect(api.confirmPhoto.mock.calls).toEqual([
+      ['7', '3', 'k'],
+      ['7', '3', 'k'],
+    ]);
+  });
+
+  it('uploads anew when the uploaded file is gone before any confirmation', async () => {
+    up.uploadToStorage.mockResolvedValue(undefined);
+    api.confirmPhoto
+      .mockRejectedValueOnce(new TypeError('Failed to fetch'))
+      .mockRejectedValueOnce(new ApiError({ status: 422, code: 'photo_missing', detail: 'Файл не загружен' }));
+    const { result } = renderHook(() => usePhotoQueue('7', '3', vi.fn()));
+    await act(() => result.current.addFiles([photo()]));
+    act(() => result.current.retryAll());
+    await waitFor(() => expect(result.current.items).toEqual([]));
+    expect(api.photoUploadUrl).toHaveBeenCalledTimes(2);
+    expect(api.confirmPhoto).toHaveBeenCalledTimes(3);
+  });
+
   it('refuses for good what the server says is too large', async () => {
     api.photoUploadUrl.mockRejectedValue(
       new ApiError({ status: 422, code: 'photo_too_large', detail: 'Фото больше 10 МБ' }),

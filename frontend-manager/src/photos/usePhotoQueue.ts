@@ -22,6 +22,8 @@ export interface PhotoItem {
   blob: Blob | null;
   /** The original, kept until it is resized (a retry may have to resize it again). */
   file: File | null;
+  /** The storage key once uploaded: a retry confirms it instead of uploading again. */
+  fileKey: string | null;
 }
 
 let seq = 0;
@@ -39,6 +41,17 @@ async function persist(photo: QueuedPhoto): Promise<void> {
     await (await db()).put('photos', photo);
   } catch {
     // No IndexedDB: the queue still works in memory.
+  }
+}
+
+/** The file is in storage under `fileKey`: what is left to do is to confirm it. */
+async function remember(localId: string, fileKey: string | null): Promise<void> {
+  try {
+    const store = await db();
+    const kept = await store.get('photos', localId);
+    if (kept) await store.put('photos', { ...kept, fileKey });
+  } catch {
+    // No IndexedDB: the key is still kept in memory for a retry in this page.
   }
 }
 
@@ -71,15 +84,34 @@ export function usePhotoQueue(clientId: string, deviceId: string, onUploaded: ()
   }, []);
 
   const upload = useCallback(
-    async (localId: string, blob: Blob) => {
+    async (localId: string, blob: Blob, uploaded: string | null = null) => {
       if (inFlight.has(localId)) return;
       inFlight.add(localId);
-      patch(localId, { status: 'uploading', progress: 0, message: null });
+      let fileKey = uploaded;
       try {
-        const instructions = await photoUploadUrl(clientId, deviceId, 'image/jpeg', blob.size);
-        await uploadToStorage(instructions.upload, blob, 'image/jpeg', (p) => patch(localId, { progress: p }));
-        patch(localId, { status: 'confirming', progress: 1 });
-        await confirmPhoto(clientId, deviceId, instructions.file_key);
+        if (fileKey) {
+          try {
+            // Already in storage (the confirmation's answer was lost): confirm that object
+            // again; the server answers a repeated confirmation with the photo it recorded.
+            patch(localId, { status: 'confirming', progress: 1, message: null });
+            await confirmPhoto(clientId, deviceId, fileKey);
+          } catch (err) {
+            // The uploaded object is gone (it expired before any confirmation): upload anew.
+            if (!(err instanceof ApiError && err.code === 'photo_missing')) throw err;
+            fileKey = null;
+            patch(localId, { fileKey: null });
+            await remember(localId, null);
+          }
+        }
+        if (!fileKey) {
+          patch(localId, { status: 'uploading', progress: 0, message: null });
+          const instructions = await photoUploadUrl(clientId, deviceId, 'image/jpeg', blob.size);
+          await uploadToStorage(instructions.upload, blob, 'image/jpeg', (p) => patch(localId, { progress: p }));
+          fileKey = instructions.file_key;
+          patch(localId, { status: 'confirming', progress: 1, fileKey });
+          await remember(localId, fileKey);
+          await confirmPhoto(clientId, deviceId, fileKey);
+        }
         await forget(localId);
         patch(localId, { status: 'done' });
         await onUploaded();
@@ -130,7 +162,17 @@ export function usePhotoQueue(clientId: string, deviceId: string, onUploaded: ()
         const localId = newLocalId();
         setItems((prev) => [
           ...prev,
-          { localId, name: file.name, status: 'resizing', progress: 0, message: null, previewUrl: null, blob: null, file },
+          {
+            localId,
+            name: file.name,
+            status: 'resizing',
+            progress: 0,
+            message: null,
+            previewUrl: null,
+            blob: null,
+            file,
+            fileKey: null,
+          },
         ]);
         await process(localId, file);
       }
@@ -141,7 +183,7 @@ export function usePhotoQueue(clientId: string, deviceId: string, onUploaded: ()
   const resume = useCallback(
     (item: PhotoItem | undefined) => {
       if (!item || item.status !== 'failed') return;
-      if (item.blob) void upload(item.localId, item.blob);
+      if (item.blob) void upload(item.localId, item.blob, item.fileKey);
       else if (item.file) void process(item.localId, item.file);
     },
     [process, upload],
@@ -189,9 +231,10 @@ export function usePhotoQueue(clientId: string, deviceId: string, onUploaded: ()
           previewUrl: URL.createObjectURL(k.blob),
           blob: k.blob,
           file: null,
+          fileKey: k.fileKey ?? null,
         }));
       setItems((prev) => [...prev, ...restored]);
-      for (const item of restored) void upload(item.localId, item.blob as Blob);
+      for (const item of restored) void upload(item.localId, item.blob as Blob, item.fileKey);
     })();
     return () => {
       live = false;

@@ -27,6 +27,7 @@ from privet_manager.auth.models import AuthSession, Manager, RefreshToken, Role
 from privet_manager.auth.passwords import check_password_policy
 from privet_manager.kit import ratelimit
 from privet_manager.kit.logging import security_log
+from privet_manager.kit.metrics import business_counter, count_on_commit
 from privet_manager.kit.rawsql import RawSelect
 from privet_manager.kit.security import (
     TokenError,
@@ -38,6 +39,10 @@ from privet_manager.kit.security import (
 )
 from privet_manager.settings import get_settings
 
+LOGIN_FAILURES = business_counter("login_failures", "Failed logins counted by the throttling")
+LOGIN_THROTTLED = business_counter(
+    "login_throttled", "Logins refused because the account or the address is locked out"
+)
 ACCESS = "access"
 REFRESH = "refresh"
 
@@ -148,6 +153,7 @@ async def login(
     wait = await ratelimit.blocked_for(session, [account_key, ip_key])
     if wait:
         security_log.warning("login throttled", extra={"event": "login_throttled", "ip": ip})
+        LOGIN_THROTTLED.inc()  # a refusal that writes nothing: there is no commit to wait for
         raise LoginThrottled(retry_after=wait)
 
     manager = await get_by_email(session, email)
@@ -158,6 +164,7 @@ async def login(
         ok = await asyncio.to_thread(verify_password, password, manager.password_hash)
     if not ok or manager is None or not manager.is_active:
         await _count_failure(session, (account_key, ip_key))
+        count_on_commit(session, LOGIN_FAILURES)  # the refusal commits the count
         security_log.warning(
             "login failed", extra={"event": "login_failed", "ip": ip, "known": manager is not None}
         )

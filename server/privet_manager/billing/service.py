@@ -19,7 +19,7 @@ from privet_manager.billing.errors import (
     ContractNotSigned,
     NoSurcharge,
 )
-from privet_manager.billing.models import Invoice, Payment
+from privet_manager.billing.models import Invoice, Payment, PaymentMethod
 from privet_manager.billing.schemas import ConfirmPayment
 from privet_manager.clients.models import Client, ClientStatus, WizardStep
 from privet_manager.clients.service import touch
@@ -27,10 +27,15 @@ from privet_manager.contracts import repository as contracts
 from privet_manager.contracts.models import Contract, ContractStatus
 from privet_manager.events.service import publish
 from privet_manager.kit.clock import today_moscow
+from privet_manager.kit.metrics import business_counter, count_on_commit
 from privet_manager.kit.numbering import next_number
 from privet_manager.support import service as support
 
 INVOICE_DUE = timedelta(days=7)
+PAYMENTS = business_counter("payments", "Surcharge payments confirmed, by method", ("method",))
+for _method in PaymentMethod:  # every method present from the start, at 0
+    PAYMENTS.labels(_method.value)
+INVOICES = business_counter("invoices", "Invoices for the surcharge sent to the client's chat")
 
 
 async def _signed_with_surcharge(session: AsyncSession, client: Client) -> Contract:
@@ -104,6 +109,7 @@ async def confirm_payment(
             "method": payment.method,
         },
     )
+    count_on_commit(session, PAYMENTS, str(payment.method))
     return payment, contract
 
 
@@ -158,4 +164,5 @@ async def send_invoice(
             "support_message_id": posted.support_message_id,
         },
     )
+    count_on_commit(session, INVOICES)
     return invoice, contract

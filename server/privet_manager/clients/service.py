@@ -35,6 +35,7 @@ from privet_manager.events.service import publish
 from privet_manager.kit import crypto
 from privet_manager.kit.clock import today_moscow
 from privet_manager.kit.errors import Unprocessable
+from privet_manager.kit.metrics import business_counter, count_on_commit
 from privet_manager.legacy.models import User
 
 
@@ -81,6 +82,9 @@ async def touch(session: AsyncSession, client: Client) -> int:
     return version
 
 
+CLIENTS_CLAIMED = business_counter("clients_claimed", "Clients claimed by a manager")
+
+
 async def claim(session: AsyncSession, client: Client, actor: Actor) -> None:
     """Assign the client to the actor atomically; 409 naming another holder.
 
@@ -116,6 +120,7 @@ async def claim(session: AsyncSession, client: Client, actor: Actor) -> None:
         return
     await session.refresh(client)
     await activity.record(session, client.id, "client.claimed", actor)
+    count_on_commit(session, CLIENTS_CLAIMED)
     await publish(
         session,
         "client.claimed",

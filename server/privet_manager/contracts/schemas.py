@@ -22,12 +22,34 @@ class ContractOut(BaseModel):
     pdf_url: str | None = None
     pdf_sha256: str
     signed_pdf_url: str | None = None
-    signed_pdf_sha256: str | None = None
+    signed_pdf_sha256: str | None = Field(
+        default=None, description="SHA-256 of the signed copy as sealed (what the evidence covers)"
+    )
+    sealed: bool = Field(
+        default=False, description="The signed copy carries the organisation's PAdES seal"
+    )
+    timestamped: bool = Field(
+        default=False,
+        description="The seal has a TSA timestamp, or a document timestamp was added later",
+    )
+    timestamped_pdf_sha256: str | None = Field(
+        default=None,
+        description="SHA-256 of the copy with the later document timestamp (signed_pdf_url "
+        "then links to it); its first bytes are the sealed copy",
+    )
     pep_version: str
     pep_sha256: str
     pep_agreed_at: datetime
     otp_expires_at: datetime | None
     otp_resend_at: datetime | None = None
+    # The same two moments as seconds left when this answer was made: a tablet's clock may be
+    # minutes off, so the SPA counts these down from the answer's arrival instead.
+    otp_expires_in: int | None = Field(
+        default=None, description="Seconds the code stays valid, counted at this answer"
+    )
+    otp_resend_in: int | None = Field(
+        default=None, description="Seconds until a new code may be sent, counted at this answer"
+    )
     otp_attempts_left: int = 0
     support_ticket_id: int | None
     support_message_id: int | None
@@ -51,6 +73,12 @@ class VerifyChecks(BaseModel):
     )
     hmac: str
     activity_chain: str
+    seal: str = Field(
+        default="not_applicable",
+        description="ok: the PAdES seal is intact, covers the whole file (later document "
+        "timestamps aside) and chains to the configured seal's trust roots; "
+        "not_applicable: signed before contracts were sealed",
+    )
 
 
 class VerifyOut(BaseModel):

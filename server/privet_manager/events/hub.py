@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 
 from privet_manager.events.service import CHANNEL
 from privet_manager.kit.db import get_database
+from privet_manager.kit.metrics import Sample, live_gauge
 
 log = logging.getLogger("privet_manager.events")
 
@@ -46,6 +47,10 @@ class Hub:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._ready.wait(), timeout=10)
         return queue
+
+    @property
+    def subscribers(self) -> int:
+        return len(self._subscribers)
 
     def unsubscribe(self, queue: asyncio.Queue[str]) -> None:
         self._subscribers.discard(queue)
@@ -99,6 +104,15 @@ def get_hub() -> Hub:
     if _hub is None:
         _hub = Hub()
     return _hub
+
+
+def _open_streams() -> list[Sample]:
+    return [((), float(_hub.subscribers if _hub is not None else 0))]
+
+
+live_gauge(
+    "sse_connections", "Open live-update streams (GET /events) of this process", _open_streams
+)
 
 
 async def close_hub() -> None:

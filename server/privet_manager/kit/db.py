@@ -95,6 +95,30 @@ def get_database() -> Database:
     return _db
 
 
+def pool_state() -> dict[str, dict[str, int]]:
+    """Connections per pool: in use, idle, and requests waiting for one (for the metrics).
+    Empty before the database is initialised."""
+    if _db is None:
+        return {}
+    return {
+        "main": _pool_counts(_db.engine.pool),
+        "read": _pool_counts(_db.read_engine.pool),
+    }
+
+
+def _pool_counts(pool: Any) -> dict[str, int]:
+    # QueuePool keeps idle connections in an asyncio.Queue (created on first use); whoever
+    # waits for one is a pending getter of that queue. SQLAlchemy has no public count of
+    # waiters, so this reads asyncio's and reports 0 if either changes shape.
+    queue = getattr(getattr(pool, "_pool", None), "__dict__", {}).get("_queue")
+    getters = getattr(queue, "_getters", ())
+    return {
+        "in_use": int(pool.checkedout()),
+        "idle": int(pool.checkedin()),
+        "waiting": sum(1 for waiter in getters if not waiter.done()),
+    }
+
+
 async def close_database() -> None:
     global _db
     if _db is not None:

@@ -1,4 +1,5 @@
-"""Request id and access log, as plain ASGI middleware (no per-request task overhead)."""
+"""Request id, access log and the request metrics, as plain ASGI middleware (no per-request
+task overhead)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from privet_manager.kit import metrics, tracing
 from privet_manager.kit.logging import request_id_var
 
 log = logging.getLogger("privet_manager.access")
@@ -29,7 +31,11 @@ class RequestContextMiddleware:
             if name == b"x-request-id":
                 incoming = value.decode("latin-1")
                 break
-        rid = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
+        # With tracing on, the request's span (FastAPI opens it around the whole stack) names
+        # the request: its trace id is the request id, so a log line finds its trace.
+        rid = (tracing.enabled() and tracing.current_trace_id()) or (
+            incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
+        )
         scope.setdefault("state", {})["request_id"] = rid
         token = request_id_var.set(rid)
         started = time.perf_counter()
@@ -44,6 +50,9 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            elapsed = time.perf_counter() - started
+            # The router has put the matched route into the scope by now.
+            metrics.observe_request(scope, status["code"], elapsed)
             path = scope.get("path", "")
             # The record and its fields are built only when INFO is on (production runs
             # at WARNING too: the dict, the rounding and the record cost per request).
@@ -54,7 +63,7 @@ class RequestContextMiddleware:
                         "method": scope.get("method"),
                         "path": path,
                         "status": status["code"],
-                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                        "duration_ms": round(elapsed * 1000, 2),
                         "manager_id": scope.get("state", {}).get("manager_id"),
                     },
                 )
@@ -83,4 +92,10 @@ class HeadAsGetMiddleware:
                 message = {**message, "body": b""}
             await send(message)
 
-        await self.app({**scope, "method": "GET"}, receive, send_without_body)
+        inner = {**scope, "method": "GET"}
+        try:
+            await self.app(inner, receive, send_without_body)
+        finally:
+            # The metrics label a HEAD by the route its GET matched.
+            if "route" in inner:
+                scope["route"] = inner["route"]

@@ -25,6 +25,16 @@ def client_ip(request: Request) -> str:
     return peer
 
 
+def via_untrusted_proxy(request: Request) -> bool:
+    """The request names a forwarded client but its peer is no trusted proxy: a proxy this app
+    was not told about (its own address, often loopback, says nothing of the real client), or
+    a forged header."""
+    if "x-forwarded-for" not in request.headers:
+        return False
+    peer = request.client.host if request.client else ""
+    return not _in(peer, get_settings().trusted_proxy_networks)
+
+
 def user_agent(request: Request) -> str:
     return request.headers.get("user-agent", "")[:512]
 

@@ -13,6 +13,7 @@ from privet_manager.activity import service as activity
 from privet_manager.auth.actor import Actor
 from privet_manager.clients.models import Client, ClientStatus, WizardStep
 from privet_manager.clients.service import touch
+from privet_manager.clients.validation import display_phone
 from privet_manager.contracts import evidence, otp
 from privet_manager.contracts import repository as contracts
 from privet_manager.contracts.errors import (
@@ -29,8 +30,11 @@ from privet_manager.contracts.models import Contract, ContractStatus, VoidReason
 from privet_manager.events.service import publish
 from privet_manager.kit.errors import AppError
 from privet_manager.kit.logging import security_log
+from privet_manager.kit.metrics import business_counter, count_on_commit
 from privet_manager.kit.security import sha256_hex
 from privet_manager.kit.storage import get_storage
+from privet_manager.seal import SealedPdf, SealStamp, load_seal
+from privet_manager.settings import get_settings
 from privet_manager.signing import snapshot
 from privet_manager.signing.pdf.document import EvidenceDocument, moscow_time
 from privet_manager.signing.pdf.evidence import append_evidence
@@ -49,6 +53,25 @@ class FailedAttempt:
 
 def signed_key(contract: Contract) -> str:
     return contract.pdf_key.removesuffix(".pdf") + "-signed.pdf"
+
+
+def signed_copy(original: bytes, ev: EvidenceDocument, stamp: SealStamp) -> SealedPdf:
+    """The evidence page appended, then the organisation's seal over everything (CPU work and,
+    with a TSA, one request to it: run in a thread). Both are incremental updates, so the
+    original stays the signed copy's exact prefix."""
+    settings = get_settings()
+    return load_seal(settings).seal(
+        append_evidence(original, ev), stamp=stamp, tsa_url=settings.tsa_url or None
+    )
+
+
+CONTRACTS_SIGNED = business_counter("contracts_signed", "Contracts signed with the client's code")
+CONTRACTS_LOCKED = business_counter(
+    "contracts_locked", "Contracts locked by the last allowed wrong code (an OTP lockout)"
+)
+OTP_FAILURES = business_counter(
+    "otp_failures", "Wrong or expired codes counted against a contract (the locking one too)"
+)
 
 
 async def confirm(session: AsyncSession, client: Client, code: str, actor: Actor) -> Contract:
@@ -123,16 +146,21 @@ async def confirm(session: AsyncSession, client: Client, code: str, actor: Actor
         ),
         photo_hashes=list(contract.photo_hashes),
         account=(
-            f"пользователь № {contract.snapshot['client']['user_id']} "
-            f"приложения «Привет Супер», телефон {contract.snapshot['client']['phone'] or '—'}"
+            f"пользователь № {contract.snapshot['client']['user_id']} приложения «Привет Супер», "
+            f"телефон {display_phone(contract.snapshot['client']['phone'])}"
         ),
         code_sent_at=moscow_time(contract.otp_sent_at) if contract.otp_sent_at else "—",
         signed_ts=now.timestamp(),
+        verify_url=str(contract.snapshot.get("verify_url") or ""),
+        verify_qr_mask=contract.snapshot.get("verify_qr_mask"),
     )
-    signed = await asyncio.to_thread(append_evidence, original, ev)
+    stamp = SealStamp(get_settings().company_name, contract.number, moscow_time(now))
+    sealed = await asyncio.to_thread(signed_copy, original, ev, stamp)
     contract.signed_pdf_key = signed_key(contract)
-    contract.signed_pdf_sha256 = sha256_hex(signed)
-    await get_storage().put(contract.signed_pdf_key, signed, "application/pdf")
+    # What the evidence covers: the copy as sealed (a later document timestamp extends it).
+    contract.signed_pdf_sha256 = sha256_hex(sealed.data)
+    contract.sealed, contract.timestamped = True, sealed.timestamped
+    await get_storage().put(contract.signed_pdf_key, sealed.data, "application/pdf")
     contract.status = ContractStatus.signed
     # The history up to this signature, bound by the evidence HMAC (the head stays locked
     # until the request commits, so no entry slips in between).
@@ -177,6 +205,7 @@ async def confirm(session: AsyncSession, client: Client, code: str, actor: Actor
         status=client.status,
         version=client.version,
     )
+    count_on_commit(session, CONTRACTS_SIGNED)
     return contract
 
 
@@ -237,6 +266,10 @@ async def record_failure(
         actor,
         {"contract_id": contract_id, "failures": attempt.failures, "expired": expired},
     )
+    # Counted when the refusal commits the count (its error keeps the writes).
+    count_on_commit(session, OTP_FAILURES)
+    if attempt.locked:
+        count_on_commit(session, CONTRACTS_LOCKED)
     security_log.warning(
         "otp lockout" if attempt.locked else "otp failure",  # a counted failure only
         extra={"contract_id": contract_id, "failures": attempt.failures, "expired": expired},

@@ -88,15 +88,11 @@ def calculate(
             continue
         mult = tariff.multiplier(device.kind)
         amount = money(tariff.extra_device_price * mult)
-        suffix = "" if mult == 1 else f" × {mult.normalize():f}"
-        lines.append(
-            BreakdownLine(
-                f"{kind} {device.title}: дополнительное устройство "
-                f"{money(tariff.extra_device_price)}{suffix}",
-                amount,
-                device.id,
-            )
-        )
+        # Labels carry no sums: the amount column is the one place money is printed, in the
+        # screen's or the document's format («1 490,00 ₽», «1 490,00 руб.»).
+        suffix = "" if mult == 1 else f" (коэффициент {mult.normalize():f})".replace(".", ",")
+        label = f"{kind} {device.title}: дополнительное устройство{suffix}"
+        lines.append(BreakdownLine(label, amount, device.id))
         devices_part += amount
     total = base + devices_part
     return TariffCalculation(

@@ -102,3 +102,9 @@ class ClientTariff(Timestamps, Base):
         """The breakdown's printed lines."""
         lines: list[dict[str, Any]] = self.breakdown["lines"]
         return lines
+
+    @property
+    def period_months(self) -> int | None:
+        """The term the total is for; None for a calculation fixed before tariffs had one."""
+        months = (self.breakdown.get("tariff") or {}).get("period_months")
+        return int(months) if months else None

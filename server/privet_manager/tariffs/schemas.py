@@ -122,6 +122,11 @@ class ClientTariffOut(BaseModel):
     already_paid: Money
     surcharge: Money
     breakdown: list[BreakdownLineOut] = Field(validation_alias="lines")
+    period_months: int | None = Field(
+        default=None,
+        description="The subscription term the total is for, in months (null: fixed before "
+        "tariffs had a term)",
+    )
     applied_at: datetime = Field(validation_alias="updated_at")
 
 

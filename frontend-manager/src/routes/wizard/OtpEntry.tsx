@@ -28,8 +28,10 @@ export function OtpEntry({ clientId, contract, onSigned }: { clientId: string; c
   // The typed code's own check, made before any call; a new call clears it.
   const [misshapen, setMisshapen] = useState(false);
   const now = useNow();
-  const resendIn = secondsUntil(contract.otp_resend_at, now);
-  const expiresIn = secondsUntil(contract.otp_expires_at, now);
+  // `now` may be up to a second older than the answer that set these: never above what the
+  // server counted (1:01 for a fresh code's cooldown).
+  const resendIn = Math.min(secondsUntil(contract.otp_resend_at, now), contract.otp_resend_in ?? Infinity);
+  const expiresIn = Math.min(secondsUntil(contract.otp_expires_at, now), contract.otp_expires_in ?? Infinity);
 
   const resend = useMutation({
     mutationFn: () => resendOtp(clientId),

@@ -152,9 +152,11 @@ describe('Step 4: the code', () => {
     const input = screen.getByTestId('otp-input');
     await waitFor(() => expect(input).toHaveAttribute('aria-invalid', 'true'));
     const field = input.closest('.field') as HTMLElement;
-    expect(within(field).getByRole('alert')).toHaveTextContent('Неверный код. Осталось попыток: 3.');
+    expect(within(field).getByRole('alert')).toHaveTextContent(/^Неверный код\.$/);
     expect(input.getAttribute('aria-describedby')).toBeTruthy();
     expect(screen.getByTestId('otp-attempts')).toHaveTextContent('Осталось попыток: 3');
+    // The count is said once, on its own line, not again in the refusal.
+    expect(screen.getAllByText(/Осталось попыток/)).toHaveLength(1);
     expect(input).toHaveValue('');
     expect(screen.getByTestId('otp-submit')).toHaveTextContent('Подписать');
     expect(posts(CONFIRM)[0].body).toEqual({ code: '123456' });
@@ -213,6 +215,77 @@ describe('Step 4: the code', () => {
     answer.resolve(json(200, envelope(contract({ status: 'signed' }))));
     expect(await screen.findByTestId('navigated')).toBeInTheDocument();
     expect(cardReads()).toBe(reads + 1);
+  });
+});
+
+describe('Step 4: the tariff', () => {
+  it('gives prices with their period and every breakdown sum in one format', async () => {
+    stub({
+      'GET /api/manager/tariffs': () =>
+        json(200, {
+          items: [
+            { code: 'monthly', name: 'Помесячный', description: '', base_price: '990.00', included_devices: 1,
+              extra_device_price: '250.00', kind_multipliers: {}, is_active: true, version: 1, period_months: 1 },
+            { code: 'standard', name: 'Стандарт', description: '', base_price: '9900.00', included_devices: 2,
+              extra_device_price: '1490.00', kind_multipliers: {}, is_active: true, version: 1, period_months: 12 },
+          ],
+        }),
+    });
+    const calc = {
+      ...TARIFF,
+      period_months: 12,
+      breakdown: [
+        { label: 'Тариф «Стандарт»: абонентская плата (включено устройств: 2)', amount: '9900.00' },
+        { label: 'Телевизор LG OLED55: дополнительное устройство (коэффициент 1,25)', amount: '1862.50' },
+      ],
+      total: '11762.50',
+      surcharge: '11762.50',
+    } as TariffCalc;
+    await renderStep4(makeCard({ tariff: calc }));
+    const plain = (el: HTMLElement) => (el.textContent ?? '').replace(/\u00a0|\u202f/g, ' ');
+    expect(plain(await screen.findByTestId('tariff-price-monthly'))).toBe('990,00 ₽ в месяц');
+    expect(plain(screen.getByTestId('tariff-price-standard'))).toBe('9 900,00 ₽ за 12 месяцев');
+    expect(plain(screen.getByTestId('tariff-total'))).toBe('11 762,50 ₽ за 12 месяцев');
+    // The one-off surcharge has no period; every sum in the table is «N NNN,NN ₽».
+    expect(plain(screen.getByTestId('tariff-surcharge'))).toBe('11 762,50 ₽');
+    const sums = within(screen.getByTestId('tariff-breakdown'))
+      .getAllByRole('cell')
+      .map((c) => plain(c));
+    expect(sums).toHaveLength(5);
+    for (const sum of sums) expect(sum).toMatch(/^\d{1,3}( \d{3})*,\d{2} ₽( за 12 месяцев)?$/);
+  });
+});
+
+describe('Step 4: the timers', () => {
+  it('start at 10:00 and 1:00 on the first render, whatever the tablet\'s clock says', async () => {
+    // The server's clock is an hour ahead of this device's: its moments would read 70:00.
+    const hourAhead = (s: number) => new Date(Date.now() + 3600_000 + s * 1000).toISOString();
+    await renderStep4(
+      makeCard({
+        tariff: TARIFF,
+        contract: contract({
+          otp_expires_at: hourAhead(600),
+          otp_resend_at: hourAhead(60),
+          otp_expires_in: 600,
+          otp_resend_in: 60,
+        }),
+      }),
+    );
+    expect(screen.getByTestId('otp-section')).toHaveTextContent('Действует ещё 10:00.');
+    expect(screen.getByTestId('otp-resend')).toHaveTextContent(/^Отправить код повторно через 1:00$/);
+  });
+
+  it('count down from the answer\'s arrival', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      await renderStep4(makeCard({ tariff: TARIFF, contract: contract({ otp_expires_in: 600, otp_resend_in: 60 }) }));
+      expect(screen.getByTestId('otp-section')).toHaveTextContent('Действует ещё 10:00.');
+      await vi.advanceTimersByTimeAsync(1200);
+      await waitFor(() => expect(screen.getByTestId('otp-section')).toHaveTextContent('Действует ещё 9:59.'));
+      expect(screen.getByTestId('otp-resend')).toHaveTextContent(/через 0:59$/);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

@@ -3,6 +3,7 @@ import { Link } from 'react-router';
 import { newIdempotencyKey } from '../../api/client';
 import { confirmPayment, notifyBilling, verifyContract } from '../../api/endpoints';
 import { describeError } from '../../api/errors';
+import { DisputePackButton } from '../../components/DisputePackButton';
 import { ErrorBanner, Field } from '../../components/Field';
 import { isPositiveAmount, money, moscowDateTime } from '../../lib/format';
 import { isSigned } from './contractState';
@@ -11,10 +12,18 @@ import { useRefreshClient } from './useClientCard';
 
 type Method = 'cash' | 'card' | 'transfer';
 
+// What a failed check means, in the manager's words.
+const FAILED_CHECK: Record<string, string> = {
+  pdf_hash: 'файл договора изменён',
+  signed_pdf_hash: 'подписанный файл договора изменён',
+  photos: 'фото устройств изменены',
+  hmac: 'запись о подписании не совпадает с договором',
+  activity_chain: 'история действий по клиенту изменена',
+};
+
 export function StepSuccess({ clientId, card }: StepProps) {
   const refresh = useRefreshClient(clientId);
-  const surcharge = card.tariff?.surcharge ?? '0.00';
-  const [amount, setAmount] = useState(surcharge);
+  const surcharge = card.contract?.surcharge ?? card.tariff?.surcharge ?? '0.00';
   const [method, setMethod] = useState<Method>('card');
   const [reference, setReference] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -31,11 +40,11 @@ export function StepSuccess({ clientId, card }: StepProps) {
       const v = await verifyContract(clientId);
       setVerdict(
         v.valid
-          ? `Подпись действительна: хэш PDF и HMAC совпадают, журнал действий не изменён.`
+          ? 'Подпись действительна: договор и фото не менялись после подписания, история действий по клиенту цела.'
           : `Проверка не пройдена: ${Object.entries(v.checks)
               .filter(([, r]) => r !== 'ok' && r !== 'not_applicable')
-              .map(([k, r]) => `${k} — ${r}`)
-              .join(', ')}.`,
+              .map(([k]) => FAILED_CHECK[k] ?? k)
+              .join('; ')}. Сообщите старшему менеджеру.`,
       );
     } catch (err) {
       setVerdict(describeError(err));
@@ -48,7 +57,8 @@ export function StepSuccess({ clientId, card }: StepProps) {
     setBusy(kind);
     try {
       if (kind === 'pay') {
-        await confirmPayment(clientId, { amount: amount.replace(',', '.'), method, reference: reference.trim() }, payKey);
+        // The whole surcharge: the server accepts no other sum (no partial payments).
+        await confirmPayment(clientId, { amount: surcharge, method, reference: reference.trim() }, payKey);
       } else {
         await notifyBilling(clientId, invoiceKey);
       }
@@ -86,7 +96,8 @@ export function StepSuccess({ clientId, card }: StepProps) {
           </a>{' '}
           <button type="button" className="btn btn--small" onClick={() => void verify()} data-testid="contract-verify">
             Проверить подпись
-          </button>
+          </button>{' '}
+          {card.contract?.number ? <DisputePackButton clientId={clientId} number={card.contract.number} /> : null}
         </p>
       ) : null}
       {verdict ? (
@@ -123,11 +134,9 @@ export function StepSuccess({ clientId, card }: StepProps) {
               void run('pay');
             }}
           >
-            <Field label="Сумма, ₽">
-              {(a) => (
-                <input {...a} inputMode="decimal" value={amount} onChange={(e) => setAmount(e.target.value)} data-testid="payment-amount" />
-              )}
-            </Field>
+            <p className="grid__wide" data-testid="payment-amount">
+              Сумма: <strong>{money(surcharge)}</strong> — вся доплата. Частичная оплата не поддерживается.
+            </p>
             <Field label="Способ оплаты">
               {(a) => (
                 <select {...a} value={method} onChange={(e) => setMethod(e.target.value as Method)} data-testid="payment-method">

@@ -5,7 +5,7 @@ import { describeError } from '../../api/errors';
 import type { ClientCard, TariffCalc } from '../../api/types';
 import { ErrorBanner } from '../../components/Field';
 import { Spinner } from '../../components/Spinner';
-import { money } from '../../lib/format';
+import { money, moneyFor } from '../../lib/format';
 
 export function Breakdown({ calc }: { calc: TariffCalc }) {
   return (
@@ -21,7 +21,7 @@ export function Breakdown({ calc }: { calc: TariffCalc }) {
           ))}
           <tr className="breakdown__total">
             <th scope="row">Итого</th>
-            <td data-testid="tariff-total">{money(calc.total)}</td>
+            <td data-testid="tariff-total">{moneyFor(calc.total, calc.period_months)}</td>
           </tr>
           <tr>
             <th scope="row">Уже оплачено</th>
@@ -87,7 +87,9 @@ export function TariffSection({
               data-testid={`tariff-${t.code}`}
             />
             <span className="tariff__name">{t.name}</span>
-            <span className="tariff__price">{money(t.base_price)}</span>
+            <span className="tariff__price" data-testid={`tariff-price-${t.code}`}>
+              {moneyFor(t.base_price, t.period_months)}
+            </span>
             <span className="muted tariff__terms">
               включено устройств: {t.included_devices}; каждое следующее — {money(t.extra_device_price)}
             </span>

@@ -5,7 +5,7 @@ import { otpFailure } from './contractState';
 describe('otpFailure', () => {
   it('reports the attempts left on a wrong code', () => {
     const f = otpFailure(new ApiError({ status: 422, code: 'otp_invalid', detail: 'bad', attempts_left: 3 }));
-    expect(f).toMatchObject({ locked: false, attemptsLeft: 3, message: 'Неверный код. Осталось попыток: 3.' });
+    expect(f).toMatchObject({ locked: false, attemptsLeft: 3, message: 'Неверный код.' });
   });
   it('recognises a locked contract by status or code', () => {
     expect(otpFailure(new ApiError({ status: 423, detail: 'locked' })).locked).toBe(true);

@@ -44,6 +44,6 @@ export function otpFailure(err: unknown): { locked: boolean; expired: boolean; a
   if (err.status === 429) {
     return { locked: false, expired: false, attemptsLeft, message: p.detail || 'Слишком много попыток, подождите.' };
   }
-  const left = attemptsLeft !== null ? ` Осталось попыток: ${attemptsLeft}.` : '';
-  return { locked: false, expired: false, attemptsLeft, message: `Неверный код.${left}` };
+  // The count has a line of its own under the field («Осталось попыток»): not repeated here.
+  return { locked: false, expired: false, attemptsLeft, message: 'Неверный код.' };
 }

@@ -13,7 +13,6 @@ import io
 import re
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -36,15 +35,16 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from privet_manager.kit.fonts import BOLD_TTF, REGULAR_TTF
 from privet_manager.signing.pdf.document import ContractDocument, TextBlock
+from privet_manager.signing.pdf.qr import draw_verification
 from privet_manager.signing.pdf.template import load_template
 
-FONTS = Path(__file__).parent / "fonts"
 REGULAR, BOLD = "DejaVuSans", "DejaVuSans-Bold"
 
 # Registered once at import: paragraphs resolve their font when they are created.
-pdfmetrics.registerFont(TTFont(REGULAR, str(FONTS / "DejaVuSans.ttf")))
-pdfmetrics.registerFont(TTFont(BOLD, str(FONTS / "DejaVuSans-Bold.ttf")))
+pdfmetrics.registerFont(TTFont(REGULAR, str(REGULAR_TTF)))
+pdfmetrics.registerFont(TTFont(BOLD, str(BOLD_TTF)))
 pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD, italic=REGULAR, boldItalic=BOLD)
 
 
@@ -274,8 +274,11 @@ def timestamp(seconds: float) -> TimeStamp:
     return stamp
 
 
-def _numbered_canvas(footer: str, draft: bool, created_ts: float) -> type[Canvas]:
-    """A canvas that holds its pages back until the end, so each can say «из M»."""
+def _numbered_canvas(
+    footer: str, draft: bool, created_ts: float, verify_url: str = "", qr_mask: int | None = None
+) -> type[Canvas]:
+    """A canvas that holds its pages back until the end, so each can say «из M»; with a
+    verification URL, each page carries its QR code (signing/pdf/qr.py)."""
 
     class NumberedCanvas(Canvas):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -300,7 +303,12 @@ def _numbered_canvas(footer: str, draft: bool, created_ts: float) -> type[Canvas
             self.saveState()
             self.setFont(REGULAR, 7.5)
             self.setFillColor(colors.HexColor("#555555"))
-            self.drawCentredString(A4[0] / 2, 10 * mm, f"{footer} · страница {n} из {total}")
+            line = f"{footer} · страница {n} из {total}"
+            if verify_url:
+                self.drawString(20 * mm, 10 * mm, line)
+                draw_verification(self, verify_url, REGULAR, qr_mask)
+            else:
+                self.drawCentredString(A4[0] / 2, 10 * mm, line)
             if draft:
                 self.setFont(BOLD, 9)
                 self.setFillColor(colors.HexColor("#B00020"))
@@ -320,7 +328,14 @@ def _numbered_canvas(footer: str, draft: bool, created_ts: float) -> type[Canvas
 
 
 def _build(
-    story: list[Flowable], title: str, footer: str, *, draft: bool, created_ts: float
+    story: list[Flowable],
+    title: str,
+    footer: str,
+    *,
+    draft: bool,
+    created_ts: float,
+    verify_url: str = "",
+    qr_mask: int | None = None,
 ) -> bytes:
     buf = io.BytesIO()
     pdf = SimpleDocTemplate(
@@ -335,13 +350,20 @@ def _build(
         creator="Privet Manager",
         invariant=1,
     )
-    pdf.build(story, canvasmaker=_numbered_canvas(footer, draft, created_ts))
+    pdf.build(story, canvasmaker=_numbered_canvas(footer, draft, created_ts, verify_url, qr_mask))
     return buf.getvalue()
 
 
 def render_contract(doc: ContractDocument) -> bytes:
-    """The contract PDF (A4, DejaVu Sans embedded); a draft says «Проект» on every page."""
+    """The contract PDF (A4, DejaVu Sans embedded); a draft says «Проект» on every page, a
+    numbered contract carries the QR code of its public verification page on every page."""
     title = "Проект договора" if doc.draft else f"Договор {doc.number}"
     return _build(
-        contract_flowables(doc), title, doc.footer, draft=doc.draft, created_ts=doc.created_ts
+        contract_flowables(doc),
+        title,
+        doc.footer,
+        draft=doc.draft,
+        created_ts=doc.created_ts,
+        verify_url="" if doc.draft else doc.verify_url,
+        qr_mask=doc.verify_qr_mask,
     )
