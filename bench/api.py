@@ -35,6 +35,7 @@ API = "/api/manager"
 # TARGETS.md: (p95 ms, req/s) - None where the target sets none.
 TARGETS: dict[str, tuple[float | None, float | None]] = {
     "list_new": (25, 600),
+    "list_new_gzip": (25, 1500),  # issue 17: what browsers ask for
     "search_phone": (40, None),
     "search_surname": (40, None),
     "card": (30, 500),
@@ -44,12 +45,15 @@ TARGETS: dict[str, tuple[float | None, float | None]] = {
     "analytics_funnel": (50, None),
     "analytics_managers": (50, None),
 }
+GZIP = "_gzip"
 # Kinds only an admin may ask for (bench5 is the seeded admin).
 ADMIN_KINDS = {"analytics_funnel", "analytics_managers"}
 DESCRIPTIONS = {
     "health": "GET /health (baseline: the framework, no database)",
     "pg_select": "the list's 50-row SELECT through psycopg, no framework (baseline)",
     "list_new": "GET /clients?tab=new&limit=50",
+    "list_new_gzip": "GET /clients?tab=new&limit=50 with Accept-Encoding: gzip",
+    "card_full_gzip": "GET /clients/{id} of signed/processed clients with Accept-Encoding: gzip",
     "search_phone": "GET /clients?q=<part of a phone, any format>&limit=50",
     "search_surname": "GET /clients?q=<surname>&limit=50",
     "card": "GET /clients/{id}, random client not held by the caller (read only)",
@@ -280,6 +284,8 @@ def main(argv: list[str] | None = None) -> None:
 
     kinds_wanted = [k.strip() for k in args.kinds.split(",") if k.strip()]
     paths = workloads(args.database_url, random.Random(args.seed))
+    for kind in list(paths):
+        paths[kind + GZIP] = paths[kind]
     with psycopg.connect(libpq_url(args.database_url)) as conn:
         row = conn.execute("SELECT count(*) FROM manager_clients").fetchone()
         n_clients = row[0] if row else 0
@@ -290,7 +296,10 @@ def main(argv: list[str] | None = None) -> None:
         manager_headers, admin_headers = login(server.base_url), login(server.base_url, 5)
 
         def headers_for(kind: str) -> dict[str, str]:
-            return admin_headers if kind in ADMIN_KINDS else manager_headers
+            headers = admin_headers if kind in ADMIN_KINDS else manager_headers
+            # `<kind>_gzip`: the same requests as a browser sends them (bench/compression.py
+            # compares the levels and encodings).
+            return {**headers, "Accept-Encoding": "gzip"} if kind.endswith(GZIP) else headers
 
         for kind in kinds_wanted:
             if kind in paths and kind != "health":
@@ -342,12 +351,17 @@ def main(argv: list[str] | None = None) -> None:
         "kinds": kinds,
     }
     if not args.no_save:
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        stamp = started.strftime("%Y%m%dT%H%M%SZ")
-        text = json.dumps(report, indent=2, ensure_ascii=False)
-        (RESULTS / f"api-{stamp}.json").write_text(text)
-        (RESULTS / "api-latest.json").write_text(text)
-        print(f"wrote bench/results/api-{stamp}.json")
+        save_report("api", started, report)
+
+
+def save_report(name: str, started: datetime, report: dict[str, Any]) -> None:
+    """results/<name>-<timestamp>.json and results/<name>-latest.json."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = started.strftime("%Y%m%dT%H%M%SZ")
+    text = json.dumps(report, indent=2, ensure_ascii=False)
+    (RESULTS / f"{name}-{stamp}.json").write_text(text)
+    (RESULTS / f"{name}-latest.json").write_text(text)
+    print(f"wrote bench/results/{name}-{stamp}.json")
 
 
 if __name__ == "__main__":

@@ -212,6 +212,34 @@ def cleanup() -> None:
     )
 
 
+@app.command("add-timestamps")
+def add_timestamps_cmd(
+    limit: Annotated[int, typer.Option(help="at most this many contracts per run")] = 500,
+) -> None:
+    """Add a document timestamp (TSA_URL) to signed contracts sealed without one."""
+    import privet_manager.models  # noqa: F401  (every table: the contract's foreign keys)
+    from privet_manager.contracts.timestamps import add_timestamps
+    from privet_manager.kit.storage import init_storage
+
+    settings = get_settings()
+    if not settings.tsa_url:
+        typer.echo("error: TSA_URL is not set", err=True)
+        raise typer.Exit(2)
+    init_storage(settings)
+    # Off the signing path: a slow TSA may take longer than TSA_TIMEOUT_SECONDS here.
+    timeout = max(10.0, settings.tsa_timeout_seconds)
+    run = run_in_session(
+        lambda s: add_timestamps(s, settings.tsa_url, timeout_seconds=timeout, limit=limit)
+    )
+    for number in run.added:
+        typer.echo(f"  {number:20} timestamped")
+    for number, why in run.failed.items():
+        typer.echo(f"  {number:20} failed: {why}")
+    typer.echo(f"{len(run.added)} timestamped, {len(run.failed)} failed")
+    if run.failed:
+        raise typer.Exit(1)
+
+
 @app.command("verify-contract")
 def verify_contract_cmd(number: str) -> None:
     """Re-hash a signed contract's PDFs, recompute its HMAC and check the activity chain."""

@@ -10,9 +10,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
-from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.routing import APIRoute
 from starlette.types import ASGIApp
+from starlette_compress import CompressMiddleware, remove_compress_type
 
 from privet_manager import health
 from privet_manager.admin.router import managers_router as admin_managers_router
@@ -29,7 +29,7 @@ from privet_manager.devices.router import router as devices_router
 from privet_manager.disputes.router import router as disputes_router
 from privet_manager.events.hub import close_hub
 from privet_manager.events.router import router as events_router
-from privet_manager.kit import embedded_postgres
+from privet_manager.kit import embedded_postgres, tracing
 from privet_manager.kit.db import close_database, init_database
 from privet_manager.kit.errors import install_error_handlers
 from privet_manager.kit.headers import SecurityHeadersMiddleware
@@ -85,13 +85,20 @@ class App(FastAPI):
         return SecurityHeadersMiddleware(super().build_middleware_stack(), self.settings)
 
 
+# Live updates are never compressed: each event must reach the list at once, and a stream
+# compressor per open list would hold its buffers for hours (nginx has `gzip off` there too).
+remove_compress_type("text/event-stream")
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_production()
-    # The organisation's seal (or, outside production, the own one made on first start): a
-    # production start without a usable seal stops here, like a default secret.
-    load_seal(settings)
+    if settings.environment == "production":
+        # Without a usable seal production stops here, like with a default secret.
+        load_seal(settings)
     configure_logging(settings.log_level)
+    # Before the engines exist: the psycopg instrumentation covers connections opened later.
+    tracing.configure(settings)
     if security_log.isEnabledFor(logging.INFO):
         security_log.info("effective security settings", extra=settings.security_summary())
 
@@ -99,6 +106,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         init_database(settings)
         init_storage(settings)
+        # The seal (outside production the own one, made on the first start): read once here,
+        # not on the first signature.
+        await asyncio.to_thread(load_seal, settings)
         await asyncio.to_thread(prepare_password_checks)
         # What start-up built (modules, the app, SQLAlchemy's mappers and compiled statements)
         # lives as long as the process: moved out of the collector's generations, so a full
@@ -114,6 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await syncing
         await close_hub()
         await close_database()
+        await asyncio.to_thread(tracing.shutdown)
         # uvicorn re-raises SIGTERM after shutdown, so atexit handlers never run: stop the
         # embedded server here (a no-op when this process did not start one).
         await asyncio.to_thread(embedded_postgres.stop)
@@ -125,9 +136,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
     )
-    # Only for clients that ask (tablets do; the benchmark's driver does not). Starlette leaves
-    # text/event-stream uncompressed, so live updates still flush at once.
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    # Only for clients that ask (browsers do; the benchmark's driver only when told). Levels
+    # chosen by CPU per request against bytes (bench/README.md, "Compression").
+    app.add_middleware(
+        CompressMiddleware,
+        minimum_size=settings.compress_min_bytes,
+        zstd=settings.zstd_level > 0,
+        zstd_level=settings.zstd_level,
+        brotli=settings.brotli_quality > 0,
+        brotli_quality=settings.brotli_quality,
+        gzip=settings.gzip_level > 0,
+        gzip_level=settings.gzip_level,
+    )
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(
         BodySizeLimit,

@@ -74,6 +74,15 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     spa_dist: Path = Field(default=Path("frontend-manager/dist"), alias="PRIVET_SPA_DIST")
     log_level: str = "INFO"
+    # Response compression for clients that ask (bench/README.md, "Compression"): bodies below
+    # COMPRESS_MIN_BYTES go as they are; zstd, then brotli, then gzip, whichever the client
+    # accepts first in that order. A level of 0 turns that encoding off.
+    compress_min_bytes: int = Field(default=1024, ge=0, le=1024 * 1024)
+    gzip_level: int = Field(default=3, ge=0, le=9)
+    zstd_level: int = Field(default=3, ge=0, le=22)
+    brotli_quality: int = Field(default=0, ge=0, le=11)
+    # OpenTelemetry traces to this OTLP/HTTP collector; empty: off (kit/tracing.py).
+    otel_exporter_otlp_endpoint: str = ""
     cookie_secure: bool | None = None
 
     login_max_failures_per_account: int = 10

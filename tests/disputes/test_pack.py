@@ -121,7 +121,7 @@ async def test_pack_from_the_api_holds_every_member_and_sha256sum_accepts_it(
     parts = members(data)
     names = list(parts)
     assert names[:2] == [archive.README, archive.SUMS]
-    for name in (*archive.REQUIRED, archive.pep_name("v1")):
+    for name in (*archive.REQUIRED, archive.pep_name("v1"), archive.SEAL_CHAIN):
         assert name in parts, name
     photos = [n for n in names if n.startswith(archive.PHOTOS_DIR)]
     assert len(photos) == 2
@@ -223,6 +223,8 @@ async def test_cli_pack_and_offline_verify_pack(
     assert "entry HMACs skipped" in line(plain.stdout, "activity_chain")
     for check in ("sums", "evidence", "pdf_hashes", "photos", "snapshot", "pep", "chat"):
         assert line(plain.stdout, check).split()[1] == "ok", plain.stdout
+    # Signing does not seal yet on this branch: the copy carries no seal.
+    assert line(plain.stdout, "seal").split()[1] == "not_applicable", plain.stdout
 
     keyed = verify_offline(tmp_path, out.read_bytes(), **SECRET)
     assert keyed.returncode == 0, keyed.stdout + keyed.stderr

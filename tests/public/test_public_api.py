@@ -152,3 +152,11 @@ async def test_lookups_are_limited_per_address(
     transport = httpx.ASGITransport(app=app, client=("198.51.100.23", 40000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as other:
         assert (await other.get(f"{PUBLIC}/PM-2026-000001")).status_code == 404
+
+
+async def test_the_spa_answers_the_verification_page(client, clean_db) -> None:
+    # The QR code's link is a deep link into the SPA: index.html, never cached, no login.
+    r = await client.get("/verify/PM-2026-000001")
+    assert r.status_code == 200
+    assert r.headers["cache-control"] == "no-store"
+    assert r.headers["content-type"].startswith("text/")

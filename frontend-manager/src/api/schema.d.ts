@@ -1353,13 +1353,22 @@ export interface components {
             pep_sha256: string;
             /** Pep Version */
             pep_version: string;
+            /**
+             * Sealed
+             * @description The signed copy carries the organisation's PAdES seal
+             * @default false
+             */
+            sealed: boolean;
             /** Signature Hmac */
             signature_hmac?: string | null;
             /** Signed At */
             signed_at?: string | null;
             /** Signed By Manager Id */
             signed_by_manager_id?: number | null;
-            /** Signed Pdf Sha256 */
+            /**
+             * Signed Pdf Sha256
+             * @description SHA-256 of the signed copy as sealed (what the evidence covers)
+             */
             signed_pdf_sha256?: string | null;
             /** Signed Pdf Url */
             signed_pdf_url?: string | null;
@@ -1374,6 +1383,17 @@ export interface components {
             support_ticket_id: number | null;
             /** Surcharge */
             surcharge: string;
+            /**
+             * Timestamped
+             * @description The seal has a TSA timestamp, or a document timestamp was added later
+             * @default false
+             */
+            timestamped: boolean;
+            /**
+             * Timestamped Pdf Sha256
+             * @description SHA-256 of the copy with the later document timestamp (signed_pdf_url then links to it); its first bytes are the sealed copy
+             */
+            timestamped_pdf_sha256?: string | null;
             /**
              * Void Reason
              * @description Why an unsigned contract became void, in Russian
@@ -2420,6 +2440,12 @@ export interface components {
              * @description ok: every photo the contract recorded still hashes to its SHA-256; not_applicable: the contract recorded no photos
              */
             photos: string;
+            /**
+             * Seal
+             * @description ok: the PAdES seal is intact, covers the whole file (later document timestamps aside) and chains to the configured seal's trust roots; not_applicable: signed before contracts were sealed
+             * @default not_applicable
+             */
+            seal: string;
             /** Signed Pdf Hash */
             signed_pdf_hash: string;
         };

@@ -21,6 +21,7 @@ ORIGINAL_PDF = "contract.pdf"
 SIGNED_PDF = "contract-signed.pdf"
 SNAPSHOT = "snapshot.json"
 CHAT = "support-chat.json"
+SEAL_CHAIN = "seal-chain.pem"
 ACTIVITY = "activity-chain.json"
 PHOTOS_DIR = "photos/"
 # Every member but the photos and the agreement, whose names depend on the contract.

@@ -28,6 +28,8 @@ from privet_manager.disputes import archive
 from privet_manager.kit.clock import MOSCOW
 from privet_manager.kit.storage import get_storage
 from privet_manager.legacy.models import SupportMessage
+from privet_manager.seal import load_seal
+from privet_manager.settings import get_settings
 from privet_manager.support import repository as support
 from privet_manager.support.models import ManagerSupportMessage
 
@@ -187,6 +189,9 @@ async def build(session: AsyncSession, contract: Contract, actor: Actor | None) 
         archive.CHAT: chat,
         archive.ACTIVITY: chain,
         **dict(zip(photo_names, photo_data, strict=True)),
+        # The organisation's seal certificate and its CA: what the signed copy's PAdES seal
+        # is checked against (compare the CA's fingerprint with the one the company publishes).
+        archive.SEAL_CHAIN: load_seal(get_settings()).chain_pem(),
     }
     readme = _readme(contract, {archive.README: b"", archive.SUMS: b"", **members}, photo_names)
     # Deflating PDFs and photos is CPU work: off the event loop.

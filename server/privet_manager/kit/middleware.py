@@ -11,7 +11,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from privet_manager.kit import metrics
+from privet_manager.kit import metrics, tracing
 from privet_manager.kit.logging import request_id_var
 
 log = logging.getLogger("privet_manager.access")
@@ -31,7 +31,11 @@ class RequestContextMiddleware:
             if name == b"x-request-id":
                 incoming = value.decode("latin-1")
                 break
-        rid = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
+        # With tracing on, the request's span (FastAPI opens it around the whole stack) names
+        # the request: its trace id is the request id, so a log line finds its trace.
+        rid = (tracing.enabled() and tracing.current_trace_id()) or (
+            incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
+        )
         scope.setdefault("state", {})["request_id"] = rid
         token = request_id_var.set(rid)
         started = time.perf_counter()

@@ -215,6 +215,8 @@ class ContractDocument:
     # The public verification page the QR code on every page links to ("" before issue 14's
     # snapshots, and in a draft: no code).
     verify_url: str = ""
+    # Its QR code's mask pattern, chosen at generation (None: choose it while drawing).
+    verify_qr_mask: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -315,6 +317,7 @@ class ContractDocument:
             draft=draft,
             created_ts=generated.timestamp(),
             verify_url="" if draft else str(snapshot.get("verify_url") or ""),
+            verify_qr_mask=snapshot.get("verify_qr_mask"),
         )
 
 
@@ -343,5 +346,7 @@ class EvidenceDocument:
     code_sent_at: str = "—"
     # Seconds since the epoch: the signing time, for the signed copy's metadata.
     signed_ts: float = 0.0
-    # The contract's public verification page, for the sheet's QR code ("" = none).
+    # The contract's public verification page, for the sheet's QR code ("" = none), and the
+    # mask the contract's pages use.
     verify_url: str = ""
+    verify_qr_mask: int | None = None
