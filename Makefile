@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 PYTEST_XDIST := -n $(PYTEST_WORKERS) --dist loadgroup
 
-.PHONY: run test test-fast lint format fmt spa api-client check-api test-unit-spa test-py chromium poppler promtool audit mutation clean help
+.PHONY: run test test-fast lint format fmt spa api-client check-api test-unit-spa test-py chromium poppler zbar promtool audit mutation clean help
 
 help:
 	@echo "make run   - install what is missing, build the SPA, migrate, seed demo data, serve"
@@ -76,6 +76,12 @@ poppler:
 		echo "installing Debian's poppler-utils for the contract page images"; \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null); }
 
+# zbarimg decodes the QR code on the contract pages (tests/public/test_qr.py).
+zbar:
+	@command -v zbarimg >/dev/null || { \
+		echo "installing Debian's zbar-tools for the contract QR code test"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zbar-tools >/dev/null); }
+
 test-unit-spa:
 	@if [ -f $(SPA)/package.json ]; then cd $(SPA) && npm run test:unit:ci --silent; fi
 
@@ -94,7 +100,7 @@ promtool:
 		echo "installing Debian's prometheus for promtool (the alert rules' checks)"; \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null); }
 
-test: venv spa chromium poppler promtool lint test-unit-spa test-py
+test: venv spa chromium poppler zbar promtool lint test-unit-spa test-py
 
 # The unit-level tests: no database, no browser, no storage server (seconds, not minutes).
 test-fast: venv

@@ -31,7 +31,7 @@ LAYERS: list[set[str]] = [
     {"devices", "support"},
     {"tariffs"},
     {"billing", "signing"},
-    {"card", "admin", "analytics"},
+    {"card", "admin", "analytics", "public", "disputes"},
     {"ops", "demo", "health", "spa", "models"},
     {"main", "cli"},
     {"openapi_dump"},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
@@ -211,6 +212,34 @@ def cleanup() -> None:
     )
 
 
+@app.command("add-timestamps")
+def add_timestamps_cmd(
+    limit: Annotated[int, typer.Option(help="at most this many contracts per run")] = 500,
+) -> None:
+    """Add a document timestamp (TSA_URL) to signed contracts sealed without one."""
+    import privet_manager.models  # noqa: F401  (every table: the contract's foreign keys)
+    from privet_manager.contracts.timestamps import add_timestamps
+    from privet_manager.kit.storage import init_storage
+
+    settings = get_settings()
+    if not settings.tsa_url:
+        typer.echo("error: TSA_URL is not set", err=True)
+        raise typer.Exit(2)
+    init_storage(settings)
+    # Off the signing path: a slow TSA may take longer than TSA_TIMEOUT_SECONDS here.
+    timeout = max(10.0, settings.tsa_timeout_seconds)
+    run = run_in_session(
+        lambda s: add_timestamps(s, settings.tsa_url, timeout_seconds=timeout, limit=limit)
+    )
+    for number in run.added:
+        typer.echo(f"  {number:20} timestamped")
+    for number, why in run.failed.items():
+        typer.echo(f"  {number:20} failed: {why}")
+    typer.echo(f"{len(run.added)} timestamped, {len(run.failed)} failed")
+    if run.failed:
+        raise typer.Exit(1)
+
+
 @app.command("verify-contract")
 def verify_contract_cmd(number: str) -> None:
     """Re-hash a signed contract's PDFs, recompute its HMAC and check the activity chain."""
@@ -227,3 +256,52 @@ def verify_contract_cmd(number: str) -> None:
     typer.echo(f"{number}: {'VALID' if result.valid else 'INVALID'} ({result.status})")
     if not result.valid:
         raise typer.Exit(1)
+
+
+@app.command("dispute-pack")
+def dispute_pack_cmd(
+    number: str,
+    output: Annotated[Path, typer.Option("-o", "--output", help="the ZIP to write")],
+) -> None:
+    """Write a signed contract's dispute pack (ZIP); the download is recorded in the client's
+    activity chain."""
+    import privet_manager.models  # noqa: F401 - every table, so the foreign keys resolve
+    from privet_manager.contracts import repository
+    from privet_manager.contracts.models import ContractStatus
+    from privet_manager.disputes.service import build
+    from privet_manager.kit.storage import init_storage
+
+    init_storage(get_settings())
+
+    async def go(session: AsyncSession) -> bytes | None:
+        contract = await repository.by_number(session, number)
+        if contract is None or contract.status != ContractStatus.signed:
+            return None
+        return (await build(session, contract, None)).data
+
+    data = run_in_session(go)
+    if data is None:
+        typer.echo(f"no signed contract {number}", err=True)
+        raise typer.Exit(2)
+    output.write_bytes(data)
+    typer.echo(f"wrote {output} ({len(data)} bytes)")
+
+
+@app.command("verify-pack")
+def verify_pack_cmd(
+    pack: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+) -> None:
+    """Check a dispute pack offline (no database): sums, PDF and photo hashes, evidence, the
+    activity chain's links, the chat excerpt; the HMACs when CONTRACT_SIGNATURE_SECRET is
+    set. Exit 0 only when everything it could check holds."""
+    import privet_manager.models  # noqa: F401 - every table, so the foreign keys resolve
+    from privet_manager.disputes.verify import Keys, verify_pack
+
+    result = verify_pack(pack.read_bytes(), Keys.from_settings(get_settings()))
+    for check in result.checks:
+        typer.echo(f"  {check.line()}")
+    if result.valid:
+        typer.echo(f"{pack.name}: VALID (everything checked holds)")
+        return
+    typer.echo(f"{pack.name}: INVALID (failed: {', '.join(result.failed)})")
+    raise typer.Exit(1)

@@ -26,6 +26,7 @@ from privet_manager.clients import sync
 from privet_manager.clients.router import router as clients_router
 from privet_manager.devices.photos import refuse_upload
 from privet_manager.devices.router import router as devices_router
+from privet_manager.disputes.router import router as disputes_router
 from privet_manager.events.hub import close_hub
 from privet_manager.events.router import router as events_router
 from privet_manager.kit import embedded_postgres, tracing
@@ -39,6 +40,7 @@ from privet_manager.kit.security import prepare_password_checks
 from privet_manager.kit.storage import init_storage, set_upload_guard
 from privet_manager.kit.storage.router import UPLOAD_PREFIX
 from privet_manager.kit.storage.router import router as storage_router
+from privet_manager.public.router import router as public_router
 from privet_manager.seal import load_seal
 from privet_manager.settings import Settings, get_settings
 from privet_manager.signing.router import router as contracts_router
@@ -66,6 +68,7 @@ def manager_api() -> APIRouter:
     api.include_router(admin_router)
     api.include_router(analytics_router)
     api.include_router(contracts_router)
+    api.include_router(disputes_router)
     api.include_router(billing_router)
     return api
 
@@ -90,9 +93,9 @@ remove_compress_type("text/event-stream")
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.check_production()
-    # The organisation's seal (or, outside production, the own one made on first start): a
-    # production start without a usable seal stops here, like a default secret.
-    load_seal(settings)
+    if settings.environment == "production":
+        # Without a usable seal production stops here, like with a default secret.
+        load_seal(settings)
     configure_logging(settings.log_level)
     # Before the engines exist: the psycopg instrumentation covers connections opened later.
     tracing.configure(settings)
@@ -103,6 +106,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         init_database(settings)
         init_storage(settings)
+        # The seal (outside production the own one, made on the first start): read once here,
+        # not on the first signature.
+        await asyncio.to_thread(load_seal, settings)
         await asyncio.to_thread(prepare_password_checks)
         # What start-up built (modules, the app, SQLAlchemy's mappers and compiled statements)
         # lives as long as the process: moved out of the collector's generations, so a full
@@ -157,5 +163,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(manager_api())
     app.include_router(storage_router)
     app.include_router(support_bridge_router)
+    app.include_router(public_router)
     mount_spa(app, settings)
     return app

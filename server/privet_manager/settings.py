@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     login_max_failures_per_account: int = 10
     login_max_failures_per_ip: int = 50
     login_lockout_minutes: int = 15
+    # Public verification (/api/public): lookups per client address and minute, both endpoints
+    # together; past it, 429 with Retry-After for the rest of the minute.
+    public_requests_per_minute: int = Field(default=30, ge=1, le=10_000)
 
     company_name: str = "ООО «Привет Супер»"
     company_inn: str = "7700000000"

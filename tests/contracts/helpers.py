@@ -174,5 +174,14 @@ async def read_code(client: httpx.AsyncClient, user_id: int) -> str:
     raise AssertionError("no code in the support chat")
 
 
+async def sign(client: httpx.AsyncClient, headers: dict[str, str], ready: Ready) -> None:
+    """The client reads the code out of the support chat and the manager enters it."""
+    code = await read_code(client, ready.user_id)
+    r = await client.post(
+        f"{API}/clients/{ready.client_id}/contract/confirm", json={"code": code}, headers=headers
+    )
+    assert r.status_code == 200, r.text
+
+
 def wrong(code: str) -> str:
     return f"{(int(code) + 1) % 1_000_000:06d}"

@@ -99,6 +99,7 @@ async def test_confirm_records_the_evidence(client, headers, manager, clean_db, 
         "photos": "ok",
         "hmac": "ok",
         "activity_chain": "ok",
+        "seal": "ok",
     }
 
 
@@ -121,7 +122,8 @@ async def test_one_byte_changed_in_a_stored_pdf(client, headers, manager, clean_
     result = await verify(client, headers, ready.client_id)
     assert result["valid"] is False
     failed = {k for k, v in result["checks"].items() if v != "ok"}
-    assert failed == {"pdf_hash" if which == "pdf" else "signed_pdf_hash"}
+    # The signed copy's byte breaks its seal as well.
+    assert failed == ({"pdf_hash"} if which == "pdf" else {"signed_pdf_hash", "seal"})
 
 
 async def test_a_missing_pdf_fails_verification(

@@ -24,6 +24,20 @@ from tests.e2e.helpers import (
 pytestmark = pytest.mark.e2e
 
 
+def check_dispute_pack_download(page) -> None:
+    """The success screen's «Пакет доказательств» saves the ZIP the API built."""
+    import zipfile
+
+    with page.expect_download() as info:
+        page.get_by_test_id("dispute-pack").click()
+    download = info.value
+    assert download.suggested_filename.startswith("dispute-pack-PM-")
+    assert download.suggested_filename.endswith(".zip")
+    with zipfile.ZipFile(download.path()) as pack:
+        names = pack.namelist()
+    assert names[:2] == ["README.txt", "SHA256SUMS"] and "evidence.json" in names
+
+
 def check_uploaded_photo(live_server, client_id: str) -> None:
     """What reached storage: turned upright by EXIF, ≤1200 px, ≤400 KB, no EXIF (no GPS)."""
     from PIL import Image
@@ -120,6 +134,7 @@ def test_login_to_success(new_page, live_server) -> None:
     # In a manager's words: no hashes, no HMAC.
     verdict = page.get_by_test_id("contract-verdict").inner_text()
     assert not [w for w in ("хэш", "HMAC", "SHA") if w.lower() in verdict.lower()], verdict
+    check_dispute_pack_download(page)
     shoot(page, "10-success-processed")
 
     page.get_by_test_id("success-back").click()

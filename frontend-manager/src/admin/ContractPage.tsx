@@ -2,6 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import { describeError } from '../api/errors';
 import { STATUS_LABELS } from '../api/types';
+import { DisputePackButton } from '../components/DisputePackButton';
 import { ErrorBanner } from '../components/Field';
 import { Spinner } from '../components/Spinner';
 import { money, moscowDateTime } from '../lib/format';
@@ -27,6 +28,7 @@ const ACTIONS: Record<string, string> = {
   'contract.otp_failed': 'Неверный код',
   'contract.otp_locked': 'Договор заблокирован (5 неверных кодов)',
   'contract.signed': 'Договор подписан',
+  'contract.dispute_pack': 'Выдан пакет доказательств',
   'payment.confirmed': 'Оплата подтверждена',
   'invoice.sent': 'Счёт отправлен',
   'client.processed': 'Обработан',
@@ -98,6 +100,7 @@ export function ContractPage() {
                 Подписанная копия
               </a>
             ) : null}
+            {c.status === 'signed' ? <DisputePackButton clientId={contract.data.client_id} number={c.number} /> : null}
           </div>
         </section>
         <section className="card" aria-labelledby="contract-verify">

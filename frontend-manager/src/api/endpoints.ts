@@ -226,3 +226,8 @@ export async function notifyBilling(id: Id, idempotencyKey: string = newIdempote
 export async function verifyContract(id: Id): Promise<S['VerifyOut']> {
   return unwrap(api.GET(`${M}/clients/{client_id}/contract/verify`, { params: cid(id) }));
 }
+
+/** The signed contract's dispute pack (ZIP); the server records the download in the client's history. */
+export async function downloadDisputePack(id: Id): Promise<Blob> {
+  return unwrap(api.GET(`${M}/clients/{client_id}/contract/dispute-pack`, { params: cid(id), parseAs: 'blob' }));
+}

@@ -466,6 +466,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/manager/clients/{client_id}/contract/dispute-pack": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Dispute Pack
+         * @description The signed contract's dispute pack (ZIP): both PDFs, the evidence with its canonical
+         *     form and HMAC, the PEP agreement, the support chat excerpt, the activity chain, the
+         *     photos, SHA256SUMS and a README. Only the holder or an admin; the download is recorded
+         *     in the client's activity chain. 404 `no_signed_contract` before signing.
+         */
+        get: operations["contracts-dispute_pack"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/manager/clients/{client_id}/contract/generate": {
         parameters: {
             query?: never;
@@ -806,6 +829,48 @@ export interface paths {
         get: operations["tariffs-list_tariffs"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/public/contracts/{number}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Contract
+         * @description A contract's status by its number, for anyone (the QR code on every page links to the
+         *     page that asks this). 404 for an unknown number, 429 with Retry-After past the limit.
+         */
+        get: operations["public-get_contract"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/public/contracts/{number}/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check Contract
+         * @description Whether a file's SHA-256 (the browser computes it; the file never leaves the device)
+         *     is the contract's original PDF, its signed copy, or neither.
+         */
+        post: operations["public-check_contract"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1288,13 +1353,22 @@ export interface components {
             pep_sha256: string;
             /** Pep Version */
             pep_version: string;
+            /**
+             * Sealed
+             * @description The signed copy carries the organisation's PAdES seal
+             * @default false
+             */
+            sealed: boolean;
             /** Signature Hmac */
             signature_hmac?: string | null;
             /** Signed At */
             signed_at?: string | null;
             /** Signed By Manager Id */
             signed_by_manager_id?: number | null;
-            /** Signed Pdf Sha256 */
+            /**
+             * Signed Pdf Sha256
+             * @description SHA-256 of the signed copy as sealed (what the evidence covers)
+             */
             signed_pdf_sha256?: string | null;
             /** Signed Pdf Url */
             signed_pdf_url?: string | null;
@@ -1309,6 +1383,17 @@ export interface components {
             support_ticket_id: number | null;
             /** Surcharge */
             surcharge: string;
+            /**
+             * Timestamped
+             * @description The seal has a TSA timestamp, or a document timestamp was added later
+             * @default false
+             */
+            timestamped: boolean;
+            /**
+             * Timestamped Pdf Sha256
+             * @description SHA-256 of the copy with the later document timestamp (signed_pdf_url then links to it); its first bytes are the sealed copy
+             */
+            timestamped_pdf_sha256?: string | null;
             /**
              * Void Reason
              * @description Why an unsigned contract became void, in Russian
@@ -1518,6 +1603,21 @@ export interface components {
              */
             pep_agreed: true;
         };
+        /** HashCheck */
+        HashCheck: {
+            /**
+             * Sha256
+             * @description SHA-256 of the file, 64 hex digits (computed in the browser)
+             */
+            sha256: string;
+        };
+        /** HashCheckOut */
+        HashCheckOut: {
+            /** @description original: the PDF the client was shown; signed: the signed copy (with the signing sheet); none: neither */
+            match: components["schemas"]["Match"];
+            /** Number */
+            number: string;
+        };
         /**
          * InvoiceFigures
          * @description Invoices sent in the period and still unpaid; overdue ones are past their due date.
@@ -1668,6 +1768,11 @@ export interface components {
             password?: string | null;
             role?: components["schemas"]["Role"] | null;
         };
+        /**
+         * Match
+         * @enum {string}
+         */
+        Match: "original" | "signed" | "none";
         /** MessageList */
         MessageList: {
             /** Items */
@@ -1940,6 +2045,31 @@ export interface components {
             name: string | null;
             /** Phone */
             phone: string | null;
+        };
+        /**
+         * PublicContract
+         * @description A contract as anyone holding its number sees it: no name, phone, passport, address,
+         *     hash or amount.
+         */
+        PublicContract: {
+            /** Number */
+            number: string;
+            /**
+             * Sealed
+             * @description The signed copy carries the organisation's PAdES seal
+             */
+            sealed: boolean;
+            /**
+             * Signed At
+             * @description When the client signed it (UTC), or null
+             */
+            signed_at: string | null;
+            status: components["schemas"]["ContractStatus"];
+            /**
+             * Timestamped
+             * @description The seal carries an RFC 3161 timestamp
+             */
+            timestamped: boolean;
         };
         /** RegistryContract */
         RegistryContract: {
@@ -2310,6 +2440,12 @@ export interface components {
              * @description ok: every photo the contract recorded still hashes to its SHA-256; not_applicable: the contract recorded no photos
              */
             photos: string;
+            /**
+             * Seal
+             * @description ok: the PAdES seal is intact, covers the whole file (later document timestamps aside) and chains to the configured seal's trust roots; not_applicable: signed before contracts were sealed
+             * @default not_applicable
+             */
+            seal: string;
             /** Signed Pdf Hash */
             signed_pdf_hash: string;
         };
@@ -4679,6 +4815,99 @@ export interface operations {
             };
         };
     };
+    "contracts-dispute_pack": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description manager_clients.id */
+                client_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The dispute pack */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": unknown;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
     "contracts-generate_contract": {
         parameters: {
             query?: never;
@@ -6399,6 +6628,196 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TariffList"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    "public-get_contract": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The contract number, PM-2026-000123 */
+                number: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicContract"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    "public-check_contract": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The contract number, PM-2026-000123 */
+                number: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HashCheck"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HashCheckOut"];
                 };
             };
             /** @description Bad Request */

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -289,6 +291,14 @@ async def verify_chain(
     are reported as the first missing seq. With `anchor` (seq, hash), what a signature bound:
     the entry at that seq must still have that hash.
     """
+    entries, head = await read_chain(session, client_id)
+    return check_chain(client_id, entries, head, anchor=anchor)
+
+
+async def read_chain(
+    session: AsyncSession, client_id: int
+) -> tuple[list[ActivityEntry], ChainHead | None]:
+    """The client's entries (by seq) and head, as stored."""
     head = (
         await session.execute(
             select(
@@ -299,30 +309,59 @@ async def verify_chain(
             ).where(ActivityHead.client_id == client_id)
         )
     ).first()
-    legacy_seq, seal = (head[2], head[3]) if head is not None else (None, None)
     rows = await session.scalars(
         select(ActivityEntry)
         .where(ActivityEntry.client_id == client_id)
         .order_by(ActivityEntry.seq)
     )
+    return list(rows), ChainHead(*head) if head is not None else None
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    """A chain's head row as `check_chain` reads it (also from a dispute pack)."""
+
+    seq: int
+    hash: str
+    legacy_seq: int | None = None
+    legacy_seal: str | None = None
+
+
+def check_chain(
+    client_id: int,
+    entries: Iterable[ActivityEntry],
+    head: ChainHead | None,
+    *,
+    anchor: tuple[int, str] | None = None,
+    keyed: bool = True,
+) -> tuple[bool, int | None]:
+    """`verify_chain` over entries already read (ordered by seq), with no database: the
+    dispute pack's offline check uses it too. `keyed=False` (no chain key at hand) checks
+    the structure only: seqs, links (`prev_hash`), the head and the anchor, not the entries'
+    own HMACs or the legacy seal."""
+    legacy_seq, seal = (head.legacy_seq, head.legacy_seal) if head is not None else (None, None)
     expected_prev, expected_seq = GENESIS_HASH, 1
-    for entry in rows:
+    for entry in entries:
         if entry.seq != expected_seq:  # ordered and unique: a gap (or a seq below 1)
             return False, expected_seq
         if not (
             entry.prev_hash == expected_prev
             and _version_allowed(entry, legacy_seq)
-            and constant_time_equals(entry.hash, _hash_of(entry))
+            and (not keyed or constant_time_equals(entry.hash, _hash_of(entry)))
         ):
             return False, entry.seq
-        if entry.seq == legacy_seq and not (
-            seal and constant_time_equals(seal, legacy_seal(client_id, entry.seq, entry.hash))
+        if (
+            keyed
+            and entry.seq == legacy_seq
+            and not (
+                seal and constant_time_equals(seal, legacy_seal(client_id, entry.seq, entry.hash))
+            )
         ):
             return False, entry.seq
         if anchor is not None and entry.seq == anchor[0] and entry.hash != anchor[1]:
             return False, entry.seq
         expected_prev, expected_seq = entry.hash, entry.seq + 1
-    head_seq, head_hash = (head[0], head[1]) if head is not None else (0, GENESIS_HASH)
+    head_seq, head_hash = (head.seq, head.hash) if head is not None else (0, GENESIS_HASH)
     if head_seq != expected_seq - 1 or head_hash != expected_prev:
         return False, expected_seq
     if legacy_seq is not None and legacy_seq > head_seq:  # a seal that was never checked

@@ -1,5 +1,6 @@
-"""The statements behind the figures: events of the activity log and the contract rows,
-counted and measured by PostgreSQL over a period of Moscow days.
+"""The statements behind the figures, over a period of Moscow days: the funnel's facts
+(analytics/models.py FunnelFact, kept by PostgreSQL from the activity log and the contract
+rows), the activity log's OTP entries, payments and invoices.
 
 A stage's event, per client, is its first one in the period:
 - new: the client row arrived (`manager_clients.created_at`);
@@ -9,52 +10,79 @@ A stage's event, per client, is its first one in the period:
 - processed: `client.processed`, `payment.confirmed` or `invoice.sent` in the log.
 With a manager, stages after «new» count that manager's events; «new» stays the pool
 every manager draws from.
+
+Each statement is built once per shape and compiled once for psycopg (kit/rawsql.py): the
+period's bounds, the manager and today are its parameters (`PARAMS`), so a request costs
+PostgreSQL's work and no SQLAlchemy compilation.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Float,
     Select,
-    and_,
-    cast,
+    bindparam,
     func,
     literal,
+    null,
+    or_,
     select,
     union_all,
 )
-from sqlalchemy.orm import aliased
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import array as pg_array
+from sqlalchemy.types import Date, DateTime, Integer
 
 from privet_manager.activity.models import ActivityEntry
+from privet_manager.analytics.models import FunnelFact
+from privet_manager.auth.models import Manager
 from privet_manager.billing.models import Invoice, Payment
 from privet_manager.clients.models import Client
-from privet_manager.contracts.models import Contract
 from privet_manager.kit.clock import moscow_days
+from privet_manager.kit.rawsql import RawSelect
 
 CLAIMED = "client.claimed"
 PROCESSED = ("client.processed", "payment.confirmed", "invoice.sent")
 OTP_FAILED = ("contract.otp_failed", "contract.otp_locked")  # the fifth wrong code locks
 LOCKED = "contract.otp_locked"
-# Wizard step n runs from the action that starts it to the one that ends it.
+# Wizard step n runs from the action that starts it to the one that ends it (the facts of
+# kind "step<n>": migration 0013 keeps the same list).
 STEP_BOUNDS = (
     (1, CLAIMED, "profile.updated"),
     (2, "profile.updated", "passport.updated"),
     (3, "passport.updated", "tariff.applied"),
     (4, "tariff.applied", "contract.signed"),
 )
+# The funnel's stages after «new» as the facts name them.
+STAGE_KINDS = {
+    "claimed": "claimed",
+    "contract_generated": "generated",
+    "signed": "signed",
+    "processed": "processed",
+}
+STEP_KINDS = {f"step{n}": n for n, _, _ in STEP_BOUNDS}
+PARAMS = ("first", "last", "start", "end", "manager_id", "today")
 
 A = ActivityEntry
-K = Contract
+F = FunnelFact
+FIRST = bindparam("first", type_=Date)
+LAST = bindparam("last", type_=Date)
+START = bindparam("start", type_=DateTime(timezone=True))
+END = bindparam("end", type_=DateTime(timezone=True))
+MANAGER = bindparam("manager_id", type_=Integer)
+TODAY = bindparam("today", type_=Date)
+QUANTILES = ARRAY(Float)
 
 
 @dataclass(frozen=True)
 class Window:
-    """[start, end) in UTC for Moscow days `first`..`last`, both included."""
+    """Moscow days `first`..`last`, both included; [start, end) in UTC."""
 
     first: date
     last: date
@@ -67,204 +95,175 @@ class Window:
     def end(self) -> datetime:
         return moscow_days(self.first, self.last)[1]
 
-    def holds(self, column: Any) -> ColumnElement[bool]:
-        return and_(column >= self.start, column < self.end)
+    def params(self, manager_id: int | None = None, today: date | None = None) -> dict[str, Any]:
+        start, end = moscow_days(self.first, self.last)
+        return {
+            "first": self.first,
+            "last": self.last,
+            "start": start,
+            "end": end,
+            "manager_id": manager_id,
+            "today": today,
+        }
 
 
-def _first(client: Any, at: Any, by: Any, w: Window, manager_id: int | None, *where: Any) -> Any:
-    conditions = [w.holds(at), *where]
-    if manager_id is not None:
-        conditions.append(by == manager_id)
-    return (
-        select(client.label("client_id"), func.min(at).label("at"))
-        .where(*conditions)
-        .group_by(client)
-    )
+def _holds(column: Any) -> ColumnElement[bool]:
+    return (column >= START) & (column < END)
 
 
-def stage_events(w: Window, manager_id: int | None) -> dict[str, Select[Any]]:
-    """Per stage: (client_id, at) of each client's first event of it in the window."""
-    return {
-        "new": select(Client.id.label("client_id"), Client.created_at.label("at")).where(
-            w.holds(Client.created_at)
-        ),
-        "claimed": _first(
-            A.client_id, A.created_at, A.manager_id, w, manager_id, A.action == CLAIMED
-        ),
-        "contract_generated": _first(
-            K.client_id, K.created_at, K.generated_by_manager_id, w, manager_id
-        ),
-        "signed": _first(K.client_id, K.signed_at, K.signed_by_manager_id, w, manager_id),
-        "processed": _first(
-            A.client_id, A.created_at, A.manager_id, w, manager_id, A.action.in_(PROCESSED)
-        ),
-    }
+def _facts(kind: str, mine: bool, first: bool, prev: Any = None) -> list[ColumnElement[bool]]:
+    """Facts of `kind` in the period; `mine`: the manager's only; `first`: each client's
+    first one there (by anyone, or by the manager with `mine`; `prev` says which)."""
+    where = [F.kind == kind, F.day >= FIRST, F.day <= LAST]
+    if mine:
+        where.append(F.manager_id == MANAGER)
+    if first:
+        if prev is None:
+            prev = F.prev_mine_day if mine else F.prev_day
+        where.append(or_(prev.is_(None), prev < FIRST))
+    return where
 
 
-def days_statement(w: Window, manager_id: int | None) -> Any:
-    """(stage, Moscow day, clients) for every stage and day with events."""
-    parts = []
-    for stage, events in stage_events(w, manager_id).items():
-        sub = events.subquery(stage)
-        day = func.date(func.timezone("Europe/Moscow", sub.c.at))
+def _median_p90(s: Any) -> Any:
+    """[median, p90] of `s` in one sort (two percentile_cont calls sort twice)."""
+    return func.percentile_cont(pg_array([0.5, 0.9]), type_=QUANTILES).within_group(s)
+
+
+def stages_statement(mine: bool) -> Select[*tuple[Any, ...]]:
+    """The funnel: (kind, Moscow day, clients, None) for every stage and day with events,
+    and (kind, None, clients, [median, p90] seconds) for the time to each stage after
+    «new», measured to the client's first event of the stage (for a signature: every
+    contract signed in the period, from its generation). Each part reads one kind's days
+    in index order."""
+    no_day, no_spread = null().cast(Date), null().cast(QUANTILES)
+    new_day = func.date(func.timezone("Europe/Moscow", Client.created_at))
+    parts: list[Any] = [
+        select(literal("new"), new_day, func.count(), no_spread)
+        .where(_holds(Client.created_at))
+        .group_by(new_day)
+    ]
+    for kind in STAGE_KINDS.values():
         parts.append(
-            select(literal(stage).label("stage"), day.label("day"), func.count().label("n"))
-            .select_from(sub)
-            .group_by(day)
+            select(literal(kind), F.day, func.count(), no_spread)
+            .where(*_facts(kind, mine, first=True))
+            .group_by(F.day)
         )
-    return union_all(*parts).subquery("days").select()
+        parts.append(
+            select(literal(kind), no_day, func.count(F.seconds), _median_p90(F.seconds)).where(
+                *_facts(kind, mine, first=kind != "signed")
+            )
+        )
+    return union_all(*parts).subquery("stages").select()
 
 
-def _seconds(delta: Any) -> Any:
-    return cast(func.extract("epoch", delta), Float)
+def _mine(column: Any, mine: bool) -> list[Any]:
+    return [column == MANAGER] if mine else []
 
 
-def _spread(name: str, delta: Any, source: Any, *where: Any) -> Any:
-    """(name, clients, median, p90) of `delta` in seconds over the rows of `source` (each
-    delta computed once, in a subquery, then aggregated)."""
-    # OFFSET 0 keeps PostgreSQL from flattening the subquery (which would run each delta's
-    # lookups once per aggregate).
-    inner = (
-        select(_seconds(delta).label("s"))
-        .select_from(source)
-        .where(*where)
-        .offset(0)
-        .subquery(name)
-    )
-    return select(
-        literal(name).label("name"),
-        func.count(inner.c.s).label("n"),
-        func.percentile_cont(0.5).within_group(inner.c.s).label("median"),
-        func.percentile_cont(0.9).within_group(inner.c.s).label("p90"),
-    )
-
-
-def _latest(a: Any, client_id: Any, action: str, before: Any) -> Any:
-    """When the client's latest `action` at or before `before` happened. Walks the client's
-    own chain (the (client_id, seq) index, a handful of rows), not the log of every client
-    that did `action` (what max(created_at) would read the (action, created_at) index for)."""
-    return (
-        select(a.created_at)
-        .where(a.client_id == client_id, a.action == action, a.created_at <= before)
-        .order_by(a.seq.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-
-
-def transitions_statement(w: Window, manager_id: int | None) -> Any:
-    """(name, clients, median, p90 seconds) for each step of the funnel."""
-    events = stage_events(w, manager_id)
-    claimed = events["claimed"].subquery("claimed")
-    generated = events["contract_generated"].subquery("generated")
-    processed = events["processed"].subquery("processed")
-    a2, k2 = aliased(ActivityEntry), aliased(Contract)
-    last_claim = _latest(a2, generated.c.client_id, CLAIMED, generated.c.at)
-    arrived = select(Client.created_at).where(Client.id == claimed.c.client_id).scalar_subquery()
-    last_signed = (
-        select(func.max(k2.signed_at))
-        .where(k2.client_id == processed.c.client_id, k2.signed_at <= processed.c.at)
-        .scalar_subquery()
-    )
-    signed_rows = [w.holds(K.signed_at)]
-    if manager_id is not None:
-        signed_rows.append(K.signed_by_manager_id == manager_id)
-    return union_all(
-        _spread("new>claimed", claimed.c.at - arrived, claimed),
-        _spread("claimed>contract_generated", generated.c.at - last_claim, generated),
-        _spread("contract_generated>signed", K.signed_at - K.created_at, K, *signed_rows),
-        _spread("signed>processed", processed.c.at - last_signed, processed),
-    )
-
-
-def _mine(column: Any, manager_id: int | None) -> list[Any]:
-    return [] if manager_id is None else [column == manager_id]
-
-
-def otp_statement(w: Window, manager_id: int | None) -> Any:
+def otp_statement(mine: bool) -> Select[*tuple[Any, ...]]:
     return select(
         func.count().filter(A.action.in_(OTP_FAILED)),
         func.count().filter(A.action == LOCKED),
-    ).where(A.action.in_(OTP_FAILED), w.holds(A.created_at), *_mine(A.manager_id, manager_id))
+    ).where(A.action.in_(OTP_FAILED), _holds(A.created_at), *_mine(A.manager_id, mine))
 
 
-def payments_statement(w: Window, manager_id: int | None) -> Any:
+def payments_statement(mine: bool) -> Select[*tuple[Any, ...]]:
     return (
         select(Payment.method, func.count(), func.coalesce(func.sum(Payment.amount), 0))
-        .where(w.holds(Payment.created_at), *_mine(Payment.manager_id, manager_id))
+        .where(_holds(Payment.created_at), *_mine(Payment.manager_id, mine))
         .group_by(Payment.method)
         .order_by(Payment.method)
     )
 
 
-def invoices_statement(w: Window, manager_id: int | None, today: date) -> Any:
-    """Invoices sent in the window with no payment of their contract yet."""
+def invoices_statement(mine: bool) -> Select[*tuple[Any, ...]]:
+    """Invoices sent in the period with no payment of their contract yet."""
     unpaid = ~select(Payment.id).where(Payment.contract_id == Invoice.contract_id).exists()
-    overdue = Invoice.due_date < today
+    overdue = Invoice.due_date < TODAY
     return select(
         func.count(),
         func.coalesce(func.sum(Invoice.amount), 0),
         func.count().filter(overdue),
         func.coalesce(func.sum(Invoice.amount).filter(overdue), 0),
-    ).where(w.holds(Invoice.created_at), unpaid, *_mine(Invoice.manager_id, manager_id))
+    ).where(_holds(Invoice.created_at), unpaid, *_mine(Invoice.manager_id, mine))
 
 
-def per_manager_statement(w: Window) -> Any:
-    """(manager_id, figure, value) rows: counts of each kind of event per manager."""
+def per_manager_statement() -> Select[*tuple[Any, ...]]:
+    """(manager_id, figure, value) rows: clients per stage (each manager's first event of
+    the kind in the period: one per client) and OTP entries per manager."""
+    parts: list[Any] = [
+        select(F.manager_id, literal(kind), func.count())
+        .where(*_facts(kind, False, first=True, prev=F.prev_mine_day), F.manager_id.is_not(None))
+        .group_by(F.manager_id)
+        for kind in STAGE_KINDS.values()
+    ]
+    parts.append(
+        select(A.manager_id, literal("otp_failures"), func.count())
+        .where(_holds(A.created_at), A.action.in_(OTP_FAILED), A.manager_id.is_not(None))
+        .group_by(A.manager_id)
+    )
+    parts.append(
+        select(A.manager_id, literal("lockouts"), func.count())
+        .where(_holds(A.created_at), A.action == LOCKED, A.manager_id.is_not(None))
+        .group_by(A.manager_id)
+    )
+    return union_all(*parts).subquery("figures").select()
 
-    def count(name: str, by: Any, client: Any, at: Any, *where: Any) -> Any:
-        return (
-            select(by.label("manager_id"), literal(name).label("figure"))
-            .add_columns(func.count(func.distinct(client)).label("value"))
-            .where(w.holds(at), by.is_not(None), *where)
-            .group_by(by)
-        )
 
+def step_times_statement() -> Select[*tuple[Any, ...]]:
+    """(manager_id, step kind, clients, median seconds): each step a client finished in the
+    period (its first ending action there by that manager), from the latest action that
+    started it."""
+    s = F.seconds
     return (
         union_all(
-            count("claimed", A.manager_id, A.client_id, A.created_at, A.action == CLAIMED),
-            count("contracts_generated", K.generated_by_manager_id, K.client_id, K.created_at),
-            count("signed", K.signed_by_manager_id, K.client_id, K.signed_at),
-            count("processed", A.manager_id, A.client_id, A.created_at, A.action.in_(PROCESSED)),
-            select(A.manager_id, literal("otp_failures"), func.count())
-            .where(w.holds(A.created_at), A.action.in_(OTP_FAILED), A.manager_id.is_not(None))
-            .group_by(A.manager_id),
-            select(A.manager_id, literal("lockouts"), func.count())
-            .where(w.holds(A.created_at), A.action == LOCKED, A.manager_id.is_not(None))
-            .group_by(A.manager_id),
+            *(
+                select(
+                    F.manager_id,
+                    literal(kind),
+                    func.count(s),
+                    func.percentile_cont(0.5).within_group(s),
+                )
+                .where(
+                    *_facts(kind, False, first=True, prev=F.prev_mine_day),
+                    F.manager_id.is_not(None),
+                )
+                .group_by(F.manager_id)
+                for kind in STEP_KINDS
+            )
         )
-        .subquery("figures")
+        .subquery("steps")
         .select()
     )
 
 
-def step_times_statement(w: Window) -> Any:
-    """(manager_id, step, clients, median seconds): each step a client finished in the
-    window (its first ending action there), from the latest action that started it."""
-    parts = []
-    for step, start, end in STEP_BOUNDS:
-        ends = (
-            select(
-                A.client_id.label("client_id"),
-                A.manager_id.label("manager_id"),
-                func.min(A.created_at).label("at"),
-            )
-            .where(A.action == end, w.holds(A.created_at), A.manager_id.is_not(None))
-            .group_by(A.client_id, A.manager_id)
-            .subquery(f"ends{step}")
+def managers_statement() -> Select[*tuple[Any, ...]]:
+    return select(Manager.id, Manager.name, Manager.is_active).order_by(Manager.name, Manager.id)
+
+
+def _compiled(statement: Select[*tuple[Any, ...]]) -> RawSelect:
+    # Planned for each period's own bounds (a day and a year want different plans).
+    return RawSelect(statement, *PARAMS, prepare=False)
+
+
+@cache
+def funnel_queries(mine: bool) -> tuple[RawSelect, ...]:
+    """stages, otp, payments, invoices: compiled once per (with a manager or not)."""
+    return tuple(
+        _compiled(build(mine))
+        for build in (
+            stages_statement,
+            otp_statement,
+            payments_statement,
+            invoices_statement,
         )
-        began = _latest(aliased(ActivityEntry), ends.c.client_id, start, ends.c.at)
-        inner = (
-            select(ends.c.manager_id, _seconds(ends.c.at - began).label("s"))
-            .offset(0)  # see _spread
-            .subquery(f"step{step}")
-        )
-        parts.append(
-            select(
-                inner.c.manager_id,
-                literal(step).label("step"),
-                func.count(inner.c.s).label("n"),
-                func.percentile_cont(0.5).within_group(inner.c.s).label("median"),
-            ).group_by(inner.c.manager_id)
-        )
-    return union_all(*parts)
+    )
+
+
+@cache
+def manager_queries() -> tuple[RawSelect, ...]:
+    """per-manager figures, step times, the managers: compiled once."""
+    return tuple(
+        _compiled(build())
+        for build in (per_manager_statement, step_times_statement, managers_statement)
+    )

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 from itertools import pairwise
+from typing import Any
 
-from sqlalchemy import select
+import psycopg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from privet_manager.analytics import queries
@@ -26,8 +27,8 @@ from privet_manager.analytics.schemas import (
     StepTime,
     Transition,
 )
-from privet_manager.auth.models import Manager
 from privet_manager.kit.clock import today_moscow
+from privet_manager.kit.rawsql import RawSelect, run_pipelined
 
 MAX_DAYS = 366
 DEFAULT_DAYS = 30
@@ -49,14 +50,38 @@ def _ratio(n: int, of: int) -> float | None:
     return round(n / of, 4) if of else None
 
 
+async def _run(
+    session: AsyncSession, queries_: tuple[RawSelect, ...], params: dict[str, Any]
+) -> list[list[tuple[Any, ...]]]:
+    """The statements on the session's own connection, in one round trip, each in one
+    process: parallel workers cost more to start than they save on a few thousand index
+    entries, and take cores the other requests need."""
+    conn = await session.connection()
+    raw = (await conn.get_raw_connection()).driver_connection
+    assert isinstance(raw, psycopg.AsyncConnection)
+    await raw.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+    return await run_pipelined(raw, [(q, params) for q in queries_])
+
+
 async def funnel(session: AsyncSession, w: Window, manager_id: int | None) -> Funnel:
     """Clients per stage in the period, conversions, time between stages, OTP failures,
     payments by method and the invoices still open."""
+    stage_rows, otp, payment_rows, invoice_rows = await _run(
+        session,
+        queries.funnel_queries(manager_id is not None),
+        w.params(manager_id, today_moscow()),
+    )
+    stage_of = {"new": Stage.new} | {k: Stage(s) for s, k in queries.STAGE_KINDS.items()}
     by_day: dict[date, dict[str, int]] = {}
     totals = dict.fromkeys(STAGES, 0)
-    for stage, day, n in await session.execute(queries.days_statement(w, manager_id)):
-        by_day.setdefault(day, {})[stage] = n
-        totals[Stage(stage)] += n
+    spreads: dict[Stage, tuple[int, float | None, float | None]] = {}
+    for kind, day, n, quantiles in stage_rows:
+        stage = stage_of[kind]
+        if day is None:  # the time to the stage
+            spreads[stage] = (n, *(quantiles or (None, None)))
+            continue
+        by_day.setdefault(day, {})[stage.value] = n
+        totals[stage] += n
     stages = [
         StageFigure(
             stage=s,
@@ -65,15 +90,9 @@ async def funnel(session: AsyncSession, w: Window, manager_id: int | None) -> Fu
         )
         for i, s in enumerate(STAGES)
     ]
-    spreads = {
-        name: (n, median, p90)
-        for name, n, median, p90 in await session.execute(
-            queries.transitions_statement(w, manager_id)
-        )
-    }
     transitions = []
     for before, after in pairwise(STAGES):
-        n, median, p90 = spreads.get(f"{before}>{after}", (0, None, None))
+        n, median, p90 = spreads.get(after, (0, None, None))
         transitions.append(
             Transition(
                 from_stage=before,
@@ -83,14 +102,12 @@ async def funnel(session: AsyncSession, w: Window, manager_id: int | None) -> Fu
                 p90_seconds=p90,
             )
         )
-    failures, lockouts = (await session.execute(queries.otp_statement(w, manager_id))).one()
+    ((failures, lockouts),) = otp
     payments = [
         PaymentFigure(method=method, count=n, amount=Decimal(amount))
-        for method, n, amount in await session.execute(queries.payments_statement(w, manager_id))
+        for method, n, amount in payment_rows
     ]
-    n_open, open_amount, n_overdue, overdue_amount = (
-        await session.execute(queries.invoices_statement(w, manager_id, today_moscow()))
-    ).one()
+    ((n_open, open_amount, n_overdue, overdue_amount),) = invoice_rows
     return Funnel(
         period=Period(date_from=w.first, date_to=w.last),
         manager_id=manager_id,
@@ -112,29 +129,37 @@ async def funnel(session: AsyncSession, w: Window, manager_id: int | None) -> Fu
 
 
 FIGURES = ("claimed", "contracts_generated", "signed", "processed", "otp_failures", "lockouts")
+# The per-manager figures counted from the funnel's facts, by the facts' kind.
+STAGE_FIGURES = {
+    "claimed": "claimed",
+    "contracts_generated": "generated",
+    "signed": "signed",
+    "processed": "processed",
+}
 
 
 async def managers(session: AsyncSession, w: Window) -> ManagerTable:
     """Every manager (disabled ones with figures in the period too), with their counts and
     the median time of each wizard step."""
+    figure_rows, step_rows, people = await _run(session, queries.manager_queries(), w.params())
+    name_of = {k: s for s, k in STAGE_FIGURES.items()}
     figures: dict[int, dict[str, int]] = {}
-    for manager_id, figure, value in await session.execute(queries.per_manager_statement(w)):
-        figures.setdefault(manager_id, {})[figure] = value
+    for manager_id, figure, value in figure_rows:
+        figures.setdefault(manager_id, {})[name_of.get(figure, figure)] = value
     steps: dict[int, dict[int, tuple[int, float | None]]] = {}
-    for manager_id, step, n, median in await session.execute(queries.step_times_statement(w)):
-        steps.setdefault(manager_id, {})[step] = (n, median)
-    people = await session.scalars(select(Manager).order_by(Manager.name, Manager.id))
+    for manager_id, kind, n, median in step_rows:
+        steps.setdefault(manager_id, {})[queries.STEP_KINDS[kind]] = (n, median)
     items = []
-    for m in people:
-        if not m.is_active and m.id not in figures and m.id not in steps:
+    for m_id, m_name, m_active in people:
+        if not m_active and m_id not in figures and m_id not in steps:
             continue
-        mine = figures.get(m.id, {})
-        times = steps.get(m.id, {})
+        mine = figures.get(m_id, {})
+        times = steps.get(m_id, {})
         items.append(
             ManagerFigures(
-                manager_id=m.id,
-                name=m.name,
-                is_active=m.is_active,
+                manager_id=m_id,
+                name=m_name,
+                is_active=m_active,
                 **{f: mine.get(f, 0) for f in FIGURES},
                 steps=[
                     StepTime(

@@ -94,11 +94,10 @@ def number_suffix_pattern(q: str) -> str | None:
 _SIMPLE: ColumnElement[Any] = literal_column("'simple'::regconfig")
 _YO: ColumnElement[Any] = literal_column("'Ёё'::text")
 _YE: ColumnElement[Any] = literal_column("'Ее'::text")
-# The name as its indexes hold it (models.FOLDED_NAME_SQL), and the expression of the index
-# on its words (models.NAME_WORDS_SQL); the EXPLAIN test proves they match (the indexes are
-# used).
+# The name as its trigram index holds it (models.FOLDED_NAME_SQL), and its stored words
+# (models.NAME_WORDS_SQL); the EXPLAIN test proves the indexes are used.
 FOLDED_NAME = func.translate(cast(Client.name, Text), _YO, _YE)
-NAME_WORDS = func.to_tsvector(_SIMPLE, FOLDED_NAME)
+NAME_WORDS = Client.name_words
 
 
 def search_condition(kind: str, pattern: ColumnElement[str]) -> ColumnElement[bool]:
@@ -199,12 +198,29 @@ def page_select(
         conditions.append(search_condition(kind, param("pattern", Client.name.type)))
     if paged:
         conditions.append(Client.id < param("after_id"))
-    return (
-        select(Client.id, ITEM_JSON.label("item"))
-        .outerjoin(_holder, _holder.id == Client.assigned_manager_id)
+    if kind is None:  # a tab walks its index newest first: only the page's rows are read
+        return (
+            select(Client.id, ITEM_JSON.label("item"))
+            .outerjoin(_holder, _holder.id == Client.assigned_manager_id)
+            .where(*conditions)
+            .order_by(Client.id.desc())
+            .limit(param("limit"))
+        )
+    # A search sorts its matches (hundreds for a common surname): pick the page's ids first
+    # and build the JSON of those rows only. Built in the sort's input, the JSON of every
+    # match was most of the search's time (bench/README.md, issue 17).
+    page = (
+        select(Client.id)
         .where(*conditions)
         .order_by(Client.id.desc())
         .limit(param("limit"))
+        .subquery("page")
+    )
+    return (
+        select(Client.id, ITEM_JSON.label("item"))
+        .join_from(page, Client, Client.id == page.c.id)
+        .outerjoin(_holder, _holder.id == Client.assigned_manager_id)
+        .order_by(Client.id.desc())
     )
 
 

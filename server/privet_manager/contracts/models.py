@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    false,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -57,6 +59,11 @@ class Contract(Timestamps, Base):
             "client_id",
             unique=True,
             postgresql_where=text("status IN ('awaiting_signature', 'signed')"),
+        ),
+        Index(
+            "ix_manager_contracts_untimestamped",
+            "id",
+            postgresql_where=text("sealed AND NOT timestamped AND status = 'signed'"),
         ),
     )
 
@@ -101,5 +108,21 @@ class Contract(Timestamps, Base):
     # The client's activity chain head when the code was accepted (covered by evidence 2).
     activity_head_seq: Mapped[int | None] = mapped_column(Integer)
     activity_head_hash: Mapped[str | None] = mapped_column(String(64))
+    # The organisation's PAdES seal on the signed copy (issue 14; false before it). The
+    # evidence covers the copy as sealed (`signed_pdf_sha256`); a document timestamp added
+    # later makes a longer copy whose prefix it is (`timestamped_pdf_*`).
+    sealed: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=false())
+    timestamped: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=false())
+    timestamped_pdf_key: Mapped[str | None] = mapped_column(String(512))
+    timestamped_pdf_sha256: Mapped[str | None] = mapped_column(String(64))
     voided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     void_reason: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def current_signed_pdf_key(self) -> str | None:
+        """The signed copy to hand out: the timestamped one when there is one."""
+        return self.timestamped_pdf_key or self.signed_pdf_key
+
+    @property
+    def current_signed_pdf_sha256(self) -> str | None:
+        return self.timestamped_pdf_sha256 or self.signed_pdf_sha256

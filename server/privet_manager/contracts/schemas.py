@@ -22,7 +22,21 @@ class ContractOut(BaseModel):
     pdf_url: str | None = None
     pdf_sha256: str
     signed_pdf_url: str | None = None
-    signed_pdf_sha256: str | None = None
+    signed_pdf_sha256: str | None = Field(
+        default=None, description="SHA-256 of the signed copy as sealed (what the evidence covers)"
+    )
+    sealed: bool = Field(
+        default=False, description="The signed copy carries the organisation's PAdES seal"
+    )
+    timestamped: bool = Field(
+        default=False,
+        description="The seal has a TSA timestamp, or a document timestamp was added later",
+    )
+    timestamped_pdf_sha256: str | None = Field(
+        default=None,
+        description="SHA-256 of the copy with the later document timestamp (signed_pdf_url "
+        "then links to it); its first bytes are the sealed copy",
+    )
     pep_version: str
     pep_sha256: str
     pep_agreed_at: datetime
@@ -59,6 +73,12 @@ class VerifyChecks(BaseModel):
     )
     hmac: str
     activity_chain: str
+    seal: str = Field(
+        default="not_applicable",
+        description="ok: the PAdES seal is intact, covers the whole file (later document "
+        "timestamps aside) and chains to the configured seal's trust roots; "
+        "not_applicable: signed before contracts were sealed",
+    )
 
 
 class VerifyOut(BaseModel):

@@ -1,6 +1,6 @@
 """Verification anyone holding the secret can run (API and CLI): the stored PDFs still hash
 to the recorded values, so do the device photos the contract recorded, the evidence HMAC
-matches, and the client's activity chain holds."""
+matches, the client's activity chain holds, and the signed copy's PAdES seal holds."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from privet_manager.contracts import evidence, repository
 from privet_manager.contracts.models import Contract
 from privet_manager.kit.security import constant_time_equals, sha256_hex
 from privet_manager.kit.storage import get_storage
+from privet_manager.seal import load_seal, validate
+from privet_manager.settings import get_settings
 
 OK, FAILED, NOT_APPLICABLE = "ok", "failed", "not_applicable"
 
@@ -42,6 +44,32 @@ async def _hash_matches(key: str | None, expected: str | None) -> str:
     except KeyError:
         return FAILED
     return OK if constant_time_equals(sha256_hex(data), expected) else FAILED
+
+
+async def _seal_holds(contract: Contract) -> str:
+    """The seal on the signed copy handed out (the timestamped one when there is one): that
+    copy hashes as recorded, begins with exactly the sealed copy the evidence covers, and its
+    seal is intact, covers the whole file (document timestamps aside) and chains to the
+    configured seal's roots. A contract signed before sealing, whose copy carries no seal, is
+    not applicable; one recorded as sealed without a seal in the file fails."""
+    key, expected = contract.current_signed_pdf_key, contract.current_signed_pdf_sha256
+    if not key or not expected:
+        return NOT_APPLICABLE if not contract.sealed else FAILED
+    storage = get_storage()
+    try:
+        data = await storage.get(key)
+        prefix = data
+        if contract.timestamped_pdf_key:
+            prefix = await storage.get(contract.signed_pdf_key or "")
+    except KeyError:
+        return FAILED
+    if not constant_time_equals(sha256_hex(data), expected) or not data.startswith(prefix):
+        return FAILED
+    roots = load_seal(get_settings()).trust_roots
+    check = await asyncio.to_thread(validate, data, roots)
+    if not check.present and not contract.sealed:
+        return NOT_APPLICABLE
+    return OK if check.ok else FAILED
 
 
 async def _photos_match(snapshot: dict[str, Any]) -> str:
@@ -74,6 +102,7 @@ async def verify_contract(session: AsyncSession, contract: Contract) -> Verifica
         contract.signed_pdf_key, contract.signed_pdf_sha256
     )
     result.checks["photos"] = await _photos_match(contract.snapshot)
+    result.checks["seal"] = await _seal_holds(contract)
     result.checks["hmac"] = OK if evidence.hmac_valid(contract) else FAILED
     anchor = None
     if contract.activity_head_seq is not None and contract.activity_head_hash is not None:

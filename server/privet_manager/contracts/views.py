@@ -16,8 +16,9 @@ async def contract_out(contract: Contract) -> ContractOut:
     awaits the code (nothing of the code's timing otherwise)."""
     out = ContractOut.model_validate(contract)
     out.pdf_url = await download_url(contract.pdf_key, MANAGER_LINK_TTL)
-    if contract.signed_pdf_key:
-        out.signed_pdf_url = await download_url(contract.signed_pdf_key, MANAGER_LINK_TTL)
+    current = contract.current_signed_pdf_key  # the timestamped copy once there is one
+    if current:
+        out.signed_pdf_url = await download_url(current, MANAGER_LINK_TTL)
     if contract.status == ContractStatus.awaiting_signature:
         now = datetime.now(UTC)
         if contract.otp_sent_at:

@@ -16,6 +16,8 @@ from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timesta
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
+from privet_manager.seal.sync import outside_event_loop
+
 
 @dataclass(frozen=True)
 class SealCheck:
@@ -31,6 +33,8 @@ class SealCheck:
     # The seal certificate's subject (RFC 4514), when a seal was found.
     signer: str | None
     detail: str
+    # False when the file carries no signature at all (unsealed, or not a PDF of ours).
+    present: bool = True
 
     @property
     def ok(self) -> bool:
@@ -55,9 +59,11 @@ def validate(pdf: bytes, trust_roots_pem: bytes) -> SealCheck:
     except ValueError:
         return SealCheck(**BROKEN, signer=None, detail="trust roots: not PEM certificates")
     try:
-        return _validate(pdf, roots)
+        return outside_event_loop(_validate, pdf, roots)
     except Exception as e:  # a file made to break the parser is a broken seal, not a crash
-        return SealCheck(**BROKEN, signer=None, detail=f"unreadable: {type(e).__name__}: {e}")
+        return SealCheck(
+            **BROKEN, signer=None, detail=f"unreadable: {type(e).__name__}: {e}", present=False
+        )
 
 
 def _context(roots: list[asn1_x509.Certificate]) -> ValidationContext:
@@ -70,7 +76,7 @@ def _validate(pdf: bytes, roots: list[asn1_x509.Certificate]) -> SealCheck:
     reader = PdfFileReader(io.BytesIO(pdf), strict=False)
     seals = reader.embedded_regular_signatures
     if not seals:
-        return SealCheck(**BROKEN, signer=None, detail="no seal in the file")
+        return SealCheck(**BROKEN, signer=None, detail="no seal in the file", present=False)
     if len(seals) > 1:
         return SealCheck(**BROKEN, signer=None, detail=f"{len(seals)} signatures, one expected")
     seal = seals[0]

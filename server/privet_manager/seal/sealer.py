@@ -39,6 +39,7 @@ from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from privet_manager.seal.keys import KeyMaterial
 from privet_manager.seal.stamp import HEIGHT, WIDTH, SealStamp, StampPage, render_stamp
+from privet_manager.seal.sync import outside_event_loop
 
 log = logging.getLogger("privet_manager.seal")
 
@@ -199,7 +200,8 @@ class Seal:
             stamp_style=StaticStampStyle(background=StampPage(render_stamp(stamp)), border_width=0),
             new_field_spec=fields.SigFieldSpec(FIELD, on_page=last_page, box=BOX),
         )
-        out = signer.sign_pdf(
+        out = outside_event_loop(
+            signer.sign_pdf,
             writer,
             bytes_reserved=RESERVED_WITH_TIMESTAMP if timestamper else RESERVED,
         )
@@ -214,5 +216,7 @@ def add_document_timestamp(pdf: bytes, tsa_url: str, *, timeout_seconds: float =
 
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     stamper = PdfTimeStamper(RequestsHTTPTimeStamper(tsa_url, timeout=timeout_seconds))
-    out = stamper.timestamp_pdf(writer, "sha256", bytes_reserved=RESERVED_WITH_TIMESTAMP)
+    out = outside_event_loop(
+        stamper.timestamp_pdf, writer, "sha256", bytes_reserved=RESERVED_WITH_TIMESTAMP
+    )
     return out.getvalue()

@@ -32,6 +32,8 @@ from privet_manager.kit.logging import security_log
 from privet_manager.kit.metrics import business_counter, count_on_commit
 from privet_manager.kit.security import sha256_hex
 from privet_manager.kit.storage import get_storage
+from privet_manager.seal import SealedPdf, SealStamp, load_seal
+from privet_manager.settings import get_settings
 from privet_manager.signing import snapshot
 from privet_manager.signing.pdf.document import EvidenceDocument, moscow_time
 from privet_manager.signing.pdf.evidence import append_evidence
@@ -50,6 +52,16 @@ class FailedAttempt:
 
 def signed_key(contract: Contract) -> str:
     return contract.pdf_key.removesuffix(".pdf") + "-signed.pdf"
+
+
+def signed_copy(original: bytes, ev: EvidenceDocument, stamp: SealStamp) -> SealedPdf:
+    """The evidence page appended, then the organisation's seal over everything (CPU work and,
+    with a TSA, one request to it: run in a thread). Both are incremental updates, so the
+    original stays the signed copy's exact prefix."""
+    settings = get_settings()
+    return load_seal(settings).seal(
+        append_evidence(original, ev), stamp=stamp, tsa_url=settings.tsa_url or None
+    )
 
 
 CONTRACTS_SIGNED = business_counter("contracts_signed", "Contracts signed with the client's code")
@@ -138,11 +150,15 @@ async def confirm(session: AsyncSession, client: Client, code: str, actor: Actor
         ),
         code_sent_at=moscow_time(contract.otp_sent_at) if contract.otp_sent_at else "—",
         signed_ts=now.timestamp(),
+        verify_url=str(contract.snapshot.get("verify_url") or ""),
     )
-    signed = await asyncio.to_thread(append_evidence, original, ev)
+    stamp = SealStamp(get_settings().company_name, contract.number, moscow_time(now))
+    sealed = await asyncio.to_thread(signed_copy, original, ev, stamp)
     contract.signed_pdf_key = signed_key(contract)
-    contract.signed_pdf_sha256 = sha256_hex(signed)
-    await get_storage().put(contract.signed_pdf_key, signed, "application/pdf")
+    # What the evidence covers: the copy as sealed (a later document timestamp extends it).
+    contract.signed_pdf_sha256 = sha256_hex(sealed.data)
+    contract.sealed, contract.timestamped = True, sealed.timestamped
+    await get_storage().put(contract.signed_pdf_key, sealed.data, "application/pdf")
     contract.status = ContractStatus.signed
     # The history up to this signature, bound by the evidence HMAC (the head stays locked
     # until the request commits, so no entry slips in between).

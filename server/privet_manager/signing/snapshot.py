@@ -122,6 +122,12 @@ def mask(series: str, number: str) -> str:
     return f"{series[:2]}** ***{number[-3:]}"
 
 
+def verify_url(number: str) -> str:
+    """The contract's public verification page (the SPA's /verify/:number), as its QR code
+    on every page names it."""
+    return f"{get_settings().public_base_url.rstrip('/')}/verify/{number}"
+
+
 def build_snapshot(
     inputs: ContractInputs,
     *,
@@ -136,6 +142,8 @@ def build_snapshot(
     return {
         "number": number,
         "generated_at": generated_at.isoformat(),
+        # Fixed here, so the PDF re-renders to the same bytes whatever PUBLIC_BASE_URL is later.
+        "verify_url": verify_url(number) if number else "",
         "company": {
             "name": s.company_name,
             "inn": s.company_inn,

@@ -3,6 +3,7 @@ import { Link } from 'react-router';
 import { newIdempotencyKey } from '../../api/client';
 import { confirmPayment, notifyBilling, verifyContract } from '../../api/endpoints';
 import { describeError } from '../../api/errors';
+import { DisputePackButton } from '../../components/DisputePackButton';
 import { ErrorBanner, Field } from '../../components/Field';
 import { isPositiveAmount, money, moscowDateTime } from '../../lib/format';
 import { isSigned } from './contractState';
@@ -95,7 +96,8 @@ export function StepSuccess({ clientId, card }: StepProps) {
           </a>{' '}
           <button type="button" className="btn btn--small" onClick={() => void verify()} data-testid="contract-verify">
             Проверить подпись
-          </button>
+          </button>{' '}
+          {card.contract?.number ? <DisputePackButton clientId={clientId} number={card.contract.number} /> : null}
         </p>
       ) : null}
       {verdict ? (

@@ -211,6 +211,9 @@ class ContractDocument:
     draft: bool = False
     # Seconds since the epoch the PDF's metadata names as its creation time.
     created_ts: float = 0.0
+    # The public verification page the QR code on every page links to ("" before issue 14's
+    # snapshots, and in a draft: no code).
+    verify_url: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -310,6 +313,7 @@ class ContractDocument:
             ],
             draft=draft,
             created_ts=generated.timestamp(),
+            verify_url="" if draft else str(snapshot.get("verify_url") or ""),
         )
 
 
@@ -338,3 +342,5 @@ class EvidenceDocument:
     code_sent_at: str = "—"
     # Seconds since the epoch: the signing time, for the signed copy's metadata.
     signed_ts: float = 0.0
+    # The contract's public verification page, for the sheet's QR code ("" = none).
+    verify_url: str = ""

@@ -17,6 +17,7 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 
 from privet_manager.signing.pdf.document import EvidenceDocument, plural
+from privet_manager.signing.pdf.qr import draw_verification
 from privet_manager.signing.pdf.render import REGULAR, timestamp
 
 
@@ -80,11 +81,12 @@ def evidence_page(ev: EvidenceDocument, original_pages: int) -> bytes:
     c.setFont(REGULAR, 7.5)
     c.setFillColor(colors.HexColor("#555555"))
     pages = plural(original_pages, "страницы", "страниц", "страниц")
-    c.drawCentredString(
-        A4[0] / 2,
-        10 * mm,
-        f"Лист подписания к договору № {ev.number} из {original_pages} {pages}",
-    )
+    footer = f"Лист подписания к договору № {ev.number} из {original_pages} {pages}"
+    if ev.verify_url:
+        c.drawString(left, 10 * mm, footer)
+        draw_verification(c, ev.verify_url, REGULAR)
+    else:
+        c.drawCentredString(A4[0] / 2, 10 * mm, footer)
     c.showPage()
     c.save()
     return buf.getvalue()

@@ -37,6 +37,7 @@ from reportlab.platypus import (
 
 from privet_manager.kit.fonts import BOLD_TTF, REGULAR_TTF
 from privet_manager.signing.pdf.document import ContractDocument, TextBlock
+from privet_manager.signing.pdf.qr import draw_verification
 from privet_manager.signing.pdf.template import load_template
 
 REGULAR, BOLD = "DejaVuSans", "DejaVuSans-Bold"
@@ -273,8 +274,11 @@ def timestamp(seconds: float) -> TimeStamp:
     return stamp
 
 
-def _numbered_canvas(footer: str, draft: bool, created_ts: float) -> type[Canvas]:
-    """A canvas that holds its pages back until the end, so each can say «из M»."""
+def _numbered_canvas(
+    footer: str, draft: bool, created_ts: float, verify_url: str = ""
+) -> type[Canvas]:
+    """A canvas that holds its pages back until the end, so each can say «из M»; with a
+    verification URL, each page carries its QR code (signing/pdf/qr.py)."""
 
     class NumberedCanvas(Canvas):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -299,7 +303,12 @@ def _numbered_canvas(footer: str, draft: bool, created_ts: float) -> type[Canvas
             self.saveState()
             self.setFont(REGULAR, 7.5)
             self.setFillColor(colors.HexColor("#555555"))
-            self.drawCentredString(A4[0] / 2, 10 * mm, f"{footer} · страница {n} из {total}")
+            line = f"{footer} · страница {n} из {total}"
+            if verify_url:
+                self.drawString(20 * mm, 10 * mm, line)
+                draw_verification(self, verify_url, REGULAR)
+            else:
+                self.drawCentredString(A4[0] / 2, 10 * mm, line)
             if draft:
                 self.setFont(BOLD, 9)
                 self.setFillColor(colors.HexColor("#B00020"))
@@ -319,7 +328,13 @@ def _numbered_canvas(footer: str, draft: bool, created_ts: float) -> type[Canvas
 
 
 def _build(
-    story: list[Flowable], title: str, footer: str, *, draft: bool, created_ts: float
+    story: list[Flowable],
+    title: str,
+    footer: str,
+    *,
+    draft: bool,
+    created_ts: float,
+    verify_url: str = "",
 ) -> bytes:
     buf = io.BytesIO()
     pdf = SimpleDocTemplate(
@@ -334,13 +349,19 @@ def _build(
         creator="Privet Manager",
         invariant=1,
     )
-    pdf.build(story, canvasmaker=_numbered_canvas(footer, draft, created_ts))
+    pdf.build(story, canvasmaker=_numbered_canvas(footer, draft, created_ts, verify_url))
     return buf.getvalue()
 
 
 def render_contract(doc: ContractDocument) -> bytes:
-    """The contract PDF (A4, DejaVu Sans embedded); a draft says «Проект» on every page."""
+    """The contract PDF (A4, DejaVu Sans embedded); a draft says «Проект» on every page, a
+    numbered contract carries the QR code of its public verification page on every page."""
     title = "Проект договора" if doc.draft else f"Договор {doc.number}"
     return _build(
-        contract_flowables(doc), title, doc.footer, draft=doc.draft, created_ts=doc.created_ts
+        contract_flowables(doc),
+        title,
+        doc.footer,
+        draft=doc.draft,
+        created_ts=doc.created_ts,
+        verify_url="" if doc.draft else doc.verify_url,
     )

@@ -1,0 +1,3 @@
+from tests.contracts.conftest import headers, manager
+
+__all__ = ["headers", "manager"]
