@@ -128,7 +128,14 @@ def run_module(module: str, pg: str | None) -> dict[str, object]:
     work = work_folder(module)
     run_dir = work / f"pm-tests-mut{slug(module).replace('_', '')}"
     run_dir.mkdir()
-    env = {**os.environ, "PM_TEST_RUN_DIR": str(run_dir), "PM_TEST_RUN_DIR_KEPT": "1"}
+    # The login tests' own accounts at bcrypt's lowest cost (tests/auth/conftest.py): each
+    # mutant reruns them, at cost 12 a module took hours on a busy machine.
+    env = {
+        **os.environ,
+        "PM_TEST_RUN_DIR": str(run_dir),
+        "PM_TEST_RUN_DIR_KEPT": "1",
+        "PM_TEST_QUICK_BCRYPT": "1",
+    }
     if pg:
         env["PM_TEST_PG_URL"] = pg
     started = time.monotonic()

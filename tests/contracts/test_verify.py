@@ -211,10 +211,10 @@ async def test_an_activity_row_edited_or_deleted(
     assert result["failed_activity_seq"] == first.seq
 
 
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
+def cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     exe = os.path.join(os.path.dirname(sys.executable), "privet-manager")
     return subprocess.run(
-        [exe, *args], capture_output=True, text=True, env=dict(os.environ), timeout=120
+        [exe, *args], capture_output=True, text=True, env={**os.environ, **env}, timeout=120
     )
 
 

@@ -304,6 +304,9 @@ def test_the_stepper_marks_done_steps_and_holds_step4_and_photos_ask_first(
     )
     assert page.locator(".tabbar__item").count() == 4 and cut == [], cut
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    # The cards give phones as people write them (stored as +7XXXXXXXXXX).
+    phones = page.locator(".client-card__line:not([data-testid])").all_inner_texts()
+    assert phones and all(re.search(r"\+7 \d{3} \d{3}-\d{2}-\d{2}$", p) for p in phones), phones
 
 
 def test_an_edit_refused_by_signing_is_not_restored_as_unsaved_input(new_page, live_server) -> None:

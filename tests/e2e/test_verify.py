@@ -38,6 +38,7 @@ def test_anyone_checks_a_contract_file_on_the_verify_page(new_page, live_server,
     status = page.get_by_test_id("verify-status")
     expect(status).to_have_attribute("data-status", "signed")
     expect(status).to_contain_text("Договор подписан")
+    expect(status).to_contain_text("заверен электронной печатью организации")
     expect(page).to_have_title(f"Проверка договора № {number} — Привет Супер")
     assert "/login" not in page.url
     _phone_shot(page, "60-verify-status")

@@ -7,7 +7,8 @@ import type { components, paths } from '../api/schema';
 export type PublicContract = components['schemas']['PublicContract'];
 export type Match = components['schemas']['Match'];
 
-const publicApi = createClient<paths>({ baseUrl: '', credentials: 'omit' });
+// `fetch` looked up per call (not captured once), like the manager client's.
+const publicApi = createClient<paths>({ baseUrl: '', credentials: 'omit', fetch: (request) => fetch(request) });
 
 export const getPublicContract = (number: string) =>
   unwrap(publicApi.GET('/api/public/contracts/{number}', { params: { path: { number } } }));

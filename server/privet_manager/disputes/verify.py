@@ -291,11 +291,9 @@ def _fingerprint(cert: x509.Certificate) -> str:
     return hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
 
 
-NO_SEAL = "no seal in the file"
-
-
 def _seal(ctx: _Context) -> Check:
-    signed = ctx.pack.members[archive.SIGNED_PDF]
+    recorded = ctx.doc.get("seal") or {}
+    sealed = bool(recorded.get("sealed"))
     chain = ctx.pack.members.get(archive.SEAL_CHAIN)
     if chain is None:
         return Check("seal", FAILED, f"{archive.SEAL_CHAIN} is missing")
@@ -306,13 +304,22 @@ def _seal(ctx: _Context) -> Check:
     if not roots:
         return Check("seal", FAILED, f"{archive.SEAL_CHAIN}: no certificate")
     pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in roots)
+    signed = ctx.pack.members[archive.SIGNED_PDF]
     check = validate(signed, pem)
-    if not check.ok and check.detail == NO_SEAL:
-        # Signed before the seal existed: the evidence covers this unsealed copy's hash.
-        return Check("seal", NOT_APPLICABLE, "the signed copy carries no seal")
+    if not check.present and not sealed:
+        # Signed before sealing: the evidence covers this unsealed copy's hash.
+        return Check("seal", NOT_APPLICABLE, "signed before sealing: the copy carries no seal")
     if not check.ok:
         return Check("seal", FAILED, check.detail)
-    stamp = ", timestamped" if check.timestamped else ""
+    timestamped = check.timestamped
+    later = ctx.pack.members.get(archive.TIMESTAMPED_PDF)
+    if later is not None:
+        # Only a document timestamp may follow the seal, on exactly the sealed copy.
+        stamped = validate(later, pem)
+        if not later.startswith(signed) or not stamped.ok or not stamped.timestamped:
+            return Check("seal", FAILED, f"{archive.TIMESTAMPED_PDF}: {stamped.detail}")
+        timestamped = True
+    stamp = ", timestamped" if timestamped else ", no timestamp"
     return Check(
         "seal",
         OK,
