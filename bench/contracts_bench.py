@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -33,6 +34,7 @@ from bench.db import SYSTEM_PG, create_database, drop_database, sqlalchemy_url, 
 from bench.server import serve, watch
 
 RESULTS = Path(__file__).resolve().parent / "results"
+APP = "privet_manager.main:create_app"
 TARGETS = {"generate": 150.0, "confirm": 60.0}
 CODE_RE = re.compile(r"код подтверждения: (\d{6})")
 PASSWORD = "Bench-Contracts-2026!"
@@ -172,90 +174,158 @@ def timed(http: httpx.Client, method: str, path: str, **kw: Any) -> tuple[float,
     return (time.perf_counter() - t0) * 1000, r
 
 
-def run(pg: str, clients: int, runs: int, warmup: int = 5) -> dict[str, Any]:
+UNSEALED_APP = "bench.unsealed_app:create_app"
+
+
+def login(http: httpx.Client, email: str) -> dict[str, str]:
+    token = http.post(
+        "/api/manager/auth/login", json={"email": email, "password": PASSWORD}
+    ).json()["access_token"]
+    return {"Authorization": f"Bearer {token}", "User-Agent": "contracts-bench"}
+
+
+def sign_batch(
+    http: httpx.Client, h: dict[str, str], batch: list[tuple[int, int]]
+) -> tuple[list[float], list[float]]:
+    """Generate for every client of `batch`, then confirm each (both timed)."""
+    gen: list[float] = []
+    conf: list[float] = []
+    for client_id, _ in batch:
+        ms, r = timed(
+            http,
+            "POST",
+            f"/api/manager/clients/{client_id}/contract/generate",
+            json={"pep_agreed": True},
+            headers=h,
+        )
+        assert r.status_code == 201, r.text
+        gen.append(ms)
+    codes = {c: read_code(http, u) for c, u in batch}
+    for client_id, _ in batch:
+        ms, r = timed(
+            http,
+            "POST",
+            f"/api/manager/clients/{client_id}/contract/confirm",
+            json={"code": codes[client_id]},
+            headers=h,
+        )
+        assert r.status_code == 200, r.text
+        conf.append(ms)
+    return gen, conf
+
+
+def medians(per_run: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        kind: {
+            key: round(statistics.median(r[kind][key] for r in per_run), 2)
+            for key in ("p50_ms", "p95_ms", "p99_ms", "max_ms")
+        }
+        for kind in ("generate", "confirm")
+    }
+
+
+def seal_cpu_ms(data_dir: Path, repeat: int = 30) -> dict[str, float]:
+    """The seal alone, in this process: one generated contract with its signing sheet
+    appended, sealed `repeat` times with the own ECDSA P-256 seal (CPU time per seal)."""
+    from privet_manager.seal import SealStamp, load_seal
+    from privet_manager.settings import Settings
+    from privet_manager.signing.pdf.document import EvidenceDocument
+    from privet_manager.signing.pdf.evidence import append_evidence
+
+    original = next(p for p in (data_dir / "storage").rglob("*.pdf") if "-signed" not in p.name)
+    ev = EvidenceDocument(
+        number="PM-2026-000001",
+        client_name="Иванова Мария Петровна",
+        signed_at="01.12.2026 20:15:03 МСК (UTC+3)",
+        manager="Bench (id 1, bench@privet.test)",
+        pdf_sha256="0" * 64,
+        pep="версия v1, SHA-256 " + "1" * 64,
+        pep_agreed_at="01.12.2026 20:14:03 МСК (UTC+3)",
+        signer_ip="203.0.113.7",
+        signer_user_agent="contracts-bench",
+        ticket="чат поддержки",
+        photo_hashes=["2" * 64, "3" * 64, "4" * 64],
+        signed_ts=time.time(),
+    )
+    signed = append_evidence(original.read_bytes(), ev)
+    seal = load_seal(Settings(privet_data_dir=data_dir / "bench-seal"))
+    stamp = SealStamp("ООО «Привет Супер»", "PM-2026-000001", "01.12.2026 20:15:03 МСК (UTC+3)")
+    seal.seal(signed, stamp=stamp)  # warm-up
+    cpu: list[float] = []
+    for _ in range(repeat):
+        started = time.process_time()
+        seal.seal(signed, stamp=stamp)
+        cpu.append((time.process_time() - started) * 1000)
+    return {"p50_ms": round(statistics.median(cpu), 2), "min_ms": round(min(cpu), 2)}
+
+
+def run(
+    pg: str, clients: int, runs: int, warmup: int = 5, compare_unsealed: bool = False
+) -> dict[str, Any]:
     name = f"pm_bench_contracts_{os.getpid()}"
     url = sqlalchemy_url(with_database(pg, name))
     create_database(url, replace=True)
     data_dir = Path(tempfile.mkdtemp(prefix="pm-bench-contracts-"))
+    variants = ["sealed", "unsealed"] if compare_unsealed else ["sealed"]
     try:
         from privet_manager import migrate
 
         migrate.upgrade(url)
-        email, made = asyncio.run(seed(url, clients * runs + warmup, data_dir))
-        with (
-            serve(url, {"PRIVET_DATA_DIR": str(data_dir)}) as server,
-            httpx.Client(base_url=server.base_url, timeout=30) as http,
-        ):
-            token = http.post(
-                "/api/manager/auth/login", json={"email": email, "password": PASSWORD}
-            ).json()["access_token"]
-            h = {"Authorization": f"Bearer {token}", "User-Agent": "contracts-bench"}
+        per_variant = clients * runs + warmup
+        email, made = asyncio.run(seed(url, per_variant * len(variants), data_dir))
+        env = {"PRIVET_DATA_DIR": str(data_dir)}
+        with contextlib.ExitStack() as stack:
+            servers = {
+                v: stack.enter_context(serve(url, env, UNSEALED_APP if v == "unsealed" else APP))
+                for v in variants
+            }
+            https = {
+                v: stack.enter_context(httpx.Client(base_url=s.base_url, timeout=30))
+                for v, s in servers.items()
+            }
+            headers = {v: login(https[v], email) for v in variants}
+            h0, http0 = headers[variants[0]], https[variants[0]]
             for client_id, _ in made:
-                r = http.post(
+                r = http0.post(
                     f"/api/manager/clients/{client_id}/tariff/apply",
                     json={"tariff_code": "basic"},
-                    headers=h,
+                    headers=h0,
                 )
                 assert r.status_code == 200, r.text
-            health = [timed(http, "GET", "/health")[0] for _ in range(200)]
-            for client_id, user_id in made[:warmup]:  # fonts, templates, pools
-                http.post(
-                    f"/api/manager/clients/{client_id}/contract/generate",
-                    json={"pep_agreed": True},
-                    headers=h,
-                )
-                code = read_code(http, user_id)
-                http.post(
-                    f"/api/manager/clients/{client_id}/contract/confirm",
-                    json={"code": code},
-                    headers=h,
-                )
-            per_run: list[dict[str, Any]] = []
-            rest = made[warmup:]
-            with watch(server.pid) as usage:
-                for n in range(runs):
-                    batch = rest[n * clients : (n + 1) * clients]
-                    gen: list[float] = []
-                    conf: list[float] = []
-                    for client_id, _ in batch:
-                        ms, r = timed(
-                            http,
-                            "POST",
-                            f"/api/manager/clients/{client_id}/contract/generate",
-                            json={"pep_agreed": True},
-                            headers=h,
-                        )
-                        assert r.status_code == 201, r.text
-                        gen.append(ms)
-                    codes = {c: read_code(http, u) for c, u in batch}
-                    for client_id, _ in batch:
-                        ms, r = timed(
-                            http,
-                            "POST",
-                            f"/api/manager/clients/{client_id}/contract/confirm",
-                            json={"code": codes[client_id]},
-                            headers=h,
-                        )
-                        assert r.status_code == 200, r.text
-                        conf.append(ms)
-                    per_run.append({"generate": summary(gen), "confirm": summary(conf)})
+            health = [timed(http0, "GET", "/health")[0] for _ in range(200)]
+            mine = {
+                v: made[i * per_variant : (i + 1) * per_variant] for i, v in enumerate(variants)
+            }
+            for v in variants:  # fonts, templates, pools, the seal
+                sign_batch(https[v], headers[v], mine[v][:warmup])
+            per_run: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
+            cpu: dict[str, float] = {}
+            for n in range(runs):
+                for v in variants:  # interleaved: both see the same machine load
+                    batch = mine[v][warmup + n * clients : warmup + (n + 1) * clients]
+                    with watch(servers[v].pid) as usage:
+                        gen, conf = sign_batch(https[v], headers[v], batch)
+                    cpu[v] = cpu.get(v, 0.0) + usage.cpu_seconds
+                    per_run[v].append({"generate": summary(gen), "confirm": summary(conf)})
         result: dict[str, Any] = {
             "benchmark": "contracts",
             "at": datetime.now(UTC).isoformat(timespec="seconds"),
             "clients_per_run": clients,
-            "runs": per_run,
-            "median_of_runs": {
-                kind: {
-                    key: round(statistics.median(r[kind][key] for r in per_run), 2)
-                    for key in ("p50_ms", "p95_ms", "p99_ms", "max_ms")
-                }
-                for kind in ("generate", "confirm")
-            },
+            "runs": per_run["sealed"],
+            "median_of_runs": medians(per_run["sealed"]),
             "baseline_health": summary(health),
+            "machine_load_average": [round(x, 2) for x in os.getloadavg()],
             "targets_p95_ms": TARGETS,
-            "server_peak_rss_mb": round(usage.peak_rss / 2**20, 1),
-            "server_cpu_seconds": round(usage.cpu_seconds, 2),
+            "server_cpu_ms_per_contract": {
+                v: round(cpu[v] * 1000 / (clients * runs), 1) for v in variants
+            },
+            "seal_alone_cpu_ms": seal_cpu_ms(data_dir),
         }
+        if compare_unsealed:
+            result["unsealed"] = {
+                "runs": per_run["unsealed"],
+                "median_of_runs": medians(per_run["unsealed"]),
+            }
         result["meets_targets"] = {
             kind: result["median_of_runs"][kind]["p95_ms"] <= TARGETS[kind] for kind in TARGETS
         }
@@ -270,8 +340,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--pg", default=SYSTEM_PG, help="a superuser URL of the server to use")
+    parser.add_argument(
+        "--compare-unsealed",
+        action="store_true",
+        help="also confirm on a second server that signs without the seal (before issue 14)",
+    )
     args = parser.parse_args(argv)
-    result = run(args.pg, args.clients, args.runs)
+    result = run(args.pg, args.clients, args.runs, compare_unsealed=args.compare_unsealed)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "contracts.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
     for i, r in enumerate(result["runs"], 1):
@@ -285,9 +360,18 @@ def main(argv: list[str] | None = None) -> None:
             f"median of runs: {kind:8} p50 {med[kind]['p50_ms']:.2f} ms  "
             f"p95 {med[kind]['p95_ms']:.2f} ms  ({ok} target p95 <= {TARGETS[kind]:.0f} ms)"
         )
+    if "unsealed" in result:
+        um = result["unsealed"]["median_of_runs"]["confirm"]
+        print(
+            f"median of runs: confirm without the seal p50 {um['p50_ms']:.2f} ms  "
+            f"p95 {um['p95_ms']:.2f} ms"
+        )
+    print(f"server CPU per generate + confirm: {result['server_cpu_ms_per_contract']} ms")
+    print(f"the seal alone: {result['seal_alone_cpu_ms']} ms CPU")
+    print(f"load average {result['machine_load_average']}")
     b = result["baseline_health"]
     print(f"baseline GET /health p50 {b['p50_ms']:.2f} ms p95 {b['p95_ms']:.2f} ms")
-    print(f"server peak RSS {result['server_peak_rss_mb']} MB -> {RESULTS / 'contracts.json'}")
+    print(f"-> {RESULTS / 'contracts.json'}")
 
 
 if __name__ == "__main__":

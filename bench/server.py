@@ -75,7 +75,11 @@ def until_stopped(
 
 
 @contextmanager
-def serve(database_url: str, extra_env: dict[str, str] | None = None) -> Iterator[Server]:
+def serve(
+    database_url: str,
+    extra_env: dict[str, str] | None = None,
+    app: str = "privet_manager.main:create_app",
+) -> Iterator[Server]:
     """One uvicorn process (what `privet-manager serve` runs) on `database_url`."""
     port = free_port()
     data_dir = Path(tempfile.mkdtemp(prefix="pm-bench-"))
@@ -90,7 +94,7 @@ def serve(database_url: str, extra_env: dict[str, str] | None = None) -> Iterato
         **(extra_env or {}),
     }
     cmd = [
-        str(VENV_BIN / "uvicorn"), "privet_manager.main:create_app", "--factory",
+        str(VENV_BIN / "uvicorn"), app, "--factory",
         "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning",
         "--no-server-header",
     ]  # fmt: skip

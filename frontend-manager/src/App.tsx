@@ -11,6 +11,8 @@ import { useOutbox } from './offline/outbox';
 const Wizard = lazy(() => import('./routes/wizard/Wizard'));
 // The console: its own chunks, fetched only when an admin opens it.
 const AdminRoutes = lazy(() => import('./admin/AdminRoutes'));
+// The public verification page (the contracts' QR code): its own chunk, no login.
+const VerifyPage = lazy(() => import('./verify/VerifyPage'));
 
 /** A manager never gets the console (nor downloads it): back to the lists. */
 function RequireAdmin() {
@@ -23,7 +25,7 @@ function RequireAdmin() {
   );
 }
 
-/** Every screen but /login: one live-updates connection for the whole session. */
+/** Every screen but /login and /verify: one live-updates connection for the whole session. */
 function RequireAuth() {
   const { status } = useAuth();
   const location = useLocation();
@@ -66,6 +68,14 @@ export function App() {
   return (
     <Routes>
       <Route path="/login" element={<LoginPage />} />
+      <Route
+        path="/verify/:number"
+        element={
+          <Suspense fallback={<Spinner label="Загрузка…" />}>
+            <VerifyPage />
+          </Suspense>
+        }
+      />
       <Route element={<RequireAuth />}>
         <Route path="/clients" element={<ClientsPage />} />
         <Route

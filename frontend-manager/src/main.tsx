@@ -2,5 +2,8 @@
 // while the app's code is still downloading, instead of after it has run.
 import { prefetchList, refreshSession } from './api/session';
 
-void refreshSession((token) => prefetchList(token, window.location.pathname, window.location.search));
+// The public verification page (/verify/:number) is for anyone: no session is asked for there.
+if (!window.location.pathname.startsWith('/verify/')) {
+  void refreshSession((token) => prefetchList(token, window.location.pathname, window.location.search));
+}
 void import('./bootstrap');

@@ -269,6 +269,7 @@ def dispute_pack_cmd(
     from privet_manager.contracts import repository
     from privet_manager.contracts.models import ContractStatus
     from privet_manager.disputes.service import build
+    from privet_manager.kit.errors import AppError
     from privet_manager.kit.storage import init_storage
 
     init_storage(get_settings())
@@ -279,7 +280,11 @@ def dispute_pack_cmd(
             return None
         return (await build(session, contract, None)).data
 
-    data = run_in_session(go)
+    try:
+        data = run_in_session(go)
+    except AppError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(1) from exc
     if data is None:
         typer.echo(f"no signed contract {number}", err=True)
         raise typer.Exit(2)

@@ -397,3 +397,27 @@ def test_the_keyed_rule_is_the_documented_one() -> None:
     assert activity.legacy_seal(7, 2, prev) == (
         hmac.new(activity.chain_key(), seal, hashlib.sha256).hexdigest()
     )
+
+
+async def test_without_the_key_only_the_structure_is_checked(clean_db, actor) -> None:
+    """`check_chain(keyed=False)`, the dispute pack's check when no chain key is at hand:
+    the seqs, links, head and anchor, not the entries' HMACs nor the legacy seal."""
+    c, old = await make_client(clean_db), await make_client(clean_db)
+    await chain(clean_db, c.id, actor)
+    third = (await entries(clean_db, c.id))[2]
+    await set_entry(clean_db, third.id, payload={"i": 99})  # its HMAC no longer matches
+    async with clean_db.sessionmaker() as s:
+        rows, head = await activity.read_chain(s, c.id)
+    assert activity.check_chain(c.id, rows, head) == (False, 3)
+    assert activity.check_chain(c.id, rows, head, keyed=False) == (True, None)
+    anchor = (rows[2].seq, "b" * 64)
+    assert activity.check_chain(c.id, rows, head, anchor=anchor, keyed=False) == (False, 3)
+    rows[3].prev_hash = "c" * 64  # a broken link is seen without the key
+    assert activity.check_chain(c.id, rows, head, keyed=False) == (False, 4)
+    # A legacy chain whose seal is wrong: only the key can tell.
+    await legacy_chain(clean_db, old.id)
+    await set_head(clean_db, old.id, legacy_seal="d" * 64)
+    async with clean_db.sessionmaker() as s:
+        rows, head = await activity.read_chain(s, old.id)
+    assert activity.check_chain(old.id, rows, head) == (False, N)
+    assert activity.check_chain(old.id, rows, head, keyed=False) == (True, None)

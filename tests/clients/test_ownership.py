@@ -13,6 +13,7 @@ from privet_manager.legacy.models import User
 from sqlalchemy import select
 
 from tests.clients.arrange import fill_path, filled_client
+from tests.clients.factories import make_client
 from tests.conftest import Factory, login
 
 # Bookkeeping of logins and throttling may change; nothing else may.
@@ -107,3 +108,27 @@ async def test_manager_b_cannot_touch_manager_a_client(
     )
     assert r.status_code == 422
     assert await snapshot(clean_db) == before
+
+
+async def test_the_refusal_says_whether_to_claim_first_or_whose_client_it_is(
+    client: httpx.AsyncClient, factory: Factory, clean_db
+) -> None:
+    """An unclaimed client must be claimed first; another manager's is theirs; an admin may
+    change either (clients/deps.py `client_for_write`)."""
+    a, b = await factory.manager(), await factory.manager()
+    hb = await login(client, b)
+    free, theirs = await make_client(clean_db), await make_client(clean_db, a)
+    for target, code in ((free, "client_not_claimed"), (theirs, "client_not_yours")):
+        r = await client.patch(
+            f"/api/manager/clients/{target.id}/profile",
+            json={"version": target.version, "name": "Чужой Правит"},
+            headers=hb,
+        )
+        assert r.status_code == 403 and r.json()["code"] == code, r.text
+    admin = await login(client, await factory.manager(role="admin"))
+    r = await client.patch(
+        f"/api/manager/clients/{theirs.id}/profile",
+        json={"version": theirs.version, "name": "Админ Правит"},
+        headers=admin,
+    )
+    assert r.status_code == 200, r.text

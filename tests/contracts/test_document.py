@@ -82,6 +82,8 @@ async def test_the_generated_contract_holds_what_a_lawyer_looks_for(
     assert "152-ФЗ «О персональных данных»" in flat and "паспорта" in flat
     assert "63-ФЗ «Об электронной подписи»" in flat
     assert f"идентификатор учётной записи {ready.user_id}" in flat
+    # The phone as people write it (stored as +79161234567).
+    assert "телефон +7 916 123-45-67" in flat and "+79161234567" not in flat
     assert "будет подписан Клиентом простой электронной подписью" in flat
     assert "Проект" not in text
     # The photos appendix: each photo's hash, as fixed in the snapshot.
@@ -112,7 +114,7 @@ async def test_the_generated_contract_holds_what_a_lawyer_looks_for(
     assert signed_texts[:total] == texts
     sheet = " ".join(signed_texts[-1].split())
     assert "подписан Клиентом простой электронной подписью" in sheet
-    assert f"пользователь № {ready.user_id}" in sheet and "+79161234567" in sheet
+    assert f"пользователь № {ready.user_id}" in sheet and "+7 916 123-45-67" in sheet
     assert "Код направлен" in sheet
     assert f"Лист подписания к договору № {number} из {total} страниц" in sheet
     assert len(screenshots(signed, "signed")) == total + 1

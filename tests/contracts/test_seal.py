@@ -4,12 +4,12 @@ contracts signed before sealing."""
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
 import pytest
 from privet_manager.contracts.models import Contract
+from privet_manager.kit.security import sha256_hex
 from privet_manager.kit.storage import get_storage
 from privet_manager.seal import SealedPdf, load_seal, validate
 from privet_manager.settings import get_settings
@@ -107,10 +107,10 @@ async def test_a_silent_tsa_does_not_hold_signing_and_add_timestamps_fixes_it(
     number = row.number
 
     with running_tsa() as tsa:
-        run = cli_with(["add-timestamps"], TSA_URL=tsa.url)
+        run = cli("add-timestamps", TSA_URL=tsa.url)
         assert run.returncode == 0, run.stdout + run.stderr
         assert f"{number}" in run.stdout and "1 timestamped, 0 failed" in run.stdout
-        again = cli_with(["add-timestamps"], TSA_URL=tsa.url)
+        again = cli("add-timestamps", TSA_URL=tsa.url)
         assert "0 timestamped, 0 failed" in again.stdout  # nothing left to do
     row, stamped = await stored(session, "timestamped_pdf_key")
     assert row.timestamped and row.timestamped_pdf_sha256
@@ -127,13 +127,16 @@ async def test_a_silent_tsa_does_not_hold_signing_and_add_timestamps_fixes_it(
     assert card.json()["contract"]["timestamped"] is True
     assert "-ts.pdf" in card.json()["contract"]["signed_pdf_url"]
     assert cli("verify-contract", number).returncode == 0
+    for copy in (sealed, stamped):  # the public check knows both copies
+        r = await client.post(
+            f"/api/public/contracts/{number}/check", json={"sha256": sha256_hex(copy)}
+        )
+        assert r.status_code == 200 and r.json()["match"] == "signed", r.text
 
     # Anything but a document timestamp after the seal is refused, even with the hash updated.
     forged = stamped + b"\n% a later revision\n"
     await get_storage().put(row.timestamped_pdf_key or "", forged, "application/pdf")
     async with clean_db.engine.begin() as conn:
-        from privet_manager.kit.security import sha256_hex
-
         await conn.execute(
             update(Contract)
             .where(Contract.id == row.id)
@@ -141,16 +144,6 @@ async def test_a_silent_tsa_does_not_hold_signing_and_add_timestamps_fixes_it(
         )
     result = await verify(client, headers, ready.client_id)
     assert result["valid"] is False and result["checks"]["seal"] == "failed"
-
-
-def cli_with(args: list[str], **env: str):
-    import subprocess
-    import sys
-
-    exe = os.path.join(os.path.dirname(sys.executable), "privet-manager")
-    return subprocess.run(
-        [exe, *args], capture_output=True, text=True, env={**os.environ, **env}, timeout=120
-    )
 
 
 async def test_a_contract_signed_before_sealing_is_still_valid(

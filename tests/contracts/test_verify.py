@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from privet_manager.activity.models import ActivityEntry
 from privet_manager.contracts import evidence
+from privet_manager.contracts import verify as verification
 from privet_manager.contracts.models import Contract
 from privet_manager.kit.security import sha256_hex
 from privet_manager.kit.storage import get_storage
@@ -211,10 +212,10 @@ async def test_an_activity_row_edited_or_deleted(
     assert result["failed_activity_seq"] == first.seq
 
 
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
+def cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     exe = os.path.join(os.path.dirname(sys.executable), "privet-manager")
     return subprocess.run(
-        [exe, *args], capture_output=True, text=True, env=dict(os.environ), timeout=120
+        [exe, *args], capture_output=True, text=True, env={**os.environ, **env}, timeout=120
     )
 
 
@@ -235,6 +236,12 @@ async def test_verify_contract_command(client, headers, manager, clean_db, sessi
     assert bad.returncode == 1
     assert "INVALID" in bad.stdout and "hmac" in bad.stdout and "failed" in bad.stdout
     assert cli("verify-contract", "PM-1900-000001").returncode == 2
+    # The command's lookup in this process too: mutation testing sees no subprocess.
+    async with clean_db.sessionmaker() as s:
+        found = await verification.verify_number(s, number)
+        assert found is not None and found.number == number and found.status == "signed"
+        assert not found.valid and found.checks["hmac"] == "failed"
+        assert await verification.verify_number(s, "PM-1900-000001") is None
 
 
 async def test_a_pdf_changed_before_signing_cannot_be_signed(

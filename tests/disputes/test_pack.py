@@ -3,6 +3,7 @@ storage, with the real `sha256sum` and the CLI in a process with no database con
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -14,11 +15,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from privet_manager.activity.models import ActivityEntry
 from privet_manager.activity.service import verify_chain
+from privet_manager.contracts.models import Contract
 from privet_manager.disputes import archive
+from privet_manager.kit.storage import get_storage
 from privet_manager.legacy.models import SupportMessage
-from privet_manager.settings import DEV_SECRETS
+from privet_manager.seal import load_seal
+from privet_manager.settings import DEV_SECRETS, Settings
 from sqlalchemy import select
 
 from tests.conftest import Factory, login
@@ -121,7 +127,7 @@ async def test_pack_from_the_api_holds_every_member_and_sha256sum_accepts_it(
     parts = members(data)
     names = list(parts)
     assert names[:2] == [archive.README, archive.SUMS]
-    for name in (*archive.REQUIRED, archive.pep_name("v1")):
+    for name in (*archive.REQUIRED, archive.pep_name("v1"), archive.SEAL_CHAIN):
         assert name in parts, name
     photos = [n for n in names if n.startswith(archive.PHOTOS_DIR)]
     assert len(photos) == 2
@@ -223,6 +229,10 @@ async def test_cli_pack_and_offline_verify_pack(
     assert "entry HMACs skipped" in line(plain.stdout, "activity_chain")
     for check in ("sums", "evidence", "pdf_hashes", "photos", "snapshot", "pep", "chat"):
         assert line(plain.stdout, check).split()[1] == "ok", plain.stdout
+    seal = line(plain.stdout, "seal")
+    assert seal.split()[1] == "ok" and "intact, whole file" in seal, plain.stdout
+    ca = x509.load_pem_x509_certificates(members(out.read_bytes())[archive.SEAL_CHAIN])[-1]
+    assert hashlib.sha256(ca.public_bytes(serialization.Encoding.DER)).hexdigest() in seal
 
     keyed = verify_offline(tmp_path, out.read_bytes(), **SECRET)
     assert keyed.returncode == 0, keyed.stdout + keyed.stderr
@@ -300,6 +310,27 @@ TAMPERS = {
 }
 
 
+def _unsealed_copy(parts: dict[str, bytes]) -> None:
+    """The signed copy swapped for the unsealed original, its hash put into the evidence:
+    the copy is recorded as sealed, so a missing seal fails."""
+    parts[archive.SIGNED_PDF] = parts[archive.ORIGINAL_PDF]
+    digest = archive.sha256_hex(parts[archive.ORIGINAL_PDF])
+
+    def edit(v: dict[str, Any]) -> None:
+        v["canonical"] = v["canonical"].replace(v["fields"]["signed_pdf_sha256"], digest)
+        v["fields"]["signed_pdf_sha256"] = digest
+
+    _edit_json(parts, archive.EVIDENCE, edit)
+
+
+def _foreign_ca(parts: dict[str, bytes], folder: Path) -> None:
+    other = load_seal(Settings(privet_data_dir=folder))
+    parts[archive.SEAL_CHAIN] = other.chain_pem()
+
+
+TAMPERS["seal_removed"] = ("seal", _unsealed_copy)
+
+
 @pytest.mark.parametrize("tamper", list(TAMPERS))
 async def test_each_member_tampered_is_named(
     client, headers, manager, clean_db, tmp_path, tamper: str
@@ -309,6 +340,9 @@ async def test_each_member_tampered_is_named(
     assert verify_offline(tmp_path, rezip(parts), **SECRET).returncode == 0
     check, edit = TAMPERS[tamper]
     edit(parts)
+    if tamper == "seal_removed":  # only the HMAC and the seal see it: the seal without a key
+        result = verify_offline(tmp_path, rezip(parts))
+        assert result.returncode == 1 and "FAILED" in line(result.stdout, "seal"), result.stdout
     result = verify_offline(tmp_path, rezip(parts), **SECRET)
     assert result.returncode == 1, result.stdout
     assert "FAILED" in line(result.stdout, check), result.stdout
@@ -329,3 +363,62 @@ async def test_a_member_changed_without_new_sums_fails_the_sums(
     assert result.returncode == 1 and "FAILED" in line(result.stdout, "sums")
     garbage = verify_offline(tmp_path, b"not a zip")
     assert garbage.returncode == 1 and "FAILED" in line(garbage.stdout, "archive")
+
+
+async def test_a_chain_of_another_ca_fails_the_seal(
+    client, headers, manager, clean_db, tmp_path
+) -> None:
+    _, _, data = await signed_pack(client, headers, manager, clean_db)
+    parts = members(data)
+    _foreign_ca(parts, tmp_path / "other-company")
+    result = verify_offline(tmp_path, rezip(parts))
+    assert result.returncode == 1
+    assert "FAILED" in line(result.stdout, "seal") and "trust roots" in line(result.stdout, "seal")
+
+
+async def test_a_timestamp_added_later_travels_with_the_pack(
+    client, headers, manager, clean_db, tmp_path
+) -> None:
+    from tests.seal.tsa import running_tsa
+
+    client_id, number = await signed_client(client, headers, manager, clean_db)
+    with running_tsa() as tsa:
+        run = cli("add-timestamps", env={**os.environ, "TSA_URL": tsa.url})
+        assert run.returncode == 0 and number in run.stdout, run.stdout + run.stderr
+    parts = members(await download(client, headers, client_id))
+    stamped = parts[archive.TIMESTAMPED_PDF]
+    assert stamped.startswith(parts[archive.SIGNED_PDF])
+    assert json.loads(parts[archive.EVIDENCE])["seal"] == {
+        "sealed": True,
+        "timestamped": True,
+        "timestamped_pdf": archive.TIMESTAMPED_PDF,
+    }
+    ok = verify_offline(tmp_path, rezip(parts))
+    assert ok.returncode == 0, ok.stdout
+    assert ", timestamped;" in line(ok.stdout, "seal")
+
+    # Anything but a document timestamp after the seal is refused.
+    parts[archive.TIMESTAMPED_PDF] = stamped + b"\n% a later revision\n"
+    bad = verify_offline(tmp_path, rezip(parts))
+    assert bad.returncode == 1 and "FAILED" in line(bad.stdout, "seal"), bad.stdout
+
+
+async def test_a_file_gone_from_storage_is_a_clear_refusal(
+    client, headers, manager, clean_db, session, tmp_path
+) -> None:
+    client_id, number = await signed_client(client, headers, manager, clean_db)
+    row = await session.scalar(select(Contract).where(Contract.number == number))
+    assert row is not None and row.signed_pdf_key
+    await get_storage().delete(row.signed_pdf_key)
+    r = await client.get(f"{API}/clients/{client_id}/contract/dispute-pack", headers=headers)
+    assert r.status_code == 409 and r.json()["code"] == "dispute_pack_incomplete", r.text
+    assert row.signed_pdf_key in r.json()["detail"]
+    last = await session.scalar(
+        select(ActivityEntry.action)
+        .where(ActivityEntry.client_id == client_id)
+        .order_by(ActivityEntry.seq.desc())
+        .limit(1)
+    )
+    assert last != "contract.dispute_pack"  # nothing was handed out, nothing recorded
+    made = cli("dispute-pack", number, "-o", str(tmp_path / "p.zip"))
+    assert made.returncode == 1 and "нет файла" in made.stderr, made.stderr

@@ -8,6 +8,7 @@ import os
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import jwt
@@ -214,3 +215,46 @@ def sign_in_step4(page, server, client_id: str) -> None:
     page.get_by_test_id("otp-input").fill(read_otp(server, user_id))
     page.get_by_test_id("otp-submit").click()
     page.wait_for_url(f"**/clients/{client_id}/step/success")
+
+
+def signed_contract(live_server) -> dict[str, Any]:
+    """A client taken through steps 1-5 by the demo manager through the API; the signed
+    contract as the confirmation answers it (number, signed_pdf_url, …)."""
+    with live_server.api(live_server.login(*MANAGER)) as api:
+        item = api.get("/api/manager/clients", params={"tab": "new", "limit": 100}).json()["items"][
+            -1
+        ]
+        base = f"/api/manager/clients/{item['id']}"
+        r = api.post(f"{base}/claim")
+        assert r.status_code == 200, r.text
+        r = api.patch(
+            f"{base}/profile",
+            json={
+                "version": r.json()["version"],
+                "name": "Реестрова Алёна Петровна",
+                "phone": "+79165550011",
+                "address": {"city": "Москва", "street": "ул. Тверская", "house": "7"},
+            },
+        )
+        assert r.status_code == 200, r.text
+        r = api.put(
+            f"{base}/passport",
+            json={"version": r.json()["version"], **PASSPORT},
+        )
+        assert r.status_code == 200, r.text
+        r = api.post(
+            f"{base}/devices",
+            json={"kind": "phone", "brand": "Apple", "model": "iPhone 15", "declared_value": "1"},
+        )
+        assert r.status_code == 201, r.text
+        r = api.post(f"{base}/tariff/apply", json={"tariff_code": "basic"})
+        assert r.status_code == 200, r.text
+        r = api.post(f"{base}/contract/generate", json={"pep_agreed": True})
+        assert r.status_code == 201, r.text
+        number = str(r.json()["contract"]["number"])
+        code = read_otp(live_server, item["user_id"])
+        r = api.post(f"{base}/contract/confirm", json={"code": code})
+        assert r.status_code == 200, r.text
+        contract: dict[str, Any] = r.json()["contract"]
+        assert contract["number"] == number
+        return contract

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from tests.e2e.helpers import ADMIN, MANAGER, PASSPORT, login_in_browser, read_otp, shoot
+from tests.e2e.helpers import ADMIN, MANAGER, login_in_browser, shoot, signed_contract
 
 pytestmark = pytest.mark.e2e
 API = "/api/manager"
@@ -20,44 +20,6 @@ def _new_manager(live_server, name: str) -> tuple[int, str, str]:
         r = admin.post(f"{API}/admin/managers", json={"email": email, "name": name})
         assert r.status_code == 201, r.text
         return r.json()["id"], email, r.json()["password"]
-
-
-def _signed_contract(live_server) -> str:
-    """A client taken through steps 1-5 by the demo manager through the API; its number."""
-    with live_server.api(live_server.login(*MANAGER)) as api:
-        item = api.get(f"{API}/clients", params={"tab": "new", "limit": 100}).json()["items"][-1]
-        base = f"{API}/clients/{item['id']}"
-        r = api.post(f"{base}/claim")
-        assert r.status_code == 200, r.text
-        r = api.patch(
-            f"{base}/profile",
-            json={
-                "version": r.json()["version"],
-                "name": "Реестрова Алёна Петровна",
-                "phone": "+79165550011",
-                "address": {"city": "Москва", "street": "ул. Тверская", "house": "7"},
-            },
-        )
-        assert r.status_code == 200, r.text
-        r = api.put(
-            f"{base}/passport",
-            json={"version": r.json()["version"], **PASSPORT},
-        )
-        assert r.status_code == 200, r.text
-        r = api.post(
-            f"{base}/devices",
-            json={"kind": "phone", "brand": "Apple", "model": "iPhone 15", "declared_value": "1"},
-        )
-        assert r.status_code == 201, r.text
-        r = api.post(f"{base}/tariff/apply", json={"tariff_code": "basic"})
-        assert r.status_code == 200, r.text
-        r = api.post(f"{base}/contract/generate", json={"pep_agreed": True})
-        assert r.status_code == 201, r.text
-        number = str(r.json()["contract"]["number"])
-        code = read_otp(live_server, item["user_id"])
-        r = api.post(f"{base}/contract/confirm", json={"code": code})
-        assert r.status_code == 200, r.text
-        return number
 
 
 def test_admin_creates_a_manager_who_logs_in(new_page, live_server) -> None:
@@ -124,7 +86,7 @@ def test_reassigned_client_appears_in_the_new_holders_list_live(new_page, live_s
 
 
 def test_registry_finds_a_signed_contract_and_opens_its_pdf(new_page, live_server) -> None:
-    number = _signed_contract(live_server)
+    number = signed_contract(live_server)["number"]
     page = new_page("desktop")
     login_in_browser(page, *ADMIN)
     page.get_by_test_id("admin-nav-contracts").click()

@@ -9,11 +9,13 @@ from typing import Any
 import httpx
 import pytest
 from privet_manager.contracts.models import Contract
+from privet_manager.contracts.timestamps import add_timestamps
 from privet_manager.kit.storage import get_storage
 from privet_manager.settings import get_settings
 from sqlalchemy import select
 
 from tests.contracts.helpers import apply_and_generate, ready_client, sign
+from tests.seal.tsa import running_tsa
 
 PUBLIC = "/api/public/contracts"
 # What the arranged client is (tests/contracts/helpers.py): none of it may reach a stranger.
@@ -75,6 +77,7 @@ async def test_status_and_check_answer_anyone_with_nothing_personal(
     body: dict[str, Any] = r.json()
     assert body["status"] == "signed"
     assert body["signed_at"] is not None
+    assert body["sealed"] is True and body["timestamped"] is False  # no TSA configured
     assert set(body) == {"number", "status", "signed_at", "sealed", "timestamped"}
     # The hash the browser computes of the downloaded signed copy (upper-case is fine too).
     for digest, expected in (
@@ -91,6 +94,26 @@ async def test_status_and_check_answer_anyone_with_nothing_personal(
     for answer in answers:
         assert_nothing_personal(answer)
         assert "Authorization" not in answer.request.headers
+
+
+async def test_the_timestamped_copy_is_the_signed_copy_too(
+    client, headers, manager, clean_db, session
+) -> None:
+    ready = await ready_client(clean_db, manager)
+    number = (await apply_and_generate(client, headers, ready.client_id))["number"]
+    await sign(client, headers, ready)
+    with running_tsa() as tsa:  # the TSA answers now, not when the contract was sealed
+        async with clean_db.sessionmaker() as s, s.begin():
+            run = await add_timestamps(s, tsa.url, timeout_seconds=5)
+    assert run.added == [number], run
+    row = await session.scalar(select(Contract).where(Contract.number == number))
+    assert row is not None and row.timestamped_pdf_key and row.signed_pdf_key
+    r = await client.get(f"{PUBLIC}/{number}")
+    assert (r.json()["sealed"], r.json()["timestamped"]) == (True, True)
+    for key in (row.signed_pdf_key, row.timestamped_pdf_key):
+        digest = hashlib.sha256(await get_storage().get(key)).hexdigest()
+        r = await client.post(f"{PUBLIC}/{number}/check", json={"sha256": digest})
+        assert r.json()["match"] == "signed", key
 
 
 async def test_an_unknown_number_is_a_problem_404(client, clean_db) -> None:
@@ -152,3 +175,11 @@ async def test_lookups_are_limited_per_address(
     transport = httpx.ASGITransport(app=app, client=("198.51.100.23", 40000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as other:
         assert (await other.get(f"{PUBLIC}/PM-2026-000001")).status_code == 404
+
+
+async def test_the_spa_answers_the_verification_page(client, clean_db) -> None:
+    # The QR code's link is a deep link into the SPA: index.html, never cached, no login.
+    r = await client.get("/verify/PM-2026-000001")
+    assert r.status_code == 200
+    assert r.headers["cache-control"] == "no-store"
+    assert r.headers["content-type"].startswith("text/")

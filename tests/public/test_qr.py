@@ -54,6 +54,9 @@ async def test_every_page_carries_the_verification_qr_code(
     url = f"{get_settings().public_base_url.rstrip('/')}/verify/{number}"
     row = await session.scalar(select(Contract).where(Contract.id == contract["id"]))
     assert row is not None
+    # The snapshot fixes the URL and the code's mask pattern (the pages re-render from it).
+    assert row.snapshot["verify_url"] == url
+    assert row.snapshot["verify_qr_mask"] in range(8)
     original = await get_storage().get(row.pdf_key)
 
     pages = decode_pages(original, "original")

@@ -113,7 +113,7 @@ export async function putPassport(
 
 export type DeviceInput = Omit<S['DeviceCreate'], 'version' | 'source_device_id'>;
 
-export async function createDevice(id: Id, body: DeviceInput, idempotencyKey: string): Promise<Device> {
+export async function createDevice(id: Id, body: DeviceInput, idempotencyKey: string): Promise<S['DeviceSaved']> {
   return unwrap(
     api.POST(`${M}/clients/{client_id}/devices`, {
       params: { ...cid(id), header: { 'Idempotency-Key': idempotencyKey } },

@@ -1613,7 +1613,7 @@ export interface components {
         };
         /** HashCheckOut */
         HashCheckOut: {
-            /** @description original: the PDF the client was shown; signed: the signed copy (with the signing sheet); none: neither */
+            /** @description original: the PDF the client was shown; signed: the signed copy (with the signing sheet and the seal, or that copy with a later document timestamp); none: neither */
             match: components["schemas"]["Match"];
             /** Number */
             number: string;

@@ -18,7 +18,7 @@ const MONTH: Record<string, string> = { one: 'месяц', few: 'месяца', 
 export function perPeriod(months: number | null | undefined): string {
   if (!months || months < 1) return '';
   if (months === 1) return 'в месяц';
-  return `за ${months} ${MONTH[monthForms.select(months)]}`;
+  return `за ${months}\u00a0${MONTH[monthForms.select(months)]}`; // «12 месяцев» never split
 }
 
 /** A subscription's price with its period, «990,00 ₽ за 12 месяцев» (just the sum without one). */

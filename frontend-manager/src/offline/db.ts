@@ -8,7 +8,8 @@ export interface SealedBox {
   data: ArrayBuffer;
 }
 
-export type OutboxKind = 'profile' | 'passport';
+/** Steps 1 and 2, and a new device of step 3 (`step` is then `3-device-<its key>`). */
+export type OutboxKind = 'profile' | 'passport' | 'device';
 
 export interface OutboxEntry {
   seq?: number;

@@ -4,7 +4,14 @@
 // client's version it was typed against (a change by someone else meanwhile is a 409, shown
 // to the manager with what changed; the typed values stay).
 import { useSyncExternalStore } from 'react';
-import { putPassport, updateProfile, type PassportInput, type ProfileInput } from '../api/endpoints';
+import {
+  createDevice,
+  putPassport,
+  updateProfile,
+  type DeviceInput,
+  type PassportInput,
+  type ProfileInput,
+} from '../api/endpoints';
 import { newIdempotencyKey } from '../api/client';
 import { ApiError } from '../api/errors';
 import { removeDraft } from '../lib/drafts';
@@ -15,7 +22,7 @@ import { db, type OutboxEntry, type OutboxKind } from './db';
 
 export type { OutboxEntry };
 
-type Body = ProfileInput | PassportInput;
+type Body = ProfileInput | PassportInput | DeviceInput;
 
 export interface OutboxView {
   seq: number;
@@ -62,14 +69,28 @@ export function useOutbox(): OutboxView[] {
   );
 }
 
+/** The client's new devices saved without a connection (step 3), oldest first. */
+export function usePendingDevices(clientId: string): OutboxView[] {
+  return useOutbox().filter((e) => e.clientId === clientId && e.kind === 'device');
+}
+
 /** Called with a client's id each time the server answered one of its queued steps. */
 export function onDelivered(listener: (clientId: string) => void): () => void {
   delivered.add(listener);
   return () => delivered.delete(listener);
 }
 
-/** Queue a step's save; a newer save of the same step replaces one not yet sent. */
-export async function enqueue(clientId: string, step: string, kind: OutboxKind, version: number, body: Body): Promise<void> {
+/** Queue a step's save; a newer save of the same step replaces one not yet sent. A save that
+ * may already have reached the server (its answer lost) is queued with the key it was sent
+ * with, so that the replay is answered with the first result instead of writing twice. */
+export async function enqueue(
+  clientId: string,
+  step: string,
+  kind: OutboxKind,
+  version: number,
+  body: Body,
+  idempotencyKey: string = newIdempotencyKey(),
+): Promise<void> {
   const sealed = await seal(body);
   const store = await db();
   const tx = store.transaction('outbox', 'readwrite');
@@ -81,7 +102,7 @@ export async function enqueue(clientId: string, step: string, kind: OutboxKind, 
     step,
     kind,
     version,
-    idempotencyKey: newIdempotencyKey(),
+    idempotencyKey,
     body: sealed,
     createdAt: Date.now(),
     failure: null,
@@ -109,10 +130,16 @@ export async function queuedValues<T>(clientId: string, step: string): Promise<T
   return entry ? open<T>(entry.body) : null;
 }
 
-async function send(entry: OutboxEntry, body: Body) {
-  return entry.kind === 'profile'
-    ? updateProfile(entry.clientId, entry.version, body as ProfileInput, entry.idempotencyKey)
-    : putPassport(entry.clientId, entry.version, body as PassportInput, entry.idempotencyKey);
+/** Sends one queued save; the client's version after it. */
+async function send(entry: OutboxEntry, body: Body): Promise<number> {
+  switch (entry.kind) {
+    case 'profile':
+      return (await updateProfile(entry.clientId, entry.version, body as ProfileInput, entry.idempotencyKey)).version;
+    case 'passport':
+      return (await putPassport(entry.clientId, entry.version, body as PassportInput, entry.idempotencyKey)).version;
+    case 'device':
+      return (await createDevice(entry.clientId, body as DeviceInput, entry.idempotencyKey)).client_version;
+  }
 }
 
 let flushing: Promise<void> | null = null;
@@ -145,12 +172,12 @@ async function flushOnce(): Promise<void> {
     }
     const body = await open<Body>(entry.body);
     try {
-      const state = await send(entry, body);
+      const version = await send(entry, body);
       const tx = store.transaction('outbox', 'readwrite');
       await tx.store.delete(entry.seq as number);
       // Steps queued after this one were typed against the same version: they follow it.
       for (const later of await tx.store.index('byClient').getAll(entry.clientId)) {
-        if (later.version === entry.version) await tx.store.put({ ...later, version: state.version });
+        if (later.version === entry.version) await tx.store.put({ ...later, version });
       }
       await tx.done;
       removeDraft(entry.clientId, entry.step);

@@ -179,6 +179,10 @@ ITEM_JSON = json_object(
 ).cast(Text)
 
 
+# The searches that can match hundreds of clients (a surname, a part of a name or e-mail).
+_MANY_MATCHES = ("name", "name_email")
+
+
 def page_select(
     tab: Tab | None, kind: str | None, paged: bool, values: dict[str, Any] | None = None
 ) -> Select[tuple[int, str]]:
@@ -198,7 +202,8 @@ def page_select(
         conditions.append(search_condition(kind, param("pattern", Client.name.type)))
     if paged:
         conditions.append(Client.id < param("after_id"))
-    if kind is None:  # a tab walks its index newest first: only the page's rows are read
+    if kind not in _MANY_MATCHES:  # a tab walks its index newest first; a phone or a
+        # contract number matches a handful of rows: only the page's rows are read
         return (
             select(Client.id, ITEM_JSON.label("item"))
             .outerjoin(_holder, _holder.id == Client.assigned_manager_id)
@@ -206,9 +211,9 @@ def page_select(
             .order_by(Client.id.desc())
             .limit(param("limit"))
         )
-    # A search sorts its matches (hundreds for a common surname): pick the page's ids first
-    # and build the JSON of those rows only. Built in the sort's input, the JSON of every
-    # match was most of the search's time (bench/README.md, issue 17).
+    # A name search sorts its matches (hundreds for a common surname): pick the page's ids
+    # first and build the JSON of those rows only. Built in the sort's input, the JSON of
+    # every match was most of the search's time (bench/README.md, issue 17).
     page = (
         select(Client.id)
         .where(*conditions)

@@ -31,6 +31,15 @@ def normalize_phone(raw: str) -> str:
     return formatted
 
 
+def display_phone(stored: str | None) -> str:
+    """+79166308337 as people write it, «+7 916 630-83-37» (the SPA's cards and forms, the
+    contract); anything else as it is, nothing as «—»."""
+    if not stored:
+        return "—"
+    m = re.fullmatch(r"\+7(\d{3})(\d{3})(\d{2})(\d{2})", stored)
+    return f"+7 {m[1]} {m[2]}-{m[3]}-{m[4]}" if m else stored
+
+
 def normalize_email(raw: str) -> str:
     try:
         result = validate_email(raw.strip(), check_deliverability=False)

@@ -19,8 +19,11 @@ SUMS = "SHA256SUMS"
 EVIDENCE = "evidence.json"
 ORIGINAL_PDF = "contract.pdf"
 SIGNED_PDF = "contract-signed.pdf"
+# The sealed copy with a document timestamp added later (add-timestamps), when there is one.
+TIMESTAMPED_PDF = "contract-signed-timestamped.pdf"
 SNAPSHOT = "snapshot.json"
 CHAT = "support-chat.json"
+SEAL_CHAIN = "seal-chain.pem"
 ACTIVITY = "activity-chain.json"
 PHOTOS_DIR = "photos/"
 # Every member but the photos and the agreement, whose names depend on the contract.

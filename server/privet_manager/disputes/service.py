@@ -25,9 +25,12 @@ from privet_manager.contracts import evidence
 from privet_manager.contracts.models import Contract, ContractStatus
 from privet_manager.contracts.pep import agreement
 from privet_manager.disputes import archive
+from privet_manager.disputes.errors import PackIncomplete
 from privet_manager.kit.clock import MOSCOW
 from privet_manager.kit.storage import get_storage
 from privet_manager.legacy.models import SupportMessage
+from privet_manager.seal import load_seal
+from privet_manager.settings import get_settings
 from privet_manager.support import repository as support
 from privet_manager.support.models import ManagerSupportMessage
 
@@ -35,6 +38,7 @@ CODE_MASK = "••••••"
 # A one-time code is six digits; any six-digit run in a message we did not log ourselves
 # (the client may have typed the code back) is masked.
 _SIX_DIGITS = re.compile(r"(?<!\d)\d{6}(?!\d)")
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
 @dataclass(frozen=True)
@@ -121,7 +125,7 @@ def _readme(contract: Contract, members: dict[str, bytes], photos: list[str]) ->
         number=contract.number,
         signed_at=contract.signed_at.astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M:%S"),
         pep_file=archive.pep_name(contract.pep_version),
-        photos="\n".join(f"  {name}" for name in photos) or "  (фотографий нет)",
+        photos="\n".join(f"        {name}" for name in photos) or "        (фотографий нет)",
         members="\n".join(f"  {name}" for name in members),
     )
     return text.encode("utf-8")
@@ -134,16 +138,22 @@ async def build(session: AsyncSession, contract: Contract, actor: Actor | None) 
     assert contract.signed_pdf_key is not None and contract.signature_hmac is not None
     storage = get_storage()
     photo_list: list[dict[str, Any]] = list(contract.snapshot.get("photos") or [])
-    original, signed, *photo_data = await asyncio.gather(
-        storage.get(contract.pdf_key),
-        storage.get(contract.signed_pdf_key),
-        *(storage.get(str(p["key"])) for p in photo_list),
-    )
+    keys = [contract.pdf_key, contract.signed_pdf_key, *(str(p["key"]) for p in photo_list)]
+    if contract.timestamped_pdf_key:
+        keys.append(contract.timestamped_pdf_key)
+    try:
+        original, signed, *rest = await asyncio.gather(*(storage.get(k) for k in keys))
+        pep = agreement(contract.pep_version)
+    except KeyError as exc:
+        raise PackIncomplete(
+            f"Не удалось собрать пакет доказательств: в хранилище нет файла {exc.args[0]}"
+        ) from None
+    photo_data = rest[: len(photo_list)]
+    timestamped = {archive.TIMESTAMPED_PDF: rest[-1]} if contract.timestamped_pdf_key else {}
     photo_names = [
-        f"{archive.PHOTOS_DIR}{i:02d}-{p.get('file') or 'photo'}"
+        f"{archive.PHOTOS_DIR}{i:02d}-{_SAFE_NAME.sub('_', str(p.get('file') or 'photo'))}"
         for i, p in enumerate(photo_list, 1)
     ]
-    pep = agreement(contract.pep_version)
     chat = archive.pretty_json(await _chat(session, contract))
     fields = evidence.evidence_fields(contract)
     evidence_doc = {
@@ -158,6 +168,13 @@ async def build(session: AsyncSession, contract: Contract, actor: Actor | None) 
             "file": archive.pep_name(pep.version),
             "version": pep.version,
             "sha256": pep.sha256,
+        },
+        # What the contract records of its seal (not covered by the HMAC: verify-pack holds a
+        # copy recorded as sealed to carrying a valid seal).
+        "seal": {
+            "sealed": contract.sealed,
+            "timestamped": contract.timestamped,
+            "timestamped_pdf": archive.TIMESTAMPED_PDF if timestamped else None,
         },
         "photos": [
             {"file": name, "sha256": str(p["sha256"]), "device_id": p.get("device_id")}
@@ -181,12 +198,16 @@ async def build(session: AsyncSession, contract: Contract, actor: Actor | None) 
     members: dict[str, bytes] = {
         archive.ORIGINAL_PDF: original,
         archive.SIGNED_PDF: signed,
+        **timestamped,
         archive.EVIDENCE: archive.pretty_json(evidence_doc),
         archive.SNAPSHOT: evidence.canonical(contract.snapshot),
         archive.pep_name(pep.version): pep.text.encode("utf-8"),
         archive.CHAT: chat,
         archive.ACTIVITY: chain,
         **dict(zip(photo_names, photo_data, strict=True)),
+        # The organisation's seal certificate and its CA: what the signed copy's PAdES seal
+        # is checked against (compare the CA's fingerprint with the one the company publishes).
+        archive.SEAL_CHAIN: load_seal(get_settings()).chain_pem(),
     }
     readme = _readme(contract, {archive.README: b"", archive.SUMS: b"", **members}, photo_names)
     # Deflating PDFs and photos is CPU work: off the event loop.

@@ -7,17 +7,22 @@ pack has nothing of that kind), with a short reason. Secrets come from the envir
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
 from privet_manager.activity import service as activity
 from privet_manager.activity.models import ActivityEntry
 from privet_manager.contracts import evidence
 from privet_manager.disputes import archive
 from privet_manager.kit.security import hmac_sha256
+from privet_manager.seal import validate
 from privet_manager.settings import Settings
 
 OK, FAILED, SKIPPED, NOT_APPLICABLE = "ok", "FAILED", "skipped", "not_applicable"
@@ -275,6 +280,53 @@ def _chat(ctx: _Context) -> Check:
     return Check("chat", OK, f"{len(messages)} messages")
 
 
+def _roots(chain_pem: bytes) -> list[x509.Certificate]:
+    """The pack's trust anchors: the self-signed certificates of its chain, else its top."""
+    certs = x509.load_pem_x509_certificates(chain_pem)
+    own = [c for c in certs if c.issuer == c.subject]
+    return own or certs[-1:]
+
+
+def _fingerprint(cert: x509.Certificate) -> str:
+    return hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
+
+
+def _seal(ctx: _Context) -> Check:
+    recorded = ctx.doc.get("seal") or {}
+    sealed = bool(recorded.get("sealed"))
+    chain = ctx.pack.members.get(archive.SEAL_CHAIN)
+    if chain is None:
+        return Check("seal", FAILED, f"{archive.SEAL_CHAIN} is missing")
+    try:
+        roots = _roots(chain)
+    except ValueError:
+        return Check("seal", FAILED, f"{archive.SEAL_CHAIN}: not PEM certificates")
+    if not roots:
+        return Check("seal", FAILED, f"{archive.SEAL_CHAIN}: no certificate")
+    pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in roots)
+    signed = ctx.pack.members[archive.SIGNED_PDF]
+    check = validate(signed, pem)
+    if not check.present and not sealed:
+        # Signed before sealing: the evidence covers this unsealed copy's hash.
+        return Check("seal", NOT_APPLICABLE, "signed before sealing: the copy carries no seal")
+    if not check.ok:
+        return Check("seal", FAILED, check.detail)
+    timestamped = check.timestamped
+    later = ctx.pack.members.get(archive.TIMESTAMPED_PDF)
+    if later is not None:
+        # Only a document timestamp may follow the seal, on exactly the sealed copy.
+        stamped = validate(later, pem)
+        if not later.startswith(signed) or not stamped.ok or not stamped.timestamped:
+            return Check("seal", FAILED, f"{archive.TIMESTAMPED_PDF}: {stamped.detail}")
+        timestamped = True
+    stamp = ", timestamped" if timestamped else ", no timestamp"
+    return Check(
+        "seal",
+        OK,
+        f"intact, whole file{stamp}; {check.signer}; CA SHA-256 {_fingerprint(roots[0])}",
+    )
+
+
 CHECKS: tuple[tuple[str, Callable[[_Context], Check]], ...] = (
     ("sums", _sums),
     ("evidence", _evidence),
@@ -285,6 +337,7 @@ CHECKS: tuple[tuple[str, Callable[[_Context], Check]], ...] = (
     ("pep", _pep),
     ("activity_chain", _chain),
     ("chat", _chat),
+    ("seal", _seal),
 )
 
 

@@ -26,9 +26,8 @@ async def get_contract(number: Number, request: Request, session: SessionDep) ->
         number=contract.number,
         status=contract.status,
         signed_at=contract.signed_at,
-        # Until the seal's columns land on the contract (issue 14 §1): nothing is sealed.
-        sealed=bool(getattr(contract, "sealed", False)),
-        timestamped=bool(getattr(contract, "timestamped", False)),
+        sealed=contract.sealed,
+        timestamped=contract.timestamped,
     )
 
 

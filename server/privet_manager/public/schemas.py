@@ -47,5 +47,6 @@ class HashCheckOut(BaseModel):
     number: str
     match: Match = Field(
         description="original: the PDF the client was shown; signed: the signed copy "
-        "(with the signing sheet); none: neither"
+        "(with the signing sheet and the seal, or that copy with a later document timestamp); "
+        "none: neither"
     )

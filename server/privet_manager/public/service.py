@@ -45,9 +45,11 @@ async def find(session: AsyncSession, number: str, *, ip: str) -> Contract:
 
 
 def match(contract: Contract, sha256: str) -> Match:
-    """Whether `sha256` (lower-case hex) is the contract's original PDF or its signed copy."""
+    """Whether `sha256` (lower-case hex) is the contract's original PDF or its signed copy:
+    the copy as sealed at signing, or the one a later document timestamp extended (both were
+    handed out; verification accepts the second only as the first plus that timestamp)."""
     if sha256 == contract.pdf_sha256:
         return Match.original
-    if contract.signed_pdf_sha256 is not None and sha256 == contract.signed_pdf_sha256:
+    if sha256 in (contract.signed_pdf_sha256, contract.timestamped_pdf_sha256):
         return Match.signed
     return Match.none

@@ -13,6 +13,7 @@ from privet_manager.activity import service as activity
 from privet_manager.auth.actor import Actor
 from privet_manager.clients.models import Client, ClientStatus, WizardStep
 from privet_manager.clients.service import touch
+from privet_manager.clients.validation import display_phone
 from privet_manager.contracts import evidence, otp
 from privet_manager.contracts import repository as contracts
 from privet_manager.contracts.errors import (
@@ -145,12 +146,13 @@ async def confirm(session: AsyncSession, client: Client, code: str, actor: Actor
         ),
         photo_hashes=list(contract.photo_hashes),
         account=(
-            f"пользователь № {contract.snapshot['client']['user_id']} "
-            f"приложения «Привет Супер», телефон {contract.snapshot['client']['phone'] or '—'}"
+            f"пользователь № {contract.snapshot['client']['user_id']} приложения «Привет Супер», "
+            f"телефон {display_phone(contract.snapshot['client']['phone'])}"
         ),
         code_sent_at=moscow_time(contract.otp_sent_at) if contract.otp_sent_at else "—",
         signed_ts=now.timestamp(),
         verify_url=str(contract.snapshot.get("verify_url") or ""),
+        verify_qr_mask=contract.snapshot.get("verify_qr_mask"),
     )
     stamp = SealStamp(get_settings().company_name, contract.number, moscow_time(now))
     sealed = await asyncio.to_thread(signed_copy, original, ev, stamp)

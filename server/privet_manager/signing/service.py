@@ -36,6 +36,7 @@ from privet_manager.kit.security import sha256_hex
 from privet_manager.kit.storage import get_storage
 from privet_manager.signing import snapshot
 from privet_manager.signing.pdf.document import ContractDocument
+from privet_manager.signing.pdf.qr import best_mask
 from privet_manager.signing.pdf.render import render_contract
 from privet_manager.signing.snapshot import ContractInputs
 from privet_manager.support import service as support
@@ -60,6 +61,10 @@ async def _document(
     client = inputs.client
     pep = agreement()
     series, passport_number = snapshot.passport_secrets(inputs.passport)
+    # The QR code's mask pattern is the costly part of encoding it: chosen in a thread while
+    # the photos are read from storage, once, and kept in the snapshot.
+    url = snapshot.verify_url(number) if number else ""
+    qr_mask = asyncio.ensure_future(asyncio.to_thread(best_mask, url)) if url else None
     snap = snapshot.build_snapshot(
         inputs,
         number=number,
@@ -68,6 +73,8 @@ async def _document(
         pep={"version": pep.version, "sha256": pep.sha256, "agreed_at": now.isoformat()},
         photos=await photos.stored_photos(session, get_storage(), client.id),
     )
+    if qr_mask is not None:
+        snap["verify_qr_mask"] = await qr_mask
     doc = ContractDocument.from_snapshot(
         snap,
         passport_series=series,

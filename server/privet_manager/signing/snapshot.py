@@ -142,7 +142,8 @@ def build_snapshot(
     return {
         "number": number,
         "generated_at": generated_at.isoformat(),
-        # Fixed here, so the PDF re-renders to the same bytes whatever PUBLIC_BASE_URL is later.
+        # Fixed here, so the PDF re-renders to the same bytes whatever PUBLIC_BASE_URL is later
+        # (signing/service.py adds the QR code's mask pattern, `verify_qr_mask`).
         "verify_url": verify_url(number) if number else "",
         "company": {
             "name": s.company_name,

@@ -8,6 +8,8 @@ import type { Device, DeviceKind } from '../../api/types';
 import { ErrorBanner, Field } from '../../components/Field';
 import { loadDraft, removeDraft } from '../../lib/drafts';
 import { usePersistDraft } from '../../lib/useDraft';
+import { enqueue } from '../../offline/outbox';
+import { isNoConnection } from './useStepSave';
 import {
   DEVICE_CONDITIONS,
   DEVICE_FIELDS,
@@ -43,14 +45,17 @@ function fromDevice(d: Device): DeviceValues {
 
 export function DeviceModal({
   clientId,
+  version,
   device,
   onClose,
   onSaved,
 }: {
   clientId: string;
+  /** The client's version the device is added to (kept with it if it has to wait offline). */
+  version: number;
   device: Device | null;
   onClose: () => void;
-  onSaved: (device: Device) => Promise<void> | void;
+  onSaved: (device: Device | null) => Promise<void> | void;
 }) {
   const draftStep = device ? `3-device-${device.id}` : '3-device-new';
   const draft = loadDraft<DeviceValues>(clientId, draftStep);
@@ -103,6 +108,18 @@ export function DeviceModal({
       removeDraft(clientId, draftStep);
       await onSaved(saved);
     } catch (err) {
+      // A new device without a connection waits in the outbox, with this dialog's key: if the
+      // request did reach the server, the replay is answered with that device, not a second.
+      if (!device && isNoConnection(err)) {
+        try {
+          await enqueue(clientId, `3-device-${idempotencyKey}`, 'device', version, body, idempotencyKey);
+          removeDraft(clientId, draftStep);
+          await onSaved(null);
+          return;
+        } catch {
+          // No IndexedDB: the refusal below, with a retry.
+        }
+      }
       setFormError(applyServerErrors(err, DEVICE_FIELDS, setError));
     }
   });

@@ -5,6 +5,8 @@ import type { Device } from '../../api/types';
 import type { StepProps } from './stepProps';
 import { DeviceCard } from './DeviceCard';
 import { DeviceModal } from './DeviceModal';
+import { usePendingDevices } from '../../offline/outbox';
+import { PendingDevices } from './PendingDevices';
 import { useRefreshClient } from './useClientCard';
 import { isReadOnly } from './readOnly';
 
@@ -15,13 +17,14 @@ export function Step3Devices({ clientId, card }: StepProps) {
   useEffect(preloadResizer, []);
   const closeModal = useCallback(() => setModal(null), []);
   const devices = card.devices ?? [];
+  const pending = usePendingDevices(clientId);
   const readOnly = isReadOnly(card);
   const withoutPhotos = devices.filter((d) => !d.photos?.length).length;
 
   return (
     <section className="card step" aria-labelledby="step3-title" data-testid="step-3">
       <h1 id="step3-title" tabIndex={-1}>Устройства</h1>
-      {devices.length === 0 ? (
+      {devices.length === 0 && pending.length === 0 ? (
         <p className="empty" data-testid="devices-empty">
           Устройств пока нет. Добавьте технику клиента и сфотографируйте её.
         </p>
@@ -37,6 +40,7 @@ export function Step3Devices({ clientId, card }: StepProps) {
             readOnly={readOnly}
           />
         ))}
+        <PendingDevices pending={pending} />
       </ul>
       {readOnly ? null : (
         <button type="button" className="btn btn--block" onClick={() => setModal({ device: null })} data-testid="device-add">
@@ -65,6 +69,7 @@ export function Step3Devices({ clientId, card }: StepProps) {
       {modal ? (
         <DeviceModal
           clientId={clientId}
+          version={card.version}
           device={modal.device}
           onClose={closeModal}
           onSaved={async () => {

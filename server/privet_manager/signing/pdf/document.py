@@ -14,6 +14,7 @@ from typing import Any
 
 from num2words import num2words
 
+from privet_manager.clients.validation import display_phone
 from privet_manager.devices.models import CONDITION_LABELS, KIND_LABELS
 from privet_manager.kit.clock import MOSCOW
 from privet_manager.kit.money import format_rub, rub_in_words
@@ -214,6 +215,8 @@ class ContractDocument:
     # The public verification page the QR code on every page links to ("" before issue 14's
     # snapshots, and in a draft: no code).
     verify_url: str = ""
+    # Its QR code's mask pattern, chosen at generation (None: choose it while drawing).
+    verify_qr_mask: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -264,7 +267,7 @@ class ContractDocument:
             signatory_authority=co.get("signatory_authority", "—"),
             client_name=c["name"] or "—",
             client_called=called(c["name"] or ""),
-            client_phone=c["phone"] or "—",
+            client_phone=display_phone(c["phone"]),
             client_email=c["email"] or "—",
             client_address=c["address"] or "—",
             client_user_id=int(c["user_id"]),
@@ -314,6 +317,7 @@ class ContractDocument:
             draft=draft,
             created_ts=generated.timestamp(),
             verify_url="" if draft else str(snapshot.get("verify_url") or ""),
+            verify_qr_mask=snapshot.get("verify_qr_mask"),
         )
 
 
@@ -342,5 +346,7 @@ class EvidenceDocument:
     code_sent_at: str = "—"
     # Seconds since the epoch: the signing time, for the signed copy's metadata.
     signed_ts: float = 0.0
-    # The contract's public verification page, for the sheet's QR code ("" = none).
+    # The contract's public verification page, for the sheet's QR code ("" = none), and the
+    # mask the contract's pages use.
     verify_url: str = ""
+    verify_qr_mask: int | None = None

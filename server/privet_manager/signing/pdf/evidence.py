@@ -84,7 +84,7 @@ def evidence_page(ev: EvidenceDocument, original_pages: int) -> bytes:
     footer = f"Лист подписания к договору № {ev.number} из {original_pages} {pages}"
     if ev.verify_url:
         c.drawString(left, 10 * mm, footer)
-        draw_verification(c, ev.verify_url, REGULAR)
+        draw_verification(c, ev.verify_url, REGULAR, ev.verify_qr_mask)
     else:
         c.drawCentredString(A4[0] / 2, 10 * mm, footer)
     c.showPage()

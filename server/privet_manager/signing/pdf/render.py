@@ -275,7 +275,7 @@ def timestamp(seconds: float) -> TimeStamp:
 
 
 def _numbered_canvas(
-    footer: str, draft: bool, created_ts: float, verify_url: str = ""
+    footer: str, draft: bool, created_ts: float, verify_url: str = "", qr_mask: int | None = None
 ) -> type[Canvas]:
     """A canvas that holds its pages back until the end, so each can say «из M»; with a
     verification URL, each page carries its QR code (signing/pdf/qr.py)."""
@@ -306,7 +306,7 @@ def _numbered_canvas(
             line = f"{footer} · страница {n} из {total}"
             if verify_url:
                 self.drawString(20 * mm, 10 * mm, line)
-                draw_verification(self, verify_url, REGULAR)
+                draw_verification(self, verify_url, REGULAR, qr_mask)
             else:
                 self.drawCentredString(A4[0] / 2, 10 * mm, line)
             if draft:
@@ -335,6 +335,7 @@ def _build(
     draft: bool,
     created_ts: float,
     verify_url: str = "",
+    qr_mask: int | None = None,
 ) -> bytes:
     buf = io.BytesIO()
     pdf = SimpleDocTemplate(
@@ -349,7 +350,7 @@ def _build(
         creator="Privet Manager",
         invariant=1,
     )
-    pdf.build(story, canvasmaker=_numbered_canvas(footer, draft, created_ts, verify_url))
+    pdf.build(story, canvasmaker=_numbered_canvas(footer, draft, created_ts, verify_url, qr_mask))
     return buf.getvalue()
 
 
@@ -364,4 +365,5 @@ def render_contract(doc: ContractDocument) -> bytes:
         draft=doc.draft,
         created_ts=doc.created_ts,
         verify_url="" if doc.draft else doc.verify_url,
+        qr_mask=doc.verify_qr_mask,
     )
