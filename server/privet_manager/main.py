@@ -124,7 +124,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await syncing
         await close_hub()
         await close_database()
-        await asyncio.to_thread(tracing.shutdown)
+        if tracing.enabled():
+            await asyncio.to_thread(tracing.shutdown)
         # uvicorn re-raises SIGTERM after shutdown, so atexit handlers never run: stop the
         # embedded server here (a no-op when this process did not start one).
         await asyncio.to_thread(embedded_postgres.stop)

@@ -5,7 +5,6 @@ update, a contract deleted."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -16,6 +15,7 @@ from privet_manager.contracts.models import Contract
 from privet_manager.legacy.models import User
 from sqlalchemy import delete, update
 
+from tests.analytics.test_figures import contract_row
 from tests.conftest import Factory, login
 
 API = "/api/manager/analytics/funnel"
@@ -49,20 +49,7 @@ async def test_facts_follow_writes_in_any_order(
         s.add(c)
         await s.flush()
         client_id = c.id
-        contract = Contract(
-            client_id=c.id,
-            number="PM-2026-000001",
-            status="awaiting_signature",
-            snapshot={},
-            surcharge=Decimal("500.00"),
-            pdf_key="k",
-            pdf_sha256="0" * 64,
-            generated_by_manager_id=m.id,
-            pep_version="1",
-            pep_sha256="0" * 64,
-            pep_agreed_at=T2,
-            created_at=T2,
-        )
+        contract = contract_row(c.id, "PM-2026-000001", m.id, T2)
         s.add(contract)
         await s.flush()
         contract_id = contract.id

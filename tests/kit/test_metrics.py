@@ -177,6 +177,20 @@ async def test_a_wizard_run_leaves_its_counts(client, local, factory, clean_db) 
             assert not any(ch.isdigit() for ch in value), (name, label, value)
 
 
+async def test_paths_and_methods_a_client_makes_up_add_no_series(local) -> None:
+    for i in range(5):
+        await local.request(f"BREW{i}", f"/api/manager/nothing-{i}/{i}")
+        await local.post(f"/api/manager/clients/{1000 + i}/claim")  # 401: the template
+    samples = await scrape(local)
+    counts = [dict(labels) for name, labels in samples
+              if name == "privet_manager_http_request_duration_seconds_count"]  # fmt: skip
+    assert not any(c["method"].startswith("BREW") for c in counts)
+    assert any(c["method"] == "OTHER" for c in counts)
+    routes = {c["route"] for c in counts}
+    assert "/api/manager/clients/{client_id}/claim" in routes
+    assert not any("nothing" in r or "1000" in r for r in routes), routes
+
+
 async def test_a_counter_waits_for_the_commit(clean_db) -> None:
     counter = metrics.business_counter("test_commit_probe", "only in this test")
     async with clean_db.sessionmaker() as s:

@@ -39,6 +39,7 @@ REQUEST_SECONDS = Histogram(
     buckets=LATENCY_BUCKETS,
 )
 
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 # (method, route, status) → the histogram's child: `labels()` takes a lock and builds a key on
 # every call, which would be a measurable share of a 0.6 ms request.
 _children: dict[tuple[str, str, int], Any] = {}
@@ -49,6 +50,8 @@ def observe_request(scope: MutableMapping[str, Any], status: int, seconds: float
     route into the scope), so ids in the path never become label values."""
     template = _template(scope)
     method = scope.get("method") or ""
+    if method not in _METHODS:  # a client may send any word as its method
+        method = "OTHER"
     key = (method, template, status)
     child = _children.get(key)
     if child is None:

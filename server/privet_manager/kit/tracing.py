@@ -70,6 +70,8 @@ def configure(settings: Settings) -> bool:
 
 def shutdown() -> None:
     """Send what is still buffered (at the end of the lifespan)."""
+    if _provider is None:
+        return
     from opentelemetry.sdk.trace import TracerProvider
 
     if isinstance(_provider, TracerProvider):
