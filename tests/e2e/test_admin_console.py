@@ -3,6 +3,7 @@ registry, analytics with the chart and CSV, and screenshots of every admin scree
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -85,6 +86,11 @@ def test_reassigned_client_appears_in_the_new_holders_list_live(new_page, live_s
         assert entry["payload"]["reason"] == "Клиент звонил Борису"
 
 
+def formatted_phone(text: str) -> bool:
+    """A phone shown as people write it, «+7 916 555-00-11»."""
+    return re.search(r"\+7 \d{3} \d{3}-\d{2}-\d{2}", text) is not None
+
+
 def test_registry_finds_a_signed_contract_and_opens_its_pdf(new_page, live_server) -> None:
     number = signed_contract(live_server)["number"]
     page = new_page("desktop")
@@ -97,6 +103,9 @@ def test_registry_finds_a_signed_contract_and_opens_its_pdf(new_page, live_serve
     page.wait_for_function(
         "() => document.querySelectorAll('[data-testid=registry-row]').length === 1"
     )
+    # The search reached the URL: the registry filtered by the number, not by chance.
+    page.wait_for_url("**/admin/contracts?q=*")
+    assert formatted_phone(page.locator("[data-testid=registry-row]").inner_text())
     shoot(page, "42-admin-registry")
     row.get_by_test_id("registry-open").click()
     page.get_by_test_id("contract-number").wait_for()

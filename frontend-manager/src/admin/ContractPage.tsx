@@ -5,7 +5,7 @@ import { STATUS_LABELS } from '../api/types';
 import { DisputePackButton } from '../components/DisputePackButton';
 import { ErrorBanner } from '../components/Field';
 import { Spinner } from '../components/Spinner';
-import { money, moscowDateTime } from '../lib/format';
+import { formatPhone, money, moscowDateTime } from '../lib/format';
 import { CONTRACT_STATUS_LABELS, getClientCard, getContract } from './api';
 import { ReassignForm } from './ReassignForm';
 import { usePageTitle } from './usePageTitle';
@@ -78,7 +78,7 @@ export function ContractPage() {
             </dd>
             <dt>Клиент</dt>
             <dd>
-              {contract.data.client_name} <span className="muted">{contract.data.client_phone}</span>
+              {contract.data.client_name} <span className="muted">{formatPhone(contract.data.client_phone)}</span>
             </dd>
             <dt>Менеджер</dt>
             <dd>{contract.data.holder?.name ?? '—'}</dd>

@@ -4,7 +4,7 @@ import { Link, useSearchParams } from 'react-router';
 import { describeError } from '../api/errors';
 import { ErrorBanner } from '../components/Field';
 import { Spinner } from '../components/Spinner';
-import { money, moscowDateTime } from '../lib/format';
+import { formatPhone, money, moscowDateTime } from '../lib/format';
 import { CONTRACT_STATUS_LABELS, listContracts, type ContractStatus } from './api';
 import { usePageTitle } from './usePageTitle';
 
@@ -110,7 +110,7 @@ export function ContractsPage() {
                   </td>
                   <td>
                     {item.client_name || 'Без имени'}
-                    <div className="muted">{item.client_phone}</div>
+                    <div className="muted phone">{formatPhone(item.client_phone)}</div>
                   </td>
                   <td>
                     <span className={`badge badge--contract-${item.contract.status}`}>{CONTRACT_STATUS_LABELS[item.contract.status]}</span>
