@@ -12,6 +12,7 @@ from privet_manager.contracts.errors import NoSignedContract
 from privet_manager.disputes import service
 from privet_manager.kit.db import SessionDep
 from privet_manager.kit.errors import PROBLEM_RESPONSES
+from privet_manager.kit.responses import private_file
 
 router = APIRouter(tags=["contracts"], responses=PROBLEM_RESPONSES)
 
@@ -32,11 +33,4 @@ async def dispute_pack(
     if contract is None:
         raise NoSignedContract()
     pack = await service.build(session, contract, actor)
-    return Response(
-        pack.data,
-        media_type="application/zip",
-        headers={
-            "Content-Disposition": f'attachment; filename="{pack.filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return private_file(pack.data, "application/zip", pack.filename, attachment=True)

@@ -17,6 +17,7 @@ from privet_manager.contracts.verify import verify_contract
 from privet_manager.contracts.views import contract_out
 from privet_manager.kit.db import SessionDep
 from privet_manager.kit.errors import PROBLEM_RESPONSES
+from privet_manager.kit.responses import private_file
 from privet_manager.signing import confirm, service
 from privet_manager.signing.schemas import (
     ConfirmContract,
@@ -55,14 +56,7 @@ async def preview_contract(
     """The PDF that generation would produce now, marked «Проект» on every page, without a
     number: nothing is numbered, stored or sent. 409/422 as generation would answer."""
     pdf = await service.preview(session, client, actor)
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": 'inline; filename="draft-contract.pdf"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return private_file(pdf, "application/pdf", "draft-contract.pdf", attachment=False)
 
 
 @router.post("/clients/{client_id}/contract/generate", status_code=201)
