@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import subprocess
@@ -11,7 +12,7 @@ from typing import Any
 
 import pytest
 from privet_manager.activity.models import ActivityEntry
-from privet_manager.contracts import evidence
+from privet_manager.contracts import evidence, sealing
 from privet_manager.contracts import verify as verification
 from privet_manager.contracts.models import Contract
 from privet_manager.kit.security import sha256_hex
@@ -25,7 +26,9 @@ from tests.contracts.helpers import API, apply_and_generate, read_code, ready_cl
 UA = "Mozilla/5.0 (iPad; CPU OS 17_0) Privet-Tablet"
 
 
-async def signed(client, headers, manager, db, **kw):
+async def signed(client, headers, manager, db, *, settle: bool = True, **kw):
+    """A client signed through the API; with `settle`, its seal (made in the background once
+    the signing commits) is waited for."""
     ready = await ready_client(db, manager, **kw)
     await apply_and_generate(client, headers, ready.client_id)
     code = await read_code(client, ready.user_id)
@@ -35,6 +38,8 @@ async def signed(client, headers, manager, db, **kw):
         headers={**headers, "User-Agent": UA},
     )
     assert r.status_code == 200, r.text
+    if settle:
+        await asyncio.wait_for(sealing.settle(), timeout=180)
     return ready, r.json()
 
 

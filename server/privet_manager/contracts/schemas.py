@@ -77,7 +77,9 @@ class VerifyChecks(BaseModel):
         default="not_applicable",
         description="ok: the PAdES seal is intact, covers the whole file (later document "
         "timestamps aside) and chains to the configured seal's trust roots; "
-        "not_applicable: signed before contracts were sealed",
+        "not_applicable: signed before contracts were sealed; pending: signed a moment ago, "
+        "the seal is still being made (valid is then decided by the other checks); "
+        "failed: anything else",
     )
 
 
