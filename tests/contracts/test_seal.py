@@ -80,7 +80,7 @@ async def test_with_a_tsa_the_seal_is_timestamped(
     with running_tsa() as tsa:
         monkeypatch.setattr(get_settings(), "tsa_url", tsa.url)
         monkeypatch.setattr(get_settings(), "tsa_trust_roots_path", write_root(tsa, tmp_path))
-        ready, body = await signed(client, headers, manager, clean_db)  # sealed in the block
+        ready, _body = await signed(client, headers, manager, clean_db)  # sealed in the block
     row, data = await stored(session, "sealed_pdf_key")
     assert row.sealed and row.timestamped and row.timestamped_pdf_key is None
     check = validate(data, load_seal(get_settings()).trust_roots)
