@@ -9,7 +9,6 @@ import asyncio
 import io
 import zipfile
 from pathlib import Path
-from typing import Any
 
 from privet_manager.activity.models import ActivityEntry
 from privet_manager.contracts import sealing
@@ -24,7 +23,7 @@ from privet_manager.settings import DEV_SECRETS, get_settings
 from sqlalchemy import select
 
 from tests.contracts.helpers import API
-from tests.contracts.test_verify import cli, signed, verify
+from tests.contracts.test_verify import cli, signed, signed_unsealed, verify
 from tests.seal.test_seal import pdfsig
 
 SETTLE = 180  # the first seal of a test run starts the worker process (imports under load)
@@ -35,15 +34,6 @@ async def contract_row(db: Database) -> Contract:
         row = await s.scalar(select(Contract))
         assert row is not None
         return row
-
-
-async def signed_unsealed(client, headers, manager, db) -> tuple[Any, dict[str, Any]]:
-    """Signed, with its background seal lost (as if the process died after the commit)."""
-    with sealing.held() as waiting:
-        ready, body = await signed(client, headers, manager, db, settle=False)
-        assert waiting == [body["contract"]["id"]]
-        waiting.clear()
-    return ready, body
 
 
 async def sealed_objects(row: Contract) -> set[str]:
@@ -264,3 +254,25 @@ async def test_a_dispute_pack_while_pending_carries_the_sealed_copy(
     result = verify_pack(r.content, keys)
     assert result.valid, [c.line() for c in result.checks]
     assert {c.name: c.outcome for c in result.checks}["seal"] == "ok"
+
+
+async def test_a_download_never_hands_out_a_copy_it_cannot_seal(
+    client, headers, manager, clean_db
+) -> None:
+    """The stored signed copy changed before its seal: it is not sealed, and its link
+    answers 503 (retry later) instead of the unsealed bytes; verify names the copy."""
+    with sealing.held() as waiting:
+        ready, body = await signed(client, headers, manager, clean_db, settle=False)
+        waiting.clear()
+    row = await contract_row(clean_db)
+    data = await get_storage().get(row.signed_pdf_key or "")
+    await get_storage().put(row.signed_pdf_key or "", data + b"\n%x\n", "application/pdf")
+    r = await client.get(body["contract"]["signed_pdf_url"])
+    assert r.status_code == 503, r.text
+    assert r.json()["code"] == "seal_not_ready" and r.headers["retry-after"] == "60"
+    assert (await sealing.sweep()).failed == [row.number]
+    row = await contract_row(clean_db)
+    assert row.seal_pending and not row.sealed
+    result = await verify(client, headers, ready.client_id)
+    assert result["valid"] is False and result["checks"]["signed_pdf_hash"] == "failed"
+    assert result["checks"]["seal"] == "pending"

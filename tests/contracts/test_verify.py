@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import os
 import subprocess
@@ -21,7 +20,13 @@ from pypdf import PdfReader
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import select, update
 
-from tests.contracts.helpers import API, apply_and_generate, read_code, ready_client
+from tests.contracts.helpers import (
+    API,
+    apply_and_generate,
+    read_code,
+    ready_client,
+    settle_seals,
+)
 
 UA = "Mozilla/5.0 (iPad; CPU OS 17_0) Privet-Tablet"
 
@@ -39,8 +44,18 @@ async def signed(client, headers, manager, db, *, settle: bool = True, **kw):
     )
     assert r.status_code == 200, r.text
     if settle:
-        await asyncio.wait_for(sealing.settle(), timeout=180)
+        await settle_seals()
     return ready, r.json()
+
+
+async def signed_unsealed(client, headers, manager, db, **kw):
+    """Signed, with its background seal lost (as if the process died after the commit):
+    pending, and the signature's entry is the chain's last."""
+    with sealing.held() as waiting:
+        ready, body = await signed(client, headers, manager, db, settle=False, **kw)
+        assert waiting == [body["contract"]["id"]]
+        waiting.clear()
+    return ready, body
 
 
 async def verify(client, headers, client_id: int) -> dict[str, Any]:

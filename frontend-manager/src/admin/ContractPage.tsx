@@ -28,6 +28,7 @@ const ACTIONS: Record<string, string> = {
   'contract.otp_failed': 'Неверный код',
   'contract.otp_locked': 'Договор заблокирован (5 неверных кодов)',
   'contract.signed': 'Договор подписан',
+  'contract.sealed': 'Наложена печать организации',
   'contract.dispute_pack': 'Выдан пакет доказательств',
   'payment.confirmed': 'Оплата подтверждена',
   'invoice.sent': 'Счёт отправлен',
@@ -39,9 +40,15 @@ const CHECKS: Record<string, string> = {
   signed_pdf_hash: 'Подписанная копия не изменена',
   hmac: 'Подпись доказательств (HMAC) верна',
   activity_chain: 'Журнал действий цел',
+  seal: 'Печать организации (PAdES) цела',
 };
 
-const CHECK_RESULTS: Record<string, string> = { ok: 'да', failed: 'нет', not_applicable: 'не применимо' };
+const CHECK_RESULTS: Record<string, string> = {
+  ok: 'да',
+  failed: 'нет',
+  not_applicable: 'не применимо',
+  pending: 'накладывается (через несколько секунд после подписания)',
+};
 
 export function ContractPage() {
   const { contractId } = useParams();

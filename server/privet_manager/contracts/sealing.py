@@ -44,7 +44,7 @@ from privet_manager.activity import service as activity
 from privet_manager.contracts.models import Contract, ContractStatus
 from privet_manager.kit.clock import moscow_time
 from privet_manager.kit.db import transaction
-from privet_manager.kit.logging import security_log
+from privet_manager.kit.logging import configure_logging, security_log
 from privet_manager.kit.security import constant_time_equals, sha256_hex
 from privet_manager.kit.storage import get_storage
 from privet_manager.seal import SealedPdf, SealStamp, seal_in_worker
@@ -82,7 +82,11 @@ def _executor(settings: Settings) -> ProcessPoolExecutor | None:
             # spawn: a fork of a running server (its event loop, threads, connections) is
             # not a safe start for a worker.
             _pool = ProcessPoolExecutor(
-                max_workers=settings.seal_workers, mp_context=multiprocessing.get_context("spawn")
+                max_workers=settings.seal_workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                # The worker's log lines (a TSA that failed) as JSON, like the server's.
+                initializer=configure_logging,
+                initargs=(settings.log_level,),
             )
         return _pool
 
@@ -128,7 +132,7 @@ async def _seal_locked(session: AsyncSession, contract: Contract, *, pool: bool 
     storage = get_storage()
     try:
         signed = await storage.get(contract.signed_pdf_key or "")
-    except KeyError:
+    except (KeyError, ValueError):  # absent, or no key at all
         signed = b""
     if not constant_time_equals(sha256_hex(signed), contract.signed_pdf_sha256 or ""):
         security_log.error(

@@ -87,13 +87,15 @@ async def _extension_holds(contract: Contract) -> str:
     exactly the seal's revision (`validate_extension`), and the seal holds; a timestamped copy
     hashes as recorded, begins with the sealed copy and adds only document timestamps."""
     storage = get_storage()
+    if not contract.signed_pdf_key or not contract.sealed_pdf_key:
+        return FAILED
     try:
-        signed = await storage.get(contract.signed_pdf_key or "")
-        sealed = await storage.get(contract.sealed_pdf_key or "")
+        signed = await storage.get(contract.signed_pdf_key)
+        sealed = await storage.get(contract.sealed_pdf_key)
         stamped = None
         if contract.timestamped_pdf_key:
             stamped = await storage.get(contract.timestamped_pdf_key)
-    except KeyError:
+    except (KeyError, ValueError):  # absent, or a key the store refuses
         return FAILED
     if not (
         constant_time_equals(sha256_hex(signed), contract.signed_pdf_sha256 or "")

@@ -12,7 +12,7 @@ from privet_manager.auth.deps import CurrentActor, CurrentManager
 from privet_manager.clients.deps import ClientForRead, ClientForWrite
 from privet_manager.clients.models import Client
 from privet_manager.contracts import repository, sealing
-from privet_manager.contracts.errors import NoContract, NoSignedContract
+from privet_manager.contracts.errors import NoContract, NoSignedContract, SealNotReady
 from privet_manager.contracts.links import download_url, seal_first_valid
 from privet_manager.contracts.models import Contract, ContractStatus
 from privet_manager.contracts.pep import agreement
@@ -125,7 +125,8 @@ async def signed_pdf(
         raise NoSignedContract()
     await sealing.ensure_sealed(session, contract)
     key = contract.current_signed_pdf_key
-    assert key is not None
+    if contract.seal_pending or key is None:
+        raise SealNotReady()
     return RedirectResponse(await download_url(key, timedelta(minutes=5)), status_code=302)
 
 
