@@ -44,10 +44,10 @@ from privet_manager.activity import service as activity
 from privet_manager.contracts.models import Contract, ContractStatus
 from privet_manager.kit.clock import moscow_time
 from privet_manager.kit.db import transaction
-from privet_manager.kit.logging import configure_logging, security_log
+from privet_manager.kit.logging import security_log
 from privet_manager.kit.security import constant_time_equals, sha256_hex
 from privet_manager.kit.storage import get_storage
-from privet_manager.seal import SealedPdf, SealStamp, seal_in_worker
+from privet_manager.seal import SealedPdf, SealStamp, seal_in_worker, worker_init
 from privet_manager.settings import Settings, get_settings
 
 log = logging.getLogger("privet_manager.contracts")
@@ -84,8 +84,8 @@ def _executor(settings: Settings) -> ProcessPoolExecutor | None:
             _pool = ProcessPoolExecutor(
                 max_workers=settings.seal_workers,
                 mp_context=multiprocessing.get_context("spawn"),
-                # The worker's log lines (a TSA that failed) as JSON, like the server's.
-                initializer=configure_logging,
+                # JSON log lines (a TSA that failed), and a lower CPU priority than the API's.
+                initializer=worker_init,
                 initargs=(settings.log_level,),
             )
         return _pool

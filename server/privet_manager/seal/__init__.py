@@ -16,6 +16,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 from pathlib import Path
 
@@ -39,6 +41,7 @@ __all__ = [
     "seal_in_worker",
     "validate",
     "validate_extension",
+    "worker_init",
 ]
 
 _lock = threading.Lock()
@@ -70,6 +73,20 @@ def seal_in_worker(settings: Settings, pdf: bytes, stamp: SealStamp) -> SealedPd
     """Seal `pdf` as the settings say (the process's seal, their TSA). Picklable arguments
     and result: the seal is made in a worker process, off the API process's GIL."""
     return load_seal(settings).seal(pdf, stamp=stamp, tsa_url=settings.tsa_url or None)
+
+
+# The worker's CPU priority below the API's: where cores are short, requests win, and the
+# seal (nobody waits for it) takes the time that is left.
+WORKER_NICENESS = 10
+
+
+def worker_init(log_level: str) -> None:
+    """Start of a seal worker process: JSON log lines like the server's, a lower priority."""
+    from privet_manager.kit.logging import configure_logging
+
+    configure_logging(log_level)
+    with contextlib.suppress(OSError):
+        os.nice(WORKER_NICENESS)
 
 
 def reset_seal() -> None:
