@@ -1,7 +1,7 @@
 """Benchmark of `contract/generate` and `contract/confirm` against one live uvicorn process.
 
     .venv/bin/python -m bench.contracts_bench [--clients 50] [--runs 3] [--pg URL]
-        [--compare-unsealed] [--compare-main /work/main] [--seal-latency 20]
+        [--compare-unsealed] [--compare-main PATH | --compare-rev REV] [--seal-latency 20]
 
 A fresh database on the PostgreSQL server (the system one by default) is migrated and seeded
 with clients whose steps 1-4 are done; the tariff is applied through the API (not timed).
@@ -16,8 +16,9 @@ times, sequentially after the runs: `--seal-latency N` contracts from confirm's 
 the sealed copy is recorded (polling the database directly every 2 ms, not the server), and
 `generate` right after a confirm, i.e. while that contract's seal is being made
 (`generate_after_confirm`). `--compare-main PATH` adds a server running the code of the
-checkout at PATH (PYTHONPATH=PATH/server, e.g. main, which seals inside confirm), interleaved
-with this one's in the same run: before and after on one machine at one load.
+checkout at PATH (PYTHONPATH=PATH/server), `--compare-rev REV` the same for a git revision
+(e.g. 160a5fb, which seals inside confirm), interleaved with this one's in the same run:
+before and after on one machine at one load (reported as "main").
 """
 
 from __future__ import annotations
@@ -261,6 +262,19 @@ def generate_after_confirm(
     return out
 
 
+def checkout(rev: str) -> Path:
+    """The server code of git revision `rev`, extracted into a temporary folder."""
+    import subprocess
+
+    root = Path(tempfile.mkdtemp(prefix="pm-bench-rev-"))
+    repo = Path(__file__).resolve().parent.parent
+    archive = subprocess.run(
+        ["git", "-C", str(repo), "archive", rev, "server"], check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(root)], input=archive, check=True)
+    return root
+
+
 def children_cpu(pid: int) -> float:
     """CPU seconds of the server's child processes (the seal's worker)."""
     import psutil
@@ -483,6 +497,13 @@ def main(argv: list[str] | None = None) -> None:
         help="also run the code of the checkout at PATH (e.g. /work/main), interleaved",
     )
     parser.add_argument(
+        "--compare-rev",
+        default=None,
+        metavar="REV",
+        help="like --compare-main, with the server code of this git revision (git archive), "
+        "e.g. 160a5fb, main just before the seal moved after confirm",
+    )
+    parser.add_argument(
         "--seal-latency",
         type=int,
         default=20,
@@ -491,6 +512,8 @@ def main(argv: list[str] | None = None) -> None:
         "a confirm); 0 skips both",
     )
     args = parser.parse_args(argv)
+    if args.compare_rev:
+        args.compare_main = checkout(args.compare_rev)
     result = run(
         args.pg,
         args.clients,
