@@ -198,15 +198,19 @@ async def seal_one(contract_id: int, *, wait: bool = False, pool: bool = True) -
 
 async def ensure_sealed(session: AsyncSession, contract: Contract) -> None:
     """Before handing the signed copy out: a contract whose seal is pending is sealed now
-    (the background seal of this process awaited, else made here) and `contract` re-read.
-    Call it before the request's transaction locks anything the seal's needs (the chain)."""
+    (the background seal of this process awaited, else made here) and `contract` re-read;
+    if that failed it is still pending (the caller refuses, or says so). Call it before the
+    request's transaction locks anything the seal needs (the chain)."""
     if not contract.seal_pending:
         return
     task = _inflight.get(contract.id)
     if task is not None:
         with contextlib.suppress(Exception):
             await asyncio.shield(task)
-    await seal_one(contract.id, wait=True)
+    try:
+        await seal_one(contract.id, wait=True)
+    except Exception:  # the store or the seal failed: the caller sees it still pending
+        log.exception("sealing before a download failed", extra={"contract_id": contract.id})
     await session.refresh(contract)
 
 
