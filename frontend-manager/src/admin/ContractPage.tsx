@@ -39,16 +39,16 @@ const CHECKS: Record<string, string> = {
   pdf_hash: 'PDF договора не изменён',
   signed_pdf_hash: 'Подписанная копия не изменена',
   photos: 'Фото устройств не изменены',
-  seal: 'Электронная печать организации цела',
   hmac: 'Подпись доказательств (HMAC) верна',
   activity_chain: 'Журнал действий цел',
+  seal: 'Печать организации (PAdES) цела',
 };
 
 const CHECK_RESULTS: Record<string, string> = {
   ok: 'да',
   failed: 'нет',
   not_applicable: 'не применимо',
-  pending: 'ожидается',
+  pending: 'накладывается (через несколько секунд после подписания)',
 };
 
 export function ContractPage() {
