@@ -79,9 +79,9 @@ DESCRIPTIONS = {
     "calendar months), half of them for one manager: 24 distinct requests",
     "analytics_managers": "GET /analytics/managers?from=&to=, the same 4 month periods",
     "analytics_funnel_cold": "GET /analytics/funnel?from=&to=[&manager_id=], every request a "
-    "period of 21-40 days never asked before in the run (a cache miss each)",
+    "period of 14-45 days never asked before in the run (a cache miss each)",
     "analytics_managers_cold": "GET /analytics/managers?from=&to=, every request a period of "
-    "21-40 days never asked before in the run",
+    "14-45 days never asked before in the run",
 }
 # The seeded history's last day (activity in the 60 days before 2026-01-01, contracts after
 # it): the bench's «today» for the periods the analytics are asked for.
@@ -197,15 +197,15 @@ TEAM_PERIODS = _team_periods(HISTORY_END)
 def cold_periods(
     rng: random.Random, scopes: list[int | None]
 ) -> list[tuple[tuple[date, date], int | None]]:
-    """Every (period of 21-40 days, scope) ending from 2025-08-01 to 2026-03-31 but the
+    """Every (period of 14-45 days, scope) ending from 2025-08-01 to 2026-03-31 but the
     team's, in random order, those ending from 2025-11-20 to 2026-01-31 first (they cover
-    the seeded history best; the later ones hold less of it, and are reached only by a run
+    the seeded history best; the others hold less of it, and are reached only by a run
     that asks more than those)."""
     dense: list[tuple[tuple[date, date], int | None]] = []
     sparse: list[tuple[tuple[date, date], int | None]] = []
     last = date(2025, 8, 1)
     while last <= date(2026, 3, 31):
-        for days in range(21, 41):
+        for days in range(14, 46):
             period = (last - timedelta(days=days - 1), last)
             if period in TEAM_PERIODS:
                 continue
