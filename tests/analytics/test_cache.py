@@ -280,3 +280,29 @@ def test_the_cache_is_bounded_by_entries_and_bytes() -> None:
     cache.put(8, 5, b"a")
     cache.put(8, 4, b"b")  # computed at an older revision than the kept one
     assert cache.get(8, 5) == b"a"
+
+
+async def test_without_the_revision_row_every_answer_is_computed(
+    client: httpx.AsyncClient, factory: Factory, clean_db: Database
+) -> None:
+    """Nothing then names the data's state: nothing is served from the cache, nothing fails."""
+    headers = await login(client, await factory.manager(role="admin"))
+    await ask(client, FUNNEL, headers)
+    async with clean_db.engine.begin() as conn:
+        row = (
+            await conn.exec_driver_sql("DELETE FROM manager_analytics_revision RETURNING *")
+        ).one()
+    try:
+        for _ in range(2):
+            r = await ask(client, FUNNEL, headers)
+            assert r.headers["cache-status"] != HIT
+        await new_client(clean_db, 2)  # a write finds no row to move: committed all the same
+        assert stage((await ask(client, FUNNEL, headers)).json(), "new") == 1
+    finally:
+        async with clean_db.engine.begin() as conn:
+            await conn.exec_driver_sql(
+                "INSERT INTO manager_analytics_revision VALUES (%(id)s, %(revision)s + 1)",
+                {"id": row[0], "revision": row[1]},
+            )
+    await ask(client, FUNNEL, headers)
+    assert (await ask(client, FUNNEL, headers)).headers["cache-status"] == HIT
