@@ -232,7 +232,7 @@ def seed(url: str, clients: int, seed_number: int) -> Seeded:
             cur.execute(f"DROP INDEX {index_name}")
         # The funnel's facts (migration 0013) likewise: their triggers would rebuild them per
         # COPY, planned on the statistics of empty tables; built once after the load instead.
-        # The analytics revision's (migration 0016) would queue one deferred event per row
+        # The analytics revision's (migration 0017) would queue one deferred event per row
         # loaded: the revision moves once, at the end, instead.
         cur.execute(
             "SELECT tgrelid::regclass::text, tgname FROM pg_trigger "

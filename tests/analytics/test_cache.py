@@ -1,6 +1,6 @@
 """The answers' cache is exact: a hit is the miss's body byte for byte, and every kind of
 write that can move a figure moves it on the very next request (the revision, migration
-0016, moves in the writer's own transaction), through the API as a team would write."""
+0017, moves in the writer's own transaction), through the API as a team would write."""
 
 from __future__ import annotations
 

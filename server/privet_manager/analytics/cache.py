@@ -1,7 +1,7 @@
 """The answers already computed, exact rather than timed: an answer is a pure function of
 (endpoint, period, manager, today in Moscow, the data), and the data's state is named by the
 analytics revision, which PostgreSQL moves in the same transaction as every change that can
-move a figure (migration 0016). An answer computed after reading revision r holds at least
+move a figure (migration 0017). An answer computed after reading revision r holds at least
 state r (each statement of a READ COMMITTED request sees what was committed when it
 started), so it is stored under r and served to a request that reads r again.
 

@@ -33,7 +33,7 @@ CLIENTS_BY_ARRIVAL = Index("ix_manager_clients_created_at", Client.created_at)
 # Contracts generated and signed in a period (and the funnel's time between the two).
 CONTRACTS_BY_CREATION = Index("ix_manager_contracts_created_at", Contract.created_at)
 CONTRACTS_BY_SIGNING = Index("ix_manager_contracts_signed_at", Contract.signed_at)
-# Payments and invoices of a period, read from the index alone (migration 0016; each
+# Payments and invoices of a period, read from the index alone (migration 0017; each
 # funnel read the whole table before: 10,000 payments cost 2.5 ms a request).
 PAYMENTS_BY_TIME = Index(
     "ix_manager_payments_created_at",

@@ -243,7 +243,7 @@ def managers_statement() -> Select[*tuple[Any, ...]]:
     return select(Manager.id, Manager.name, Manager.is_active).order_by(Manager.name, Manager.id)
 
 
-# The data's state as the figures see it (migration 0016; not a model, see there): every
+# The data's state as the figures see it (migration 0017; not a model, see there): every
 # change that can move a figure moves it, in the same transaction.
 REVISION = RawSelect(
     select(table("manager_analytics_revision", column("revision", BigInteger)).c.revision)

@@ -20,8 +20,8 @@ The table is not in the models' metadata on purpose: nothing but these triggers 
 and a cleanup emptying every model table must not take its row (a revision read again after
 such a cleanup would name other data).
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-01
 """
 
@@ -79,7 +79,7 @@ OLD_VALUES = ", ".join(f"f.{c}" for c in VALUES)
 NEW_VALUES = ", ".join(f"EXCLUDED.{c}" for c in VALUES)
 # The facts that are no longer there go, new ones come, changed ones are updated, the others
 # stay as they are (the deleted and the inserted keys are disjoint: one statement is safe).
-REFRESH_0016 = f"""
+REFRESH_0017 = f"""
 CREATE OR REPLACE FUNCTION manager_funnel_refresh(ids bigint[]) RETURNS void LANGUAGE sql AS $$
 WITH fresh AS MATERIALIZED ({FRESH}),
 gone AS (
@@ -160,8 +160,8 @@ INDEXES = (
     ),
 )
 
-revision: str = "0016"
-down_revision: str | None = "0015"
+revision: str = "0017"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -190,7 +190,7 @@ def upgrade() -> None:
             f"CREATE TRIGGER manager_analytics_truncate AFTER TRUNCATE ON {table} "
             "FOR EACH STATEMENT EXECUTE FUNCTION manager_analytics_bump()"
         )
-    op.execute(REFRESH_0016)
+    op.execute(REFRESH_0017)
     with op.get_context().autocommit_block():
         for name, table, include in INDEXES:
             op.create_index(
