@@ -270,6 +270,11 @@ async def test_a_download_never_hands_out_a_copy_it_cannot_seal(
     r = await client.get(body["contract"]["signed_pdf_url"])
     assert r.status_code == 503, r.text
     assert r.json()["code"] == "seal_not_ready" and r.headers["retry-after"] == "60"
+    # Nor a dispute pack without its seal.
+    pack = await client.get(
+        f"{API}/clients/{ready.client_id}/contract/dispute-pack", headers=headers
+    )
+    assert pack.status_code == 503 and pack.json()["code"] == "seal_not_ready", pack.text
     assert (await sealing.sweep()).failed == [row.number]
     row = await contract_row(clean_db)
     assert row.seal_pending and not row.sealed

@@ -382,6 +382,23 @@ async def test_a_chain_of_another_ca_fails_the_seal(
     assert "FAILED" in line(result.stdout, "seal") and "trust roots" in line(result.stdout, "seal")
 
 
+async def test_a_pack_stripped_of_its_seal_and_saying_pending_fails(
+    client, headers, manager, clean_db, tmp_path
+) -> None:
+    """The builder seals before it packs, so a pack whose seal is "still being made" has lost
+    it: the sealed copy removed, the record rewritten and the sums recomputed still fail."""
+    _, _, data = await signed_pack(client, headers, manager, clean_db)
+    parts = members(data)
+    del parts[archive.SEALED_PDF]
+    evidence = json.loads(parts[archive.EVIDENCE])
+    evidence["seal"].update(sealed=False, pending=True, sealed_pdf=None, sealed_pdf_sha256=None)
+    parts[archive.EVIDENCE] = json.dumps(evidence, ensure_ascii=False, indent=2).encode()
+    result = verify_offline(tmp_path, rezip(parts))
+    assert result.returncode == 1, result.stdout
+    assert "FAILED" in line(result.stdout, "seal") and "pending" in line(result.stdout, "seal")
+    assert "FAILED" not in line(result.stdout, "sums"), result.stdout
+
+
 async def test_a_timestamp_added_later_travels_with_the_pack(
     client, headers, manager, clean_db, tmp_path
 ) -> None:
@@ -419,6 +436,7 @@ async def test_a_file_gone_from_storage_is_a_clear_refusal(
     client, headers, manager, clean_db, session, tmp_path
 ) -> None:
     client_id, number = await signed_client(client, headers, manager, clean_db)
+    await settle_seals()  # a file lost after the seal (before it, the pack answers 503)
     row = await session.scalar(select(Contract).where(Contract.number == number))
     assert row is not None and row.signed_pdf_key
     await get_storage().delete(row.signed_pdf_key)

@@ -22,6 +22,7 @@ from privet_manager.activity import service as activity
 from privet_manager.activity.models import ActivityEntry
 from privet_manager.auth.actor import Actor
 from privet_manager.contracts import evidence, sealing
+from privet_manager.contracts.errors import SealNotReady
 from privet_manager.contracts.models import Contract, ContractStatus
 from privet_manager.contracts.pep import agreement
 from privet_manager.disputes import archive
@@ -138,6 +139,8 @@ async def build(session: AsyncSession, contract: Contract, actor: Actor | None) 
     # Never a pack without the seal: one still pending is made now (before anything here
     # locks the chain, which the seal's own entry needs).
     await sealing.ensure_sealed(session, contract)
+    if contract.seal_pending:
+        raise SealNotReady()
     assert contract.signed_pdf_key is not None and contract.signature_hmac is not None
     storage = get_storage()
     photo_list: list[dict[str, Any]] = list(contract.snapshot.get("photos") or [])

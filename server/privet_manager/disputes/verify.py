@@ -26,9 +26,6 @@ from privet_manager.seal import validate, validate_extension
 from privet_manager.settings import Settings
 
 OK, FAILED, SKIPPED, NOT_APPLICABLE = "ok", "FAILED", "skipped", "not_applicable"
-# The seal was still being made when the pack was built (the builder seals first, so only
-# when that failed): nothing to check, like `skipped`; the exit code stays 0.
-PENDING = "pending"
 
 
 @dataclass(frozen=True)
@@ -319,7 +316,11 @@ def _seal(ctx: _Context) -> Check:
         base = signed
         if not check.present and not sealed:
             if recorded.get("pending"):
-                return Check("seal", PENDING, "the seal was still being made")
+                # The builder seals before it packs (disputes/service.py): a pack whose seal
+                # was "still being made" has had it taken out.
+                return Check(
+                    "seal", FAILED, "recorded as pending, but a pack is made after its seal"
+                )
             # Signed before sealing: the evidence covers this unsealed copy's hash.
             return Check("seal", NOT_APPLICABLE, "signed before sealing: the copy carries no seal")
     if not check.ok:
