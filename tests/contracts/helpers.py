@@ -183,5 +183,17 @@ async def sign(client: httpx.AsyncClient, headers: dict[str, str], ready: Ready)
     assert r.status_code == 200, r.text
 
 
+@dataclass
+class Awaiting:
+    """A generated contract awaiting its code (the `awaiting` fixture): the client, the
+    contract as generated, the code the client received, when it was sent, where to enter it."""
+
+    ready: Ready
+    contract: dict[str, Any]
+    code: str
+    sent_at: datetime
+    confirm_url: str
+
+
 def wrong(code: str) -> str:
     return f"{(int(code) + 1) % 1_000_000:06d}"
