@@ -200,3 +200,30 @@ async def test_the_payload_is_hashed_as_it_is_stored(clean_db, actor) -> None:
     stored = await entries(clean_db, client.id)
     assert [e.payload for e in stored] == [expected, {}]
     await assert_stored(clean_db, client.id, [entry, bare])
+
+
+async def test_a_chain_stored_out_of_order_is_read_in_order(clean_db, actor) -> None:
+    """The rows' physical order is not the seq order once an older row is rewritten in place
+    (its new version lands after the others): the chain is still read and checked by seq,
+    whatever plan the server picks."""
+    client = await make_client(clean_db)
+    async with clean_db.sessionmaker() as s, s.begin():
+        for i in range(3):
+            await activity.record(s, client.id, "profile.updated", actor, {"i": i})
+    async with clean_db.engine.begin() as c:
+        await c.execute(
+            text(
+                "UPDATE manager_activity_log SET action = action WHERE client_id = :c AND seq = 1"
+            ),
+            {"c": client.id},
+        )
+    async with clean_db.sessionmaker() as s:
+        for setting in ("enable_indexscan", "enable_bitmapscan", "enable_indexonlyscan"):
+            await s.execute(text(f"SET {setting} = off"))
+        physical = await s.scalars(
+            text("SELECT seq FROM manager_activity_log WHERE client_id = :c"), {"c": client.id}
+        )
+        assert list(physical) != [1, 2, 3]  # stored out of order indeed
+        assert await activity.verify_chain(s, client.id) == (True, None)
+        entries_read, _ = await activity.read_chain(s, client.id)
+        assert [e.seq for e in entries_read] == [1, 2, 3]
