@@ -209,7 +209,7 @@ def run_module(module: str, pg: str | None, *, again: bool = False) -> dict[str,
             conn.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
     diffs = {}
     for name, status in statuses.items():
-        if status != "killed":
+        if status not in ("killed", "not checked"):  # not checked: a run stopped part-way
             diffs[name] = subprocess.run(
                 [str(BIN / "mutmut"), "show", name], cwd=work, capture_output=True, text=True
             ).stdout
@@ -233,14 +233,19 @@ def report(results: dict[str, dict[str, object]]) -> bool:
         diffs: dict[str, str] = result["diffs"]  # type: ignore[assignment]
         dead = ("killed", "timeout")
         killed = sum(s in dead for s in statuses.values())
+        unchecked = sum(s == "not checked" for s in statuses.values())  # a run stopped
         equivalent = [n for n, s in statuses.items() if s not in dead and n in known]
-        other = [n for n, s in statuses.items() if s not in dead and n not in known]
+        other = [
+            n
+            for n, s in statuses.items()
+            if s not in dead and s != "not checked" and n not in known
+        ]
         everything += len(statuses)
         equivalent_total += len(equivalent)
-        ok = ok and not other and result["exit"] == 0 and bool(statuses)
+        ok = ok and not other and not unchecked and result["exit"] == 0 and bool(statuses)
         rows.append(
             f"| {module} | {len(statuses)} | {killed} | {len(other)} | {len(equivalent)} "
-            f"| {result['seconds']} s |"
+            f"| {unchecked} | {result['seconds']} s |"
         )
         for name in other:
             details.append(f"### {name}: {statuses[name]}\n\n```diff\n{diffs.get(name, '')}\n```\n")
@@ -249,8 +254,9 @@ def report(results: dict[str, dict[str, object]]) -> bool:
         [
             "# Mutation testing (mutmut)",
             "",
-            "| module | mutants | killed | survived (not equivalent) | equivalent | time |",
-            "|---|---|---|---|---|---|",
+            "| module | mutants | killed | survived (not equivalent) | equivalent | not run "
+            "| time |",
+            "|---|---|---|---|---|---|---|",
             *rows,
             "",
             f"Equivalent: {equivalent_total} of {everything} ({share:.1%}); "
