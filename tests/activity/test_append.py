@@ -15,7 +15,6 @@ import psycopg
 import pytest
 from privet_manager.activity import service as activity
 from privet_manager.activity.models import ActivityEntry, ActivityHead
-from privet_manager.auth.actor import Actor
 from privet_manager.kit.db import Database
 from sqlalchemy import select, text
 
@@ -24,11 +23,6 @@ from tests.clients.factories import make_client
 
 COLUMNS = ("client_id", "seq", "manager_id", "action", "payload", "ip", "user_agent",
            "created_at", "prev_hash", "hash", "hash_version")  # fmt: skip
-
-
-@pytest.fixture
-async def actor(factory) -> Actor:
-    return Actor(manager=await factory.manager(), ip="203.0.113.9", user_agent="Tablet/1.0")
 
 
 @pytest.fixture
