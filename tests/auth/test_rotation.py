@@ -126,7 +126,12 @@ async def test_the_session_cap_ends_exactly_at_its_boundary(
         token = cookie(await rotate(client, token))
     with time_machine.travel(expires_at, tick=False):
         r = await rotate(client, token)
-    assert r.status_code == 401 and r.json()["code"] == "session_expired"
+        assert r.status_code == 401 and r.json()["code"] == "session_expired"
+        # The token's own exp ends with the session: one minted with the key to outlive it
+        # is refused by the session's cap alone, from its very instant.
+        outliving = mint(jwt.decode(token, options={"verify_signature": False}))
+        r = await rotate(client, outliving)
+        assert r.status_code == 401 and r.json()["code"] == "session_expired"
 
 
 def mint(claims: dict[str, Any]) -> str:
