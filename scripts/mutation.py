@@ -178,9 +178,19 @@ def run_module(module: str, pg: str | None, *, again: bool = False) -> dict[str,
     if again:
         if not (work / "mutants").is_dir():
             raise SystemExit(f"no kept run of {module} under {work}: run it first")
-        skip = shutil.ignore_patterns("__pycache__", "*.pyc")
+        # The tests as they are now, or as of MUTATION_TESTS_FROM (a git revision) when the
+        # sources have moved on since the kept run copied them (tests of newer code would
+        # not even import against the mutated copy).
+        revision = os.environ.get("MUTATION_TESTS_FROM")
         for tests in (work / "tests", work / "mutants" / "tests"):
-            shutil.copytree(ROOT / "tests", tests, ignore=skip, dirs_exist_ok=True)
+            if revision:
+                archive = subprocess.run(
+                    ["git", "archive", revision, "tests"], cwd=ROOT, capture_output=True, check=True
+                ).stdout
+                subprocess.run(["tar", "-x", "-C", str(tests.parent)], input=archive, check=True)
+            else:
+                skip = shutil.ignore_patterns("__pycache__", "*.pyc")
+                shutil.copytree(ROOT / "tests", tests, ignore=skip, dirs_exist_ok=True)
         for ready in run_dir.glob("*.ready"):  # the template was dropped at the end
             ready.unlink()
         known = equivalents()
