@@ -117,9 +117,14 @@ async def test_record_on_after_a_moved_head_links_to_the_newest_entry(
         between = await activity.record(s, client.id, "note.added", None)
     # The caller still holds the head it read before `between`: appended after `between`.
     late = await activity.record_on(
-        conn, client.id, "passport.read", actor, head=(seen.seq, seen.hash)
+        conn, client.id, "passport.read", actor, head=(seen.seq, seen.hash), payload={"n": 3}
     )
     assert (late.seq, late.prev_hash) == (3, between.hash)
+    assert (late.manager_id, late.user_agent, late.payload) == (
+        actor.manager_id,
+        "Tablet/1.0",
+        {"n": 3},
+    )
     # Without a head: the locked way at once, on an empty chain too.
     locked = await activity.record_on(conn, client.id, "passport.read", None, head=None)
     assert (locked.seq, locked.prev_hash, locked.manager_id) == (4, late.hash, None)
