@@ -15,6 +15,7 @@ equivalent; any other survivor is shown with its diff and makes the command fail
 
     .venv/bin/python scripts/mutation.py                # every module
     .venv/bin/python scripts/mutation.py contracts/otp.py activity/service.py
+    .venv/bin/python scripts/mutation.py --again activity/service.py   # survivors, new tests
 """
 
 from __future__ import annotations
@@ -80,10 +81,26 @@ def slug(module: str) -> str:
 def equivalents() -> dict[str, str]:
     found: dict[str, str] = {}
     for line in EQUIVALENTS.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
+        if line.strip() and not line.startswith(("#", SKIP)):
             name, _, reason = line.partition("|")
             found[name.strip()] = reason.strip()
     return found
+
+
+# Lines of a module left unmutated (mutmut's do_not_mutate_patterns), each provably not
+# behaviour (a log message's text), listed in the equivalents file with the reason:
+# `do_not_mutate <module> <regex> | why`.
+SKIP = "do_not_mutate "
+
+
+def skipped_lines(module: str) -> list[str]:
+    patterns = []
+    for line in EQUIVALENTS.read_text(encoding="utf-8").splitlines():
+        if line.startswith(SKIP):
+            named, pattern = line.removeprefix(SKIP).partition("|")[0].strip().split(" ", 1)
+            if named == module:
+                patterns.append(pattern)
+    return patterns
 
 
 def system_pg() -> str | None:
@@ -115,6 +132,7 @@ def work_folder(module: str) -> Path:
         "also_copy": ["docs", "server", "bench", "alembic.ini"],
         "pytest_add_cli_args": ["-p", "no:cacheprovider", "-q", "-x", "--timeout=180"],
         "pytest_add_cli_args_test_selection": MODULES[module],
+        "do_not_mutate_patterns": skipped_lines(module),
         "debug": os.environ.get("MUTMUT_DEBUG") == "1",
     }
     lines = ["[tool.mutmut]"] + [f"{k} = {json.dumps(v)}" for k, v in config.items()]
@@ -124,30 +142,7 @@ def work_folder(module: str) -> Path:
     return work
 
 
-def run_module(module: str, pg: str | None) -> dict[str, object]:
-    work = work_folder(module)
-    run_dir = work / f"pm-tests-mut{slug(module).replace('_', '')}"
-    run_dir.mkdir()
-    # The login tests' own accounts at bcrypt's lowest cost (tests/auth/conftest.py): each
-    # mutant reruns them, at cost 12 a module took hours on a busy machine.
-    env = {
-        **os.environ,
-        "PM_TEST_RUN_DIR": str(run_dir),
-        "PM_TEST_RUN_DIR_KEPT": "1",
-        "PM_TEST_QUICK_BCRYPT": "1",
-    }
-    if pg:
-        env["PM_TEST_PG_URL"] = pg
-    started = time.monotonic()
-    log = (OUT / f"{slug(module)}.log").open("w")
-    run = subprocess.run(
-        [str(BIN / "mutmut"), "run", "--max-children", os.environ.get("MUTMUT_CHILDREN", "2")],
-        cwd=work,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    seconds = round(time.monotonic() - started)
+def mutmut_statuses(work: Path, env: dict[str, str]) -> dict[str, str]:
     listed = subprocess.run(
         [str(BIN / "mutmut"), "results", "--all", "true"],
         cwd=work,
@@ -160,19 +155,82 @@ def run_module(module: str, pg: str | None) -> dict[str, object]:
         name, sep, status = line.strip().rpartition(": ")
         if sep:
             statuses[name] = status
+    return statuses
+
+
+def run_module(module: str, pg: str | None, *, again: bool = False) -> dict[str, object]:
+    """mutmut over the module in a new work folder; `again`: in the folder an earlier run
+    kept, with the tests as they are now, only that run's survivors not listed as equivalent
+    (mutmut maps the new tests to functions first, then re-runs each survivor)."""
+    work = OUT / slug(module) if again else work_folder(module)
+    run_dir = work / f"pm-tests-mut{slug(module).replace('_', '')}"
+    # The login tests' own accounts at bcrypt's lowest cost (tests/auth/conftest.py): each
+    # mutant reruns them, at cost 12 a module took hours on a busy machine.
+    env = {
+        **os.environ,
+        "PM_TEST_RUN_DIR": str(run_dir),
+        "PM_TEST_RUN_DIR_KEPT": "1",
+        "PM_TEST_QUICK_BCRYPT": "1",
+    }
+    if pg:
+        env["PM_TEST_PG_URL"] = pg
+    names: list[str] = []
+    if again:
+        if not (work / "mutants").is_dir():
+            raise SystemExit(f"no kept run of {module} under {work}: run it first")
+        # The tests as they are now, or as of MUTATION_TESTS_FROM (a git revision) when the
+        # sources have moved on since the kept run copied them (tests of newer code would
+        # not even import against the mutated copy).
+        revision = os.environ.get("MUTATION_TESTS_FROM")
+        for tests in (work / "tests", work / "mutants" / "tests"):
+            if revision:
+                archive = subprocess.run(
+                    ["git", "archive", revision, "tests"], cwd=ROOT, capture_output=True, check=True
+                ).stdout
+                subprocess.run(["tar", "-x", "-C", str(tests.parent)], input=archive, check=True)
+            else:
+                skip = shutil.ignore_patterns("__pycache__", "*.pyc")
+                shutil.copytree(ROOT / "tests", tests, ignore=skip, dirs_exist_ok=True)
+        for ready in run_dir.glob("*.ready"):  # the template was dropped at the end
+            ready.unlink()
+        known = equivalents()
+        names = [
+            n
+            for n, s in mutmut_statuses(work, env).items()
+            if s in ("survived", "no tests") and n not in known
+        ]
+    else:
+        run_dir.mkdir()
+    started = time.monotonic()
+    log = (OUT / f"{slug(module)}{'.again' if again else ''}.log").open("w")
+    children = os.environ.get("MUTMUT_CHILDREN", "2")
+    run = subprocess.run(
+        [str(BIN / "mutmut"), "run", "--max-children", children, *names],
+        cwd=work,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    seconds = round(time.monotonic() - started)
+    statuses = mutmut_statuses(work, env)
     if pg:  # nothing left on a shared server: the run's template database
         template = f"pm_template_{run_dir.name.removeprefix('pm-tests-').lower()}"
         with psycopg.connect(pg, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
     diffs = {}
     for name, status in statuses.items():
-        if status != "killed":
+        if status not in ("killed", "not checked"):  # not checked: a run stopped part-way
             diffs[name] = subprocess.run(
                 [str(BIN / "mutmut"), "show", name], cwd=work, capture_output=True, text=True
             ).stdout
-    if run.returncode == 0:  # else kept, to see why (its log is beside it)
+    # Kept when mutmut failed (its log is beside it) or a mutant outlived the tests: the
+    # survivors can then be run again against new tests (`--again`).
+    if run.returncode == 0 and not diffs:
         shutil.rmtree(work, ignore_errors=True)
-    return {"exit": run.returncode, "seconds": seconds, "statuses": statuses, "diffs": diffs}
+    result: dict[str, object] = {"exit": run.returncode, "seconds": seconds}
+    if again:
+        result = {"again_seconds": seconds, "again": len(names), "exit": run.returncode}
+    return {**result, "statuses": statuses, "diffs": diffs}
 
 
 def report(results: dict[str, dict[str, object]]) -> bool:
@@ -185,14 +243,19 @@ def report(results: dict[str, dict[str, object]]) -> bool:
         diffs: dict[str, str] = result["diffs"]  # type: ignore[assignment]
         dead = ("killed", "timeout")
         killed = sum(s in dead for s in statuses.values())
+        unchecked = sum(s == "not checked" for s in statuses.values())  # a run stopped
         equivalent = [n for n, s in statuses.items() if s not in dead and n in known]
-        other = [n for n, s in statuses.items() if s not in dead and n not in known]
+        other = [
+            n
+            for n, s in statuses.items()
+            if s not in dead and s != "not checked" and n not in known
+        ]
         everything += len(statuses)
         equivalent_total += len(equivalent)
-        ok = ok and not other and result["exit"] == 0 and bool(statuses)
+        ok = ok and not other and not unchecked and result["exit"] == 0 and bool(statuses)
         rows.append(
             f"| {module} | {len(statuses)} | {killed} | {len(other)} | {len(equivalent)} "
-            f"| {result['seconds']} s |"
+            f"| {unchecked} | {result['seconds']} s |"
         )
         for name in other:
             details.append(f"### {name}: {statuses[name]}\n\n```diff\n{diffs.get(name, '')}\n```\n")
@@ -201,8 +264,9 @@ def report(results: dict[str, dict[str, object]]) -> bool:
         [
             "# Mutation testing (mutmut)",
             "",
-            "| module | mutants | killed | survived (not equivalent) | equivalent | time |",
-            "|---|---|---|---|---|---|",
+            "| module | mutants | killed | survived (not equivalent) | equivalent | not run "
+            "| time |",
+            "|---|---|---|---|---|---|---|",
             *rows,
             "",
             f"Equivalent: {equivalent_total} of {everything} ({share:.1%}); "
@@ -218,6 +282,8 @@ def report(results: dict[str, dict[str, object]]) -> bool:
 
 
 def main(argv: list[str]) -> int:
+    again = argv[:1] == ["--again"]
+    argv = argv[1:] if again else argv
     modules = argv or list(MODULES)
     unknown = [m for m in modules if m not in MODULES]
     if unknown:
@@ -228,12 +294,15 @@ def main(argv: list[str]) -> int:
     ran: dict[str, dict[str, object]] = {}
     for module in modules:
         print(f"== mutmut: {module} ({', '.join(MODULES[module])})", flush=True)
-        ran[module] = run_module(module, pg)
+        ran[module] = run_module(module, pg, again=again)
     # Modules run one at a time add up in one report, read when this run ends (another run
-    # of other modules may have finished meanwhile).
+    # of other modules may have finished meanwhile); a run `--again` keeps the first run's
+    # time.
     previous = OUT / "report.json"
     results = json.loads(previous.read_text()) if previous.exists() and argv else {}
-    return 0 if report({**results, **ran}) else 1
+    for module, result in ran.items():
+        results[module] = {**results.get(module, {"seconds": "?"}), **result}
+    return 0 if report(results) else 1
 
 
 if __name__ == "__main__":

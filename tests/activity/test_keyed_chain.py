@@ -58,11 +58,6 @@ async def set_head(db: Database, client_id: int, **values: Any) -> None:
 
 
 @pytest.fixture
-async def actor(factory) -> Actor:
-    return Actor(manager=await factory.manager(), ip="203.0.113.9", user_agent="Tablet/1.0")
-
-
-@pytest.fixture
 async def two_managers(factory) -> tuple[int, int]:
     return (await factory.manager()).id, (await factory.manager()).id
 

@@ -34,3 +34,27 @@ async def test_me_requires_token(client: httpx.AsyncClient) -> None:
 async def test_login_helper(client: httpx.AsyncClient, factory: Factory) -> None:
     headers = await login(client, await factory.manager())
     assert (await client.get("/api/manager/auth/me", headers=headers)).status_code == 200
+
+
+async def test_a_manager_created_as_admin_is_one(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    """The role asked for is the role stored (the model's default is "manager")."""
+    r = await client.post(
+        "/api/manager/admin/managers",
+        headers=admin_headers,
+        json={"email": "Second.Admin@example.ru", "name": " Вторая ", "role": "admin"},
+    )
+    assert r.status_code == 201, r.text
+    created = r.json()
+    assert (created["role"], created["email"], created["name"]) == (
+        "admin",
+        "Second.Admin@example.ru",
+        "Вторая",
+    )
+    r = await client.post(
+        "/api/manager/auth/login",
+        json={"email": "second.admin@example.ru", "password": created["password"]},
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["manager"]["role"] == "admin"

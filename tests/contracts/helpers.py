@@ -193,5 +193,17 @@ async def settle_seals() -> None:
     await asyncio.wait_for(sealing.settle(), timeout=180)
 
 
+@dataclass
+class Awaiting:
+    """A generated contract awaiting its code (the `awaiting` fixture): the client, the
+    contract as generated, the code the client received, when it was sent, where to enter it."""
+
+    ready: Ready
+    contract: dict[str, Any]
+    code: str
+    sent_at: datetime
+    confirm_url: str
+
+
 def wrong(code: str) -> str:
     return f"{(int(code) + 1) % 1_000_000:06d}"

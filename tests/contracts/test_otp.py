@@ -14,7 +14,14 @@ from privet_manager.contracts.models import Contract
 from privet_manager.kit.logging import JsonFormatter
 from sqlalchemy import select
 
-from tests.contracts.helpers import API, apply_and_generate, read_code, ready_client, wrong
+from tests.contracts.helpers import (
+    API,
+    Awaiting,
+    apply_and_generate,
+    read_code,
+    ready_client,
+    wrong,
+)
 
 
 async def contract_row(db, client_id: int) -> Contract:
@@ -27,12 +34,9 @@ async def contract_row(db, client_id: int) -> Contract:
 
 
 async def test_twenty_parallel_wrong_codes_count_exactly_five_and_lock(
-    client, headers, manager, clean_db
+    client, headers, manager, clean_db, awaiting: Awaiting
 ) -> None:
-    ready = await ready_client(clean_db, manager)
-    await apply_and_generate(client, headers, ready.client_id)
-    code = await read_code(client, ready.user_id)
-    url = f"{API}/clients/{ready.client_id}/contract/confirm"
+    ready, code, url = awaiting.ready, awaiting.code, awaiting.confirm_url
 
     responses = await asyncio.gather(
         *(client.post(url, json={"code": wrong(code)}, headers=headers) for _ in range(20))
@@ -58,11 +62,10 @@ async def test_twenty_parallel_wrong_codes_count_exactly_five_and_lock(
     assert r.status_code == 201 and r.json()["contract"]["otp_attempts_left"] == 5
 
 
-async def test_wrong_code_reports_attempts_left(client, headers, manager, clean_db) -> None:
-    ready = await ready_client(clean_db, manager)
-    await apply_and_generate(client, headers, ready.client_id)
-    code = await read_code(client, ready.user_id)
-    url = f"{API}/clients/{ready.client_id}/contract/confirm"
+async def test_wrong_code_reports_attempts_left(
+    client, headers, manager, clean_db, awaiting: Awaiting
+) -> None:
+    ready, code, url = awaiting.ready, awaiting.code, awaiting.confirm_url
     r = await client.post(url, json={"code": wrong(code)}, headers=headers)
     assert r.status_code == 422
     assert r.json()["attempts_left"] == 4
@@ -94,12 +97,9 @@ async def test_code_expires_after_ten_minutes(client, headers, manager, clean_db
 
 
 async def test_the_card_counts_the_code_down_in_whole_seconds_rounded_up(
-    client, headers, manager, clean_db
+    client, headers, manager, clean_db, awaiting: Awaiting
 ) -> None:
-    ready = await ready_client(clean_db, manager)
-    await apply_and_generate(client, headers, ready.client_id)
-    sent = (await contract_row(clean_db, ready.client_id)).otp_sent_at
-    assert sent is not None
+    ready, sent = awaiting.ready, awaiting.sent_at
 
     async def timers(at: datetime) -> tuple[int, int]:
         with time_machine.travel(at, tick=False):
@@ -115,21 +115,15 @@ async def test_the_card_counts_the_code_down_in_whole_seconds_rounded_up(
     assert await timers(sent + timedelta(minutes=11)) == (0, 0)
 
 
-async def test_a_used_code_is_refused(client, headers, manager, clean_db) -> None:
-    ready = await ready_client(clean_db, manager)
-    await apply_and_generate(client, headers, ready.client_id)
-    code = await read_code(client, ready.user_id)
-    url = f"{API}/clients/{ready.client_id}/contract/confirm"
+async def test_a_used_code_is_refused(client, headers, awaiting: Awaiting) -> None:
+    code, url = awaiting.code, awaiting.confirm_url
     assert (await client.post(url, json={"code": code}, headers=headers)).status_code == 200
     r = await client.post(url, json={"code": code}, headers=headers)
     assert r.status_code == 409 and r.json()["code"] == "contract_signed"
 
 
-async def test_two_parallel_right_codes_sign_once(client, headers, manager, clean_db) -> None:
-    ready = await ready_client(clean_db, manager)
-    await apply_and_generate(client, headers, ready.client_id)
-    code = await read_code(client, ready.user_id)
-    url = f"{API}/clients/{ready.client_id}/contract/confirm"
+async def test_two_parallel_right_codes_sign_once(client, headers, awaiting: Awaiting) -> None:
+    code, url = awaiting.code, awaiting.confirm_url
     rs = await asyncio.gather(
         *(client.post(url, json={"code": code}, headers=headers) for _ in range(3))
     )
@@ -137,11 +131,9 @@ async def test_two_parallel_right_codes_sign_once(client, headers, manager, clea
 
 
 async def test_resend_voids_the_old_code_and_keeps_failures(
-    client, headers, manager, clean_db
+    client, headers, manager, clean_db, awaiting: Awaiting
 ) -> None:
-    ready = await ready_client(clean_db, manager)
-    await apply_and_generate(client, headers, ready.client_id)
-    old = await read_code(client, ready.user_id)
+    ready, old = awaiting.ready, awaiting.code
     confirm = f"{API}/clients/{ready.client_id}/contract/confirm"
     resend = f"{API}/clients/{ready.client_id}/contract/resend-otp"
     for _ in range(2):

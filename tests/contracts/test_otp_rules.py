@@ -19,7 +19,12 @@ from privet_manager.contracts.errors import OtpConsumed
 from privet_manager.signing import confirm
 from sqlalchemy import select
 
-from tests.contracts.helpers import API, apply_and_generate, read_code, ready_client, wrong
+from tests.contracts.helpers import (
+    API,
+    Awaiting,
+    read_code,
+    wrong,
+)
 from tests.contracts.test_otp import contract_row
 
 
@@ -75,12 +80,9 @@ def test_when_a_code_may_be_sent(now, last, window, count, expected) -> None:
 
 
 async def test_the_resend_cooldown_is_exactly_sixty_seconds(
-    client, headers, manager, clean_db
+    client, headers, manager, clean_db, awaiting: Awaiting
 ) -> None:
-    ready = await ready_client(clean_db, manager)
-    await apply_and_generate(client, headers, ready.client_id)
-    sent = (await contract_row(clean_db, ready.client_id)).otp_sent_at
-    assert sent is not None
+    ready, sent = awaiting.ready, awaiting.sent_at
     resend = f"{API}/clients/{ready.client_id}/contract/resend-otp"
     with time_machine.travel(sent + timedelta(seconds=59, microseconds=999_000), tick=False):
         r = await client.post(resend, headers=headers)
@@ -104,12 +106,10 @@ async def chain_actions(db, client_id: int) -> list[tuple[str, dict[str, Any]]]:
 
 
 async def test_failed_and_locked_attempts_are_in_the_activity_chain(
-    client, headers, manager, clean_db
+    client, headers, manager, clean_db, awaiting: Awaiting
 ) -> None:
-    ready = await ready_client(clean_db, manager)
-    contract = await apply_and_generate(client, headers, ready.client_id)
-    code = await read_code(client, ready.user_id)
-    url = f"{API}/clients/{ready.client_id}/contract/confirm"
+    ready, code, url = awaiting.ready, awaiting.code, awaiting.confirm_url
+    contract = awaiting.contract
     for _ in range(5):
         await client.post(url, json={"code": wrong(code)}, headers={**headers, "User-Agent": "T/1"})
     attempts = [
@@ -130,12 +130,9 @@ async def test_failed_and_locked_attempts_are_in_the_activity_chain(
 
 
 async def test_a_wrong_code_after_the_signature_counts_nothing(
-    client, headers, manager, clean_db
+    client, headers, manager, clean_db, awaiting: Awaiting
 ) -> None:
-    ready = await ready_client(clean_db, manager)
-    await apply_and_generate(client, headers, ready.client_id)
-    code = await read_code(client, ready.user_id)
-    url = f"{API}/clients/{ready.client_id}/contract/confirm"
+    ready, code, url = awaiting.ready, awaiting.code, awaiting.confirm_url
     assert (await client.post(url, json={"code": code}, headers=headers)).status_code == 200
     row = await contract_row(clean_db, ready.client_id)
     assert row.otp_hmac is None and row.otp_used_at is not None  # the used code is gone
@@ -159,13 +156,11 @@ async def test_a_wrong_code_after_the_signature_counts_nothing(
 
 
 async def test_a_resend_racing_a_confirm_voids_the_old_code(
-    client, headers, manager, clean_db
+    client, headers, manager, clean_db, awaiting: Awaiting
 ) -> None:
     """The confirm read the contract (and the old code's HMAC) before a resend committed:
     its consuming UPDATE must consume only the code it checked, so it fails."""
-    ready = await ready_client(clean_db, manager)
-    await apply_and_generate(client, headers, ready.client_id)
-    old = await read_code(client, ready.user_id)
+    ready, old = awaiting.ready, awaiting.code
     actor = Actor(manager=manager, ip="203.0.113.7", user_agent="T/1")
     async with clean_db.sessionmaker() as s:
         stale = await contracts.latest(s, ready.client_id)  # what the confirm read first

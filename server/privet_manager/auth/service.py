@@ -139,7 +139,8 @@ async def change_own_password(
     await ratelimit.reset(session, keys[0])
     await set_password(session, manager, new_password)
     security_log.info(
-        "password changed", extra={"event": "password_changed", "manager_id": manager.id}
+        "password changed",
+        extra={"event": "password_changed", "manager_id": manager.id},
     )
 
 
@@ -152,7 +153,10 @@ async def login(
     ip_key = f"login:ip:{ip}"
     wait = await ratelimit.blocked_for(session, [account_key, ip_key])
     if wait:
-        security_log.warning("login throttled", extra={"event": "login_throttled", "ip": ip})
+        security_log.warning(
+            "login throttled",
+            extra={"event": "login_throttled", "ip": ip},
+        )
         LOGIN_THROTTLED.inc()  # a refusal that writes nothing: there is no commit to wait for
         raise LoginThrottled(retry_after=wait)
 
@@ -166,7 +170,8 @@ async def login(
         await _count_failure(session, (account_key, ip_key))
         count_on_commit(session, LOGIN_FAILURES)  # the refusal commits the count
         security_log.warning(
-            "login failed", extra={"event": "login_failed", "ip": ip, "known": manager is not None}
+            "login failed",
+            extra={"event": "login_failed", "ip": ip, "known": manager is not None},
         )
         raise InvalidCredentials()
 
@@ -181,7 +186,10 @@ async def login(
     )
     session.add(auth_session)
     await session.flush()
-    security_log.info("login", extra={"event": "login", "manager_id": manager.id, "ip": ip})
+    security_log.info(
+        "login",
+        extra={"event": "login", "manager_id": manager.id, "ip": ip},
+    )
     return await _issue(session, manager, auth_session, now)
 
 
