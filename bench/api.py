@@ -16,7 +16,9 @@ import platform
 import random
 import statistics
 import subprocess
+from contextlib import ExitStack
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -228,7 +230,7 @@ def ratios(kinds: dict[str, Any]) -> None:
         if pg and pg.get("rps"):
             k["rps_vs_pg_select"] = round(k["rps"] / pg["rps"], 3)
             k["p50_vs_pg_select"] = round(k["p50_ms"] / pg["p50_ms"], 2) if pg["p50_ms"] else None
-        target = TARGETS.get(name)
+        target = TARGETS.get(name.removesuffix("@before"))
         if target:
             p95, rps = target
             k["target"] = {"p95_ms": p95, "rps": rps}
@@ -238,12 +240,12 @@ def ratios(kinds: dict[str, Any]) -> None:
 
 
 def print_table(kinds: dict[str, Any]) -> None:
-    print(f"\n{'kind':16} {'p50':>7} {'p95':>7} {'p99':>7} {'req/s':>8} {'RSS MB':>7} "
+    print(f"\n{'kind':22} {'p50':>7} {'p95':>7} {'p99':>7} {'req/s':>8} {'RSS MB':>7} "
           f"{'srv cpu':>7} {'ms/req':>7} {'drv cpu':>7} {'vs /health':>10} {'vs pg':>6}  "
           "target")  # fmt: skip
     for name, k in kinds.items():
         if "skipped" in k:
-            print(f"{name:16} skipped: {k['skipped'][:90]}")
+            print(f"{name:22} skipped: {k['skipped'][:90]}")
             continue
         t = k.get("target")
         verdict = ""
@@ -254,7 +256,7 @@ def print_table(kinds: dict[str, Any]) -> None:
                 + (f", ≥{t['rps']}/s)" if t["rps"] else ")")
             )
         print(
-            f"{name:16} {k['p50_ms']:7.1f} {k['p95_ms']:7.1f} {k['p99_ms']:7.1f} {k['rps']:8.0f} "
+            f"{name:22} {k['p50_ms']:7.1f} {k['p95_ms']:7.1f} {k['p99_ms']:7.1f} {k['rps']:8.0f} "
             f"{k['peak_rss_mb']:7.0f} {k['server_cpu']:7.2f} "
             f"{k.get('server_cpu_ms_per_request') or 0:7.2f} {k['driver_cpu']:7.2f} "
             f"{k.get('rps_vs_health', 0):10.2f} {k.get('rps_vs_pg_select', 0):6.2f}  {verdict}"
@@ -280,6 +282,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--label", default="", help="a note stored with the results")
     parser.add_argument("--no-save", action="store_true")
+    parser.add_argument(
+        "--before-tree",
+        help="a checkout whose code is a second, 'before' server (its server/ on PYTHONPATH): "
+        "both servers run at once on the same database and each kind is measured on one, then "
+        "the other, round by round (kinds named <kind>@before in the results)",
+    )
     args = parser.parse_args(argv)
 
     kinds_wanted = [k.strip() for k in args.kinds.split(",") if k.strip()]
@@ -290,38 +298,67 @@ def main(argv: list[str] | None = None) -> None:
         row = conn.execute("SELECT count(*) FROM manager_clients").fetchone()
         n_clients = row[0] if row else 0
     started = datetime.now(UTC)
-    runs: dict[str, list[dict[str, Any]]] = {k: [] for k in kinds_wanted}
+    sides = ["after", "before"] if args.before_tree else ["after"]
+    labels = {side: "" if side == "after" else "@before" for side in sides}
+    runs: dict[str, list[dict[str, Any]]] = {
+        k + labels[side]: [] for k in kinds_wanted for side in sides
+    }
     skipped: dict[str, str] = {}
-    with serve(args.database_url) as server:
-        manager_headers, admin_headers = login(server.base_url), login(server.base_url, 5)
+    load = [os.getloadavg()]
+    with ExitStack() as stack:
+        servers = {
+            side: stack.enter_context(
+                serve(
+                    args.database_url,
+                    {"PYTHONPATH": str(Path(args.before_tree) / "server")}
+                    if side == "before"
+                    else None,
+                )
+            )
+            for side in sides
+        }
+        auth = {side: (login(s.base_url), login(s.base_url, 5)) for side, s in servers.items()}
 
-        def headers_for(kind: str) -> dict[str, str]:
+        def headers_for(side: str, kind: str) -> dict[str, str]:
+            manager_headers, admin_headers = auth[side]
             headers = admin_headers if kind in ADMIN_KINDS else manager_headers
             # `<kind>_gzip`: the same requests as a browser sends them (bench/compression.py
             # compares the levels and encodings).
             return {**headers, "Accept-Encoding": "gzip"} if kind.endswith(GZIP) else headers
 
-        for kind in kinds_wanted:
-            if kind in paths and kind != "health":
-                why = probe(server.base_url, paths[kind], headers_for(kind))
-                if why:
-                    skipped[kind] = why
+        for side, server in servers.items():
+            for kind in kinds_wanted:
+                if kind in paths and kind != "health":
+                    why = probe(server.base_url, paths[kind], headers_for(side, kind))
+                    if why:
+                        skipped[kind + labels[side]] = why
         for rep in range(args.repeat):
             for kind in kinds_wanted:
-                if kind in skipped:
-                    continue
-                res = measure(kind, args, server.pid, server.base_url, paths.get(kind, []),
-                              headers_for(kind))  # fmt: skip
-                runs[kind].append(res)
-                print(f"[{rep + 1}/{args.repeat}] {kind}: p95 {res['p95_ms']:.1f} ms, "
-                      f"{res['rps']:.0f} req/s, errors {res['errors']}", flush=True)  # fmt: skip
-        server_rss = psutil.Process(server.pid).memory_info().rss
+                # Alternating: this round's "before" sits seconds from its "after", and the
+                # side that goes first swaps every round.
+                for side in sides if rep % 2 == 0 else sides[::-1]:
+                    name = kind + labels[side]
+                    if name in skipped:
+                        continue
+                    server = servers[side]
+                    res = measure(kind, args, server.pid, server.base_url, paths.get(kind, []),
+                                  headers_for(side, kind))  # fmt: skip
+                    res["load_avg"] = os.getloadavg()[0]
+                    load.append(os.getloadavg())
+                    runs[name].append(res)
+                    print(f"[{rep + 1}/{args.repeat}] {name}: p95 {res['p95_ms']:.1f} ms, "
+                          f"{res['rps']:.0f} req/s, "
+                          f"{res.get('server_cpu_ms_per_request') or 0:.3f} ms CPU/req, "
+                          f"errors {res['errors']}, load {res['load_avg']:.1f}",
+                          flush=True)  # fmt: skip
+        server_rss = psutil.Process(servers["after"].pid).memory_info().rss
     kinds: dict[str, Any] = {}
-    for kind in kinds_wanted:
+    for kind in runs:
         if kind in skipped:
             kinds[kind] = {"skipped": skipped[kind]}
         elif runs[kind]:
-            kinds[kind] = {"request": DESCRIPTIONS.get(kind, kind), **summarise(runs[kind])}
+            base = kind.removesuffix("@before")
+            kinds[kind] = {"request": DESCRIPTIONS.get(base, base), **summarise(runs[kind])}
     ratios(kinds)
     print_table(kinds)
     peak = max((k.get("peak_rss_mb", 0) for k in kinds.values()), default=0)
@@ -336,7 +373,8 @@ def main(argv: list[str] | None = None) -> None:
             "cpus": os.cpu_count(),
             "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
             "python": platform.python_version(),
-            "load_avg_at_start": os.getloadavg(),
+            "load_avg_at_start": load[0],
+            "load_avg_1min_min_max": (min(x[0] for x in load), max(x[0] for x in load)),
         },
         "settings": {
             "clients": n_clients,
@@ -345,6 +383,7 @@ def main(argv: list[str] | None = None) -> None:
             "warmup_s": args.warmup,
             "repeat": args.repeat,
             "driver": args.driver,
+            "before_tree": args.before_tree,
             "server": "one uvicorn process (uvloop, httptools), LOG_LEVEL=WARNING, no access log",
         },
         "peak_rss_mb": peak,
