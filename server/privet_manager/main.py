@@ -57,9 +57,9 @@ def operation_id(route: APIRoute) -> str:
 
 def manager_api() -> APIRouter:
     api = APIRouter(prefix="/api/manager")
+    api.include_router(clients_router)
     api.include_router(auth_router)
     api.include_router(admin_managers_router)
-    api.include_router(clients_router)
     api.include_router(card_router)
     api.include_router(devices_router)
     api.include_router(events_router)
@@ -160,8 +160,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     # The local backend asks the devices domain before storing a browser's upload.
     set_upload_guard(refuse_upload)
-    app.include_router(health.router)
     app.include_router(manager_api())
+    app.include_router(health.router)
     app.include_router(storage_router)
     app.include_router(support_bridge_router)
     app.include_router(public_router)
