@@ -59,11 +59,19 @@ async def test_registry_finds_and_opens_a_signed_contract(
     one = r.json()
     assert one["client_name"] == "Ёлкина Алёна Сергеевна"
     assert one["holder"]["id"] == m.id
-    assert one["verification"]["valid"] is True
+    assert "verification" not in one
+    r = await client.get(f"{R}/{contract['id']}/verification", headers=ha)
+    assert r.status_code == 200, r.text
+    assert r.json()["valid"] is True and r.json()["number"] == number
+    assert r.json()["checks"]["hmac"] == "ok"
+    unsigned = (await client.get(f"{R}/{other['id']}/verification", headers=ha)).json()
+    assert unsigned["valid"] is False and unsigned["status"] == "awaiting_signature"
     assert one["contract"]["pdf_url"] and one["contract"]["signed_pdf_url"]
     pdf = await client.get(one["contract"]["signed_pdf_url"])
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
-    assert (await client.get(f"{R}/999999", headers=ha)).status_code == 404
+    for missing in (f"{R}/999999", f"{R}/999999/verification"):
+        r = await client.get(missing, headers=ha)
+        assert r.status_code == 404 and r.json()["code"] == "contract_not_found", missing
     for bad in ({"status": "lost"}, {"from": "завтра"}, {"limit": "0"}, {"cursor": "x"}):
         assert (await client.get(R, params=bad, headers=ha)).status_code == 422, bad
 

@@ -110,8 +110,14 @@ def test_registry_finds_a_signed_contract_and_opens_its_pdf(new_page, live_serve
     row.get_by_test_id("registry-open").click()
     page.get_by_test_id("contract-number").wait_for()
     assert number in page.get_by_test_id("contract-number").inner_text()
+    # The contract shows at once; its verification (the stored files re-read, the seal
+    # validated) arrives on its own, later on a loaded machine.
     verification = page.get_by_test_id("contract-verification")
+    verification.wait_for(timeout=60_000)
     assert "подлинный" in verification.inner_text()
+    checks = page.locator("ul.checks").inner_text()
+    # Every check in the manager's language: no field name of the API shows through.
+    assert "seal" not in checks and "photos" not in checks and "печать" in checks, checks
     page.get_by_test_id("contract-timeline-list").locator("li").first.wait_for()
     for link in ("contract-pdf", "contract-signed-pdf"):
         href = page.get_by_test_id(link).get_attribute("href")

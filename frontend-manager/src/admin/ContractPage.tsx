@@ -6,7 +6,7 @@ import { DisputePackButton } from '../components/DisputePackButton';
 import { ErrorBanner } from '../components/Field';
 import { Spinner } from '../components/Spinner';
 import { formatPhone, money, moscowDateTime } from '../lib/format';
-import { CONTRACT_STATUS_LABELS, getClientCard, getContract } from './api';
+import { CONTRACT_STATUS_LABELS, getClientCard, getContract, getContractVerification, type Verification } from './api';
 import { ReassignForm } from './ReassignForm';
 import { usePageTitle } from './usePageTitle';
 
@@ -37,15 +37,26 @@ const ACTIONS: Record<string, string> = {
 const CHECKS: Record<string, string> = {
   pdf_hash: 'PDF договора не изменён',
   signed_pdf_hash: 'Подписанная копия не изменена',
+  photos: 'Фото устройств не изменены',
+  seal: 'Электронная печать организации цела',
   hmac: 'Подпись доказательств (HMAC) верна',
   activity_chain: 'Журнал действий цел',
 };
 
-const CHECK_RESULTS: Record<string, string> = { ok: 'да', failed: 'нет', not_applicable: 'не применимо' };
+const CHECK_RESULTS: Record<string, string> = {
+  ok: 'да',
+  failed: 'нет',
+  not_applicable: 'не применимо',
+  pending: 'ожидается',
+};
 
 export function ContractPage() {
   const { contractId } = useParams();
   const contract = useQuery({ queryKey: ['admin', 'contract', contractId], queryFn: () => getContract(Number(contractId)) });
+  const verification = useQuery({
+    queryKey: ['admin', 'contract', contractId, 'verification'],
+    queryFn: () => getContractVerification(Number(contractId)),
+  });
   const clientId = contract.data?.client_id;
   const card = useQuery({
     queryKey: ['client', String(clientId), 'admin'],
@@ -55,7 +66,7 @@ export function ContractPage() {
   usePageTitle(contract.data ? `Договор ${contract.data.contract.number}` : 'Договор');
   if (contract.isPending) return <Spinner label="Загружаем договор…" />;
   if (contract.isError) return <ErrorBanner message={describeError(contract.error)} onRetry={() => void contract.refetch()} />;
-  const { contract: c, verification: v } = contract.data;
+  const c = contract.data.contract;
   const client = card.data;
   const movable = client && client.status !== 'signed' && client.status !== 'processed';
   return (
@@ -78,7 +89,7 @@ export function ContractPage() {
             </dd>
             <dt>Клиент</dt>
             <dd>
-              {contract.data.client_name} <span className="muted">{formatPhone(contract.data.client_phone)}</span>
+              {contract.data.client_name} <span className="muted phone">{formatPhone(contract.data.client_phone)}</span>
             </dd>
             <dt>Менеджер</dt>
             <dd>{contract.data.holder?.name ?? '—'}</dd>
@@ -105,16 +116,12 @@ export function ContractPage() {
         </section>
         <section className="card" aria-labelledby="contract-verify">
           <h2 id="contract-verify">Проверка</h2>
-          <p className={`banner ${v.valid ? 'banner--ok' : 'banner--error'}`} data-testid="contract-verification">
-            {v.valid ? 'Договор подлинный: все проверки пройдены' : c.status === 'signed' ? 'Проверка не пройдена' : 'Договор не подписан'}
-          </p>
-          <ul className="checks">
-            {Object.entries(v.checks).map(([name, result]) => (
-              <li key={name} className={`check check--${result}`}>
-                {CHECKS[name] ?? name}: <strong>{CHECK_RESULTS[result] ?? result}</strong>
-              </li>
-            ))}
-          </ul>
+          {verification.isPending ? <Spinner label="Проверяем договор…" /> : null}
+          <ErrorBanner
+            message={verification.isError ? describeError(verification.error) : null}
+            onRetry={() => void verification.refetch()}
+          />
+          {verification.data ? <Checks v={verification.data} signed={c.status === 'signed'} /> : null}
           <p className="muted mono">SHA-256: {c.pdf_sha256}</p>
         </section>
       </div>
@@ -146,6 +153,23 @@ export function ContractPage() {
           </>
         ) : null}
       </section>
+    </>
+  );
+}
+
+function Checks({ v, signed }: { v: Verification; signed: boolean }) {
+  return (
+    <>
+      <p className={`banner ${v.valid ? 'banner--ok' : 'banner--error'}`} data-testid="contract-verification">
+        {v.valid ? 'Договор подлинный: все проверки пройдены' : signed ? 'Проверка не пройдена' : 'Договор не подписан'}
+      </p>
+      <ul className="checks">
+        {Object.entries(v.checks).map(([name, result]) => (
+          <li key={name} className={`check check--${result}`}>
+            {CHECKS[name] ?? name}: <strong>{CHECK_RESULTS[result] ?? result}</strong>
+          </li>
+        ))}
+      </ul>
     </>
   );
 }

@@ -14,7 +14,7 @@ export type TariffUpdate = S['TariffUpdate'];
 export type TariffVersion = S['TariffVersionOut'];
 export type RegistryItem = S['RegistryItem'];
 export type RegistryPage = S['RegistryPage'];
-export type RegistryContract = S['RegistryContract'];
+export type Verification = S['VerifyOut'];
 export type ContractStatus = S['ContractStatus'];
 export type Funnel = S['Funnel'];
 export type ManagerTable = S['ManagerTable'];
@@ -67,6 +67,10 @@ export const listContracts = (query: RegistryQuery) =>
 
 export const getContract = (id: number) =>
   unwrap(api.GET(`${M}/admin/contracts/{contract_id}`, { params: { path: { contract_id: id } } }));
+
+// Asked apart from the contract: it re-reads the stored files, the page does not wait for it.
+export const getContractVerification = (id: number) =>
+  unwrap(api.GET(`${M}/admin/contracts/{contract_id}/verification`, { params: { path: { contract_id: id } } }));
 
 export const getClientCard = (id: number) =>
   unwrap(api.GET(`${M}/clients/{client_id}`, { params: { path: { client_id: id } } }));

@@ -74,9 +74,30 @@ export interface paths {
         };
         /**
          * Get Contract
-         * @description One contract: links to its PDF and signed copy, and its verification.
+         * @description One contract: its client, holder and links to its PDF and signed copy.
          */
         get: operations["admin-get_contract"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/manager/admin/contracts/{contract_id}/verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Contract Verification
+         * @description One contract's verification: the stored PDFs re-read and hashed, the seal, the
+         *     evidence HMAC and the client's activity chain (slower than the contract itself).
+         */
+        get: operations["admin-get_contract_verification"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2071,18 +2092,6 @@ export interface components {
              */
             timestamped: boolean;
         };
-        /** RegistryContract */
-        RegistryContract: {
-            /** Client Id */
-            client_id: number;
-            /** Client Name */
-            client_name: string | null;
-            /** Client Phone */
-            client_phone: string | null;
-            contract: components["schemas"]["ContractOut"];
-            holder: components["schemas"]["ManagerRef"] | null;
-            verification: components["schemas"]["VerifyOut"];
-        };
         /**
          * RegistryItem
          * @description A contract in the registry, with its client and the client's holder.
@@ -2782,7 +2791,99 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RegistryContract"];
+                    "application/json": components["schemas"]["RegistryItem"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    "admin-get_contract_verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contract_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerifyOut"];
                 };
             };
             /** @description Bad Request */

@@ -15,7 +15,7 @@ from privet_manager.admin.schemas import (
     ManagerCreate,
     ManagerCreated,
     OneTimePassword,
-    RegistryContract,
+    RegistryItem,
     RegistryPage,
 )
 from privet_manager.auth.deps import CurrentActor, admin_manager
@@ -25,6 +25,7 @@ from privet_manager.clients.deps import ClientIdPath
 from privet_manager.clients.schemas import ClientState
 from privet_manager.clients.views import client_state
 from privet_manager.contracts.models import ContractStatus
+from privet_manager.contracts.schemas import VerifyOut
 from privet_manager.kit.clock import FromDay, ToDay
 from privet_manager.kit.db import SessionDep
 from privet_manager.kit.errors import PROBLEM_RESPONSES
@@ -193,9 +194,17 @@ async def list_contracts(
     )
 
 
+ContractId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
 @router.get("/contracts/{contract_id}")
-async def get_contract(
-    session: SessionDep, contract_id: Annotated[int, Path(ge=1, le=2**63 - 1)]
-) -> RegistryContract:
-    """One contract: links to its PDF and signed copy, and its verification."""
+async def get_contract(session: SessionDep, contract_id: ContractId) -> RegistryItem:
+    """One contract: its client, holder and links to its PDF and signed copy."""
     return await registry.one(session, contract_id)
+
+
+@router.get("/contracts/{contract_id}/verification")
+async def get_contract_verification(session: SessionDep, contract_id: ContractId) -> VerifyOut:
+    """One contract's verification: the stored PDFs re-read and hashed, the seal, the
+    evidence HMAC and the client's activity chain (slower than the contract itself)."""
+    return await registry.verification(session, contract_id)

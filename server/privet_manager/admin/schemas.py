@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from privet_manager.admin.models import AuditAction, AuditTarget
 from privet_manager.auth.models import Role
 from privet_manager.auth.schemas import ManagerOut, ManagerRef
-from privet_manager.contracts.schemas import ContractOut, VerifyOut
+from privet_manager.contracts.schemas import ContractOut
 
 
 class ManagerCreate(BaseModel):
@@ -83,7 +83,3 @@ class RegistryItem(BaseModel):
 class RegistryPage(BaseModel):
     items: list[RegistryItem]
     next_cursor: str | None
-
-
-class RegistryContract(RegistryItem):
-    verification: VerifyOut

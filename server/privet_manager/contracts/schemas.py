@@ -82,6 +82,9 @@ class VerifyChecks(BaseModel):
 
 
 class VerifyOut(BaseModel):
+    # Built straight from contracts.verify.Verification (its `checks` dict fills VerifyChecks).
+    model_config = ConfigDict(from_attributes=True)
+
     valid: bool
     number: str
     status: ContractStatus

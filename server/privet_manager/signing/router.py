@@ -12,7 +12,7 @@ from privet_manager.contracts import repository
 from privet_manager.contracts.errors import NoContract, NoSignedContract
 from privet_manager.contracts.models import Contract
 from privet_manager.contracts.pep import agreement
-from privet_manager.contracts.schemas import VerifyChecks, VerifyOut
+from privet_manager.contracts.schemas import VerifyOut
 from privet_manager.contracts.verify import verify_contract
 from privet_manager.contracts.views import contract_out
 from privet_manager.kit.db import SessionDep
@@ -107,11 +107,4 @@ async def verify(client: ClientForRead, session: SessionDep, manager: CurrentMan
     contract = await repository.latest_signed(session, client.id)
     if contract is None:
         raise NoSignedContract()
-    result = await verify_contract(session, contract)
-    return VerifyOut(
-        valid=result.valid,
-        number=result.number,
-        status=result.status,
-        checks=VerifyChecks(**result.checks),
-        failed_activity_seq=result.failed_activity_seq,
-    )
+    return VerifyOut.model_validate(await verify_contract(session, contract))
