@@ -195,6 +195,10 @@ async def get_read_connection() -> AsyncIterator[psycopg.AsyncConnection[Any]]:
         await greenlet_spawn(fairy.close)
 
 
+# The same as a context manager, for dependencies that take a connection among other things
+# (auth/deps.py `live_reader`).
+read_connection = asynccontextmanager(get_read_connection)
+
 ReadConnectionDep = Annotated[
     psycopg.AsyncConnection[Any], Depends(get_read_connection, scope="function")
 ]
