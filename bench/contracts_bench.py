@@ -1,6 +1,7 @@
 """Benchmark of `contract/generate` and `contract/confirm` against one live uvicorn process.
 
     .venv/bin/python -m bench.contracts_bench [--clients 50] [--runs 3] [--pg URL]
+        [--compare-unsealed] [--compare-main PATH | --compare-rev REV] [--seal-latency 20]
 
 A fresh database on the PostgreSQL server (the system one by default) is migrated and seeded
 with clients whose steps 1-4 are done; the tariff is applied through the API (not timed).
@@ -9,6 +10,15 @@ bridge as the client's app would (not timed), and `confirm` is timed once per cl
 Requests are sequential, so the figures are service times, not queueing. A `GET /health`
 series in the same run is the baseline. Results: bench/results/contracts.json.
 Targets (TARGETS.md): generate p95 <= 150 ms, confirm p95 <= 60 ms.
+
+The seal is made after confirm answers (contracts/sealing.py). Per variant the bench also
+times, sequentially after the runs: `--seal-latency N` contracts from confirm's answer until
+the sealed copy is recorded (polling the database directly every 2 ms, not the server), and
+`generate` right after a confirm, i.e. while that contract's seal is being made
+(`generate_after_confirm`). `--compare-main PATH` adds a server running the code of the
+checkout at PATH (PYTHONPATH=PATH/server), `--compare-rev REV` the same for a git revision
+(e.g. 160a5fb, which seals inside confirm), interleaved with this one's in the same run:
+before and after on one machine at one load (reported as "main").
 """
 
 from __future__ import annotations
@@ -177,6 +187,106 @@ def timed(http: httpx.Client, method: str, path: str, **kw: Any) -> tuple[float,
 UNSEALED_APP = "bench.unsealed_app:create_app"
 
 
+def seal_latency(
+    http: httpx.Client, h: dict[str, str], batch: list[tuple[int, int]], url: str
+) -> list[float]:
+    """For each client: generate (not timed), confirm, then the time from confirm's answer
+    until the contract is recorded sealed (the database polled every 2 ms)."""
+    import psycopg
+
+    out: list[float] = []
+    with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
+        for client_id, user_id in batch:
+            r = http.post(
+                f"/api/manager/clients/{client_id}/contract/generate",
+                json={"pep_agreed": True},
+                headers=h,
+            )
+            assert r.status_code == 201, r.text
+            code = read_code(http, user_id)
+            r = http.post(
+                f"/api/manager/clients/{client_id}/contract/confirm",
+                json={"code": code},
+                headers=h,
+            )
+            assert r.status_code == 200, r.text
+            answered = time.perf_counter()
+            deadline = answered + 60
+            while True:
+                row = conn.execute(
+                    "SELECT sealed FROM manager_contracts WHERE client_id = %s"
+                    " AND status = 'signed'",
+                    (client_id,),
+                ).fetchone()
+                if row and row[0]:
+                    break
+                if time.perf_counter() > deadline:
+                    raise RuntimeError(f"client {client_id}: not sealed within 60 s")
+                time.sleep(0.002)
+            out.append((time.perf_counter() - answered) * 1000)
+    return out
+
+
+def generate_after_confirm(
+    http: httpx.Client, h: dict[str, str], pairs: list[tuple[int, int]]
+) -> list[float]:
+    """`generate` timed right after another client's confirm answered: with the seal after
+    confirm, while that seal is being made."""
+    half = len(pairs) // 2
+    signers, others = pairs[:half], pairs[half : 2 * half]
+    for client_id, _ in signers:
+        r = http.post(
+            f"/api/manager/clients/{client_id}/contract/generate",
+            json={"pep_agreed": True},
+            headers=h,
+        )
+        assert r.status_code == 201, r.text
+    codes = {c: read_code(http, u) for c, u in signers}
+    out: list[float] = []
+    for (signer, _), (other, _) in zip(signers, others, strict=True):
+        r = http.post(
+            f"/api/manager/clients/{signer}/contract/confirm",
+            json={"code": codes[signer]},
+            headers=h,
+        )
+        assert r.status_code == 200, r.text
+        ms, r = timed(
+            http,
+            "POST",
+            f"/api/manager/clients/{other}/contract/generate",
+            json={"pep_agreed": True},
+            headers=h,
+        )
+        assert r.status_code == 201, r.text
+        out.append(ms)
+    return out
+
+
+def checkout(rev: str) -> Path:
+    """The server code of git revision `rev`, extracted into a temporary folder."""
+    import subprocess
+
+    root = Path(tempfile.mkdtemp(prefix="pm-bench-rev-"))
+    repo = Path(__file__).resolve().parent.parent
+    archive = subprocess.run(
+        ["git", "-C", str(repo), "archive", rev, "server"], check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(root)], input=archive, check=True)
+    return root
+
+
+def children_cpu(pid: int) -> float:
+    """CPU seconds of the server's child processes (the seal's worker)."""
+    import psutil
+
+    total = 0.0
+    for child in psutil.Process(pid).children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            t = child.cpu_times()
+            total += t.user + t.system
+    return total
+
+
 def login(http: httpx.Client, email: str) -> dict[str, str]:
     token = http.post(
         "/api/manager/auth/login", json={"email": email, "password": PASSWORD}
@@ -260,23 +370,35 @@ def seal_cpu_ms(data_dir: Path, repeat: int = 30) -> dict[str, float]:
 
 
 def run(
-    pg: str, clients: int, runs: int, warmup: int = 5, compare_unsealed: bool = False
+    pg: str,
+    clients: int,
+    runs: int,
+    warmup: int = 5,
+    compare_unsealed: bool = False,
+    compare_main: Path | None = None,
+    latency: int = 20,
 ) -> dict[str, Any]:
     name = f"pm_bench_contracts_{os.getpid()}"
     url = sqlalchemy_url(with_database(pg, name))
     create_database(url, replace=True)
     data_dir = Path(tempfile.mkdtemp(prefix="pm-bench-contracts-"))
-    variants = ["sealed", "unsealed"] if compare_unsealed else ["sealed"]
+    variants = ["sealed"]
+    if compare_main is not None:
+        variants.append("main")
+    if compare_unsealed:
+        variants.append("unsealed")
+    apps = {"sealed": APP, "main": APP, "unsealed": UNSEALED_APP}
+    extra = {"main": {"PYTHONPATH": str(compare_main / "server")} if compare_main else {}}
     try:
         from privet_manager import migrate
 
         migrate.upgrade(url)
-        per_variant = clients * runs + warmup
+        per_variant = clients * runs + warmup + 3 * latency
         email, made = asyncio.run(seed(url, per_variant * len(variants), data_dir))
         env = {"PRIVET_DATA_DIR": str(data_dir)}
         with contextlib.ExitStack() as stack:
             servers = {
-                v: stack.enter_context(serve(url, env, UNSEALED_APP if v == "unsealed" else APP))
+                v: stack.enter_context(serve(url, {**env, **extra.get(v, {})}, apps[v]))
                 for v in variants
             }
             https = {
@@ -300,13 +422,33 @@ def run(
                 sign_batch(https[v], headers[v], mine[v][:warmup])
             per_run: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
             cpu: dict[str, float] = {}
+            worker_cpu: dict[str, float] = {}
             for n in range(runs):
                 for v in variants:  # interleaved: both see the same machine load
                     batch = mine[v][warmup + n * clients : warmup + (n + 1) * clients]
+                    before = children_cpu(servers[v].pid)
                     with watch(servers[v].pid) as usage:
                         gen, conf = sign_batch(https[v], headers[v], batch)
                     cpu[v] = cpu.get(v, 0.0) + usage.cpu_seconds
+                    worker_cpu[v] = worker_cpu.get(v, 0.0) + (children_cpu(servers[v].pid) - before)
                     per_run[v].append({"generate": summary(gen), "confirm": summary(conf)})
+            after: dict[str, dict[str, Any]] = {}
+            if latency:
+                start = warmup + runs * clients
+                for v in variants:
+                    rest = mine[v][start:]
+                    after[v] = {
+                        "generate_after_confirm": summary(
+                            generate_after_confirm(https[v], headers[v], rest[: 2 * latency])
+                        ),
+                    }
+                for v in variants:
+                    if v == "unsealed":
+                        continue
+                    rest = mine[v][start + 2 * latency : start + 3 * latency]
+                    after[v]["answer_to_sealed"] = summary(
+                        seal_latency(https[v], headers[v], rest, url)
+                    )
         result: dict[str, Any] = {
             "benchmark": "contracts",
             "at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -319,13 +461,15 @@ def run(
             "server_cpu_ms_per_contract": {
                 v: round(cpu[v] * 1000 / (clients * runs), 1) for v in variants
             },
+            # The seal's worker process (a child of the server): not in the figure above.
+            "seal_worker_cpu_ms_per_contract": {
+                v: round(worker_cpu[v] * 1000 / (clients * runs), 1) for v in variants
+            },
+            "after_confirm": after,
             "seal_alone_cpu_ms": seal_cpu_ms(data_dir),
         }
-        if compare_unsealed:
-            result["unsealed"] = {
-                "runs": per_run["unsealed"],
-                "median_of_runs": medians(per_run["unsealed"]),
-            }
+        for v in variants[1:]:
+            result[v] = {"runs": per_run[v], "median_of_runs": medians(per_run[v])}
         result["meets_targets"] = {
             kind: result["median_of_runs"][kind]["p95_ms"] <= TARGETS[kind] for kind in TARGETS
         }
@@ -345,8 +489,39 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="also confirm on a second server that signs without the seal (before issue 14)",
     )
+    parser.add_argument(
+        "--compare-main",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="also run the code of the checkout at PATH (e.g. /work/main), interleaved",
+    )
+    parser.add_argument(
+        "--compare-rev",
+        default=None,
+        metavar="REV",
+        help="like --compare-main, with the server code of this git revision (git archive), "
+        "e.g. 160a5fb, main just before the seal moved after confirm",
+    )
+    parser.add_argument(
+        "--seal-latency",
+        type=int,
+        default=20,
+        metavar="N",
+        help="contracts timed from confirm's answer to the sealed copy (and generate after "
+        "a confirm); 0 skips both",
+    )
     args = parser.parse_args(argv)
-    result = run(args.pg, args.clients, args.runs, compare_unsealed=args.compare_unsealed)
+    if args.compare_rev:
+        args.compare_main = checkout(args.compare_rev)
+    result = run(
+        args.pg,
+        args.clients,
+        args.runs,
+        compare_unsealed=args.compare_unsealed,
+        compare_main=args.compare_main,
+        latency=args.seal_latency,
+    )
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "contracts.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
     for i, r in enumerate(result["runs"], 1):
@@ -360,12 +535,18 @@ def main(argv: list[str] | None = None) -> None:
             f"median of runs: {kind:8} p50 {med[kind]['p50_ms']:.2f} ms  "
             f"p95 {med[kind]['p95_ms']:.2f} ms  ({ok} target p95 <= {TARGETS[kind]:.0f} ms)"
         )
-    if "unsealed" in result:
-        um = result["unsealed"]["median_of_runs"]["confirm"]
-        print(
-            f"median of runs: confirm without the seal p50 {um['p50_ms']:.2f} ms  "
-            f"p95 {um['p95_ms']:.2f} ms"
-        )
+    for v, label in (("main", "main (--compare-main)"), ("unsealed", "without the seal")):
+        if v in result:
+            for kind in ("generate", "confirm"):
+                m = result[v]["median_of_runs"][kind]
+                print(
+                    f"median of runs: {kind:8} {label} p50 {m['p50_ms']:.2f} ms  "
+                    f"p95 {m['p95_ms']:.2f} ms"
+                )
+    for v, figures in result["after_confirm"].items():
+        for what, s in figures.items():
+            print(f"{v:8} {what:22} p50 {s['p50_ms']:7.2f} ms  p95 {s['p95_ms']:7.2f} ms")
+    print(f"seal worker CPU per contract: {result['seal_worker_cpu_ms_per_contract']} ms")
     print(f"server CPU per generate + confirm: {result['server_cpu_ms_per_contract']} ms")
     print(f"the seal alone: {result['seal_alone_cpu_ms']} ms CPU")
     print(f"load average {result['machine_load_average']}")

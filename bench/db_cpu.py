@@ -22,11 +22,9 @@ from datetime import date, timedelta
 from typing import Any
 
 import psycopg
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from bench import seed_data
-from bench.db import libpq_url, sqlalchemy_url
+from bench.db import libpq_url
 
 
 def backend_cpu(pid: int) -> float:
@@ -48,30 +46,35 @@ def _figures(times: list[float], cpu: float) -> dict[str, float]:
 
 
 async def analytics(url: str, kind: str, n: int, seed: int) -> dict[str, float]:
-    from privet_manager.analytics import service
+    """The statements and the assembling of the answer, as on a cache miss (the API's cache,
+    analytics/cache.py, is not involved)."""
+    from privet_manager.analytics import queries, service
 
     rng = random.Random(seed)
-    with psycopg.connect(libpq_url(url)) as conn:
-        managers = [r[0] for r in conn.execute("SELECT id FROM manager_users")]
-    engine = create_async_engine(sqlalchemy_url(url))
+    today = date(2026, 12, 1)
     times: list[float] = []
-    async with AsyncSession(engine) as session:
-        pid = (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one()
-        await session.rollback()
-        start = backend_cpu(pid)
+    async with await psycopg.AsyncConnection.connect(libpq_url(url), autocommit=True) as conn:
+        managers = [
+            r[0] for r in await (await conn.execute("SELECT id FROM manager_users")).fetchall()
+        ]
+        row = await (await conn.execute("SELECT pg_backend_pid()")).fetchone()
+        assert row is not None
+        start = backend_cpu(row[0])
         for _ in range(n):
             last = date(2026, 1, 15) - timedelta(days=rng.randrange(60))
-            w = service.window(last - timedelta(days=rng.choice((0, 6, 29))), last)
+            w = service.window(last - timedelta(days=rng.choice((0, 6, 29))), last, today)
             t = time.perf_counter()
             if kind == "funnel":
                 manager = rng.choice(managers) if rng.random() < 0.5 else None
-                await service.funnel(session, w, manager)
+                rows = await service.run_statements(
+                    conn, queries.funnel_queries(manager is not None), w.params(manager, today)
+                )
+                service.funnel_figures(rows, w, manager).model_dump_json()
             else:
-                await service.managers(session, w)
+                rows = await service.run_statements(conn, queries.manager_queries(), w.params())
+                service.manager_figures(rows, w).model_dump_json()
             times.append(time.perf_counter() - t)
-            await session.rollback()
-        cpu = backend_cpu(pid) - start
-    await engine.dispose()
+        cpu = backend_cpu(row[0]) - start
     return _figures(times, cpu)
 
 

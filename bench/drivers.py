@@ -8,6 +8,7 @@ cores with the server and PostgreSQL, so that figure says how much the driver di
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import random
 import resource
@@ -62,11 +63,23 @@ _LUA = """
 wrk.method = "GET"
 {headers}
 local paths = {{ {paths} }}
+local once, threads = {once}, {threads}
 local i = 0
+local counter = 0
+function setup(thread)
+  thread:set("tid", counter)
+  counter = counter + 1
+end
 function init(args)
-  i = math.random(1, #paths)
+  if once then i = tid else i = math.random(1, #paths) end
 end
 function request()
+  if once then
+    -- thread k asks paths k, k + threads, ...: no path twice while they last
+    local path = paths[(i % #paths) + 1]
+    i = i + threads
+    return wrk.format(nil, path)
+  end
   i = (i % #paths) + 1
   return wrk.format(nil, paths[i])
 end
@@ -93,12 +106,16 @@ def run_wrk(
     connections: int,
     duration: float,
     threads: int = 2,
+    once: bool = False,
 ) -> Result:
-    """wrk with a Lua script that cycles through `paths` (from a random start per thread)."""
+    """wrk with a Lua script that cycles through `paths` (from a random start per thread);
+    `once`: in order, split between the threads, none asked twice until all were."""
     script = _LUA.format(
         headers="\n".join(f"wrk.headers[{_lua_string(k)}] = {_lua_string(v)}"
                           for k, v in headers.items()),
         paths=", ".join(_lua_string(p) for p in paths),
+        once="true" if once else "false",
+        threads=threads,
     )  # fmt: skip
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(script)
@@ -133,7 +150,12 @@ def _cpu() -> float:
 
 
 async def _run_httpx(
-    base_url: str, paths: Sequence[str], headers: dict[str, str], connections: int, duration: float
+    base_url: str,
+    paths: Sequence[str],
+    headers: dict[str, str],
+    connections: int,
+    duration: float,
+    once: bool,
 ) -> Result:
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     latencies: list[int] = []
@@ -143,12 +165,13 @@ async def _run_httpx(
         base_url=base_url, headers=headers, limits=limits, timeout=10
     ) as client:
         deadline = time.monotonic() + duration
+        in_order = itertools.cycle(paths)  # shared by the workers: one event loop
 
         async def worker(seed: int) -> None:
             nonlocal errors
             rng = random.Random(seed)
             while time.monotonic() < deadline:
-                path = paths[rng.randrange(len(paths))]
+                path = next(in_order) if once else paths[rng.randrange(len(paths))]
                 t = time.perf_counter_ns()
                 try:
                     r = await client.get(path)
@@ -175,8 +198,10 @@ def run_httpx(
     *,
     connections: int,
     duration: float,
+    once: bool = False,
 ) -> Result:
-    return asyncio.run(_run_httpx(base_url, paths, headers, connections, duration))
+    """`once`: the paths in order, none asked twice until all were."""
+    return asyncio.run(_run_httpx(base_url, paths, headers, connections, duration, once))
 
 
 async def _run_pg(

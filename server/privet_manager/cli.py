@@ -6,12 +6,15 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from privet_manager.settings import get_settings
+
+if TYPE_CHECKING:
+    from privet_manager.contracts.sealing import SweepRun
 
 app = typer.Typer(help="Privet Manager: API server and operator tools.", no_args_is_help=True)
 T = TypeVar("T")
@@ -236,6 +239,37 @@ def add_timestamps_cmd(
     for number, why in run.failed.items():
         typer.echo(f"  {number:20} failed: {why}")
     typer.echo(f"{len(run.added)} timestamped, {len(run.failed)} failed")
+    if run.failed:
+        raise typer.Exit(1)
+
+
+@app.command("seal-pending")
+def seal_pending_cmd(
+    limit: Annotated[int, typer.Option(help="at most this many contracts per run")] = 500,
+) -> None:
+    """Seal signed contracts whose seal is still pending (the API seals right after signing;
+    this catches what a stopped process left). Safe beside running replicas."""
+    import privet_manager.models  # noqa: F401  (every table: the contract's foreign keys)
+    from privet_manager.contracts.sealing import sweep
+    from privet_manager.kit.db import close_database, init_database
+    from privet_manager.kit.storage import init_storage
+
+    settings = get_settings()
+    init_storage(settings)
+
+    async def main() -> SweepRun:
+        init_database(settings)
+        try:
+            return await sweep(limit=limit, pool=False)  # one process: no worker to start
+        finally:
+            await close_database()
+
+    run = asyncio.run(main())
+    for number in run.sealed:
+        typer.echo(f"  {number:20} sealed")
+    for number in run.failed:
+        typer.echo(f"  {number:20} failed (see the log)")
+    typer.echo(f"{len(run.sealed)} sealed, {len(run.failed)} failed")
     if run.failed:
         raise typer.Exit(1)
 

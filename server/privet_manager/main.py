@@ -24,6 +24,7 @@ from privet_manager.billing.router import router as billing_router
 from privet_manager.card.router import router as card_router
 from privet_manager.clients import sync
 from privet_manager.clients.router import router as clients_router
+from privet_manager.contracts import sealing
 from privet_manager.devices.photos import refuse_upload
 from privet_manager.devices.router import router as devices_router
 from privet_manager.disputes.router import router as disputes_router
@@ -118,10 +119,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.freeze()
         # New Привет Супер users become clients off the request path (clients/sync.py).
         syncing = asyncio.create_task(sync.run_forever(), name="clients-sync")
+        # Signed contracts still waiting for their seal: at start-up, then every minute.
+        sweeping = asyncio.create_task(sealing.run_forever(), name="seal-sweep")
         yield
-        syncing.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await syncing
+        for task in (syncing, sweeping):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        # The seals this process started finish before the database closes (else the
+        # start-up sweep of the next process makes them).
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(sealing.settle(), timeout=10)
+        await asyncio.to_thread(sealing.shutdown_pool)
         await close_hub()
         await close_database()
         if tracing.enabled():

@@ -122,6 +122,11 @@ class Settings(BaseSettings):
     tsa_timeout_seconds: float = Field(default=3.0, gt=0, le=30)
     # More trust roots (PEM) for the TSA's certificate, where the system's do not cover it.
     tsa_trust_roots_path: Path | None = None
+    # Processes that make the seals after signing, off the API process's GIL (0: a thread of
+    # the API process instead). The pool starts with the first seal.
+    seal_workers: int = Field(default=1, ge=0, le=8)
+    # How often each replica looks for signed contracts still waiting for their seal.
+    seal_sweep_seconds: float = Field(default=60.0, gt=0, le=3600)
 
     @field_validator("metrics_allowed_ips")
     @classmethod

@@ -67,7 +67,8 @@ async def test_registry_finds_and_opens_a_signed_contract(
     unsigned = (await client.get(f"{R}/{other['id']}/verification", headers=ha)).json()
     assert unsigned["valid"] is False and unsigned["status"] == "awaiting_signature"
     assert one["contract"]["pdf_url"] and one["contract"]["signed_pdf_url"]
-    pdf = await client.get(one["contract"]["signed_pdf_url"])
+    # Right after signing the link seals first, then redirects to the sealed copy.
+    pdf = await client.get(one["contract"]["signed_pdf_url"], follow_redirects=True)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     for missing in (f"{R}/999999", f"{R}/999999/verification"):
         r = await client.get(missing, headers=ha)

@@ -23,7 +23,7 @@ from privet_manager.contracts.models import Contract
 from privet_manager.kit.clock import today_moscow
 from privet_manager.legacy.models import User
 
-from tests.conftest import Factory, login
+from tests.conftest import login
 
 API = "/api/manager/analytics"
 MSK = ZoneInfo("Europe/Moscow")
@@ -227,13 +227,6 @@ def expected_stage_events(w: World, manager_id: int | None) -> dict[str, dict[in
             [(c, at) for c, m, a, at in w.log if a in processed and by(m)]
         ),
     }
-
-
-@pytest.fixture
-async def world(factory: Factory, clean_db) -> tuple[World, Manager]:
-    managers = [await factory.manager(name=f"Менеджер {c}") for c in "АБВ"]
-    admin = await factory.manager(role="admin", name="Старший")
-    return await build(clean_db, managers), admin
 
 
 @pytest.mark.parametrize("scope", ["all", "one manager"])

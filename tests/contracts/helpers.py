@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -11,6 +12,7 @@ from typing import Any
 import httpx
 from privet_manager.auth.models import Manager
 from privet_manager.clients.models import Client, Passport
+from privet_manager.contracts import sealing
 from privet_manager.devices.models import DevicePhoto, ManagerDevice
 from privet_manager.kit import crypto
 from privet_manager.kit.db import Database
@@ -175,12 +177,20 @@ async def read_code(client: httpx.AsyncClient, user_id: int) -> str:
 
 
 async def sign(client: httpx.AsyncClient, headers: dict[str, str], ready: Ready) -> None:
-    """The client reads the code out of the support chat and the manager enters it."""
+    """The client reads the code out of the support chat and the manager enters it; the seal,
+    made in the background once the signing commits, is waited for."""
     code = await read_code(client, ready.user_id)
     r = await client.post(
         f"{API}/clients/{ready.client_id}/contract/confirm", json={"code": code}, headers=headers
     )
     assert r.status_code == 200, r.text
+    await settle_seals()
+
+
+async def settle_seals() -> None:
+    """Wait for this process's background seals (the first one starts the worker process:
+    imports take long under load)."""
+    await asyncio.wait_for(sealing.settle(), timeout=180)
 
 
 def wrong(code: str) -> str:

@@ -20,7 +20,7 @@ from privet_manager.settings import get_settings
 from sqlalchemy import select, text, update
 
 from tests.clients.factories import make_client
-from tests.contracts.test_verify import cli, signed, verify
+from tests.contracts.test_verify import cli, signed, signed_unsealed, verify
 
 
 async def the_contract(db) -> Contract:
@@ -306,7 +306,8 @@ async def test_a_signature_entry_that_does_not_name_the_contract_fails(
     head must be this contract's signature; any JSON there is a failed check, not a 500."""
     from privet_manager.activity import service as activity
 
-    ready, _ = await signed(client, headers, manager, clean_db)
+    # Unsealed: the signature's entry is the chain's last (no `contract.sealed` after it).
+    ready, _ = await signed_unsealed(client, headers, manager, clean_db)
     async with clean_db.sessionmaker() as s:
         entry = await s.scalar(
             select(ActivityEntry).where(ActivityEntry.action == "contract.signed")

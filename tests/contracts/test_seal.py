@@ -4,14 +4,16 @@ contracts signed before sealing."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
 import pytest
+from privet_manager.contracts import sealing
 from privet_manager.contracts.models import Contract
 from privet_manager.kit.security import sha256_hex
 from privet_manager.kit.storage import get_storage
-from privet_manager.seal import SealedPdf, load_seal, validate
+from privet_manager.seal import SealStamp, load_seal, validate
 from privet_manager.settings import get_settings
 from privet_manager.signing import confirm
 from privet_manager.signing.pdf.evidence import append_evidence
@@ -40,11 +42,17 @@ async def test_a_signed_contract_is_sealed_and_one_byte_breaks_it(
     client, headers, manager, clean_db, session, tmp_path
 ) -> None:
     ready, body = await signed(client, headers, manager, clean_db)
-    assert body["contract"]["sealed"] is True and body["contract"]["timestamped"] is False
-    row, data = await stored(session)
+    # The answer came before the seal; the helper waited for it.
+    assert body["contract"]["sealed"] is False and body["contract"]["seal_pending"] is True
+    row, data = await stored(session, "sealed_pdf_key")
     original = await get_storage().get(row.pdf_key)
-    assert row.sealed and not row.timestamped
-    assert data.startswith(original)  # the PDF the client was shown is the exact prefix
+    signed_copy = await get_storage().get(row.signed_pdf_key or "")
+    assert row.sealed and not row.timestamped and not row.seal_pending
+    assert sha256_hex(data) == row.sealed_pdf_sha256
+    # Each copy is the next one's exact prefix: the PDF the client was shown, the copy the
+    # evidence covers, the sealed one.
+    assert signed_copy.startswith(original) and data.startswith(signed_copy)
+    assert sha256_hex(signed_copy) == row.signed_pdf_sha256
 
     report = pdfsig(data, tmp_path)
     assert "Signature Validation: Signature is Valid." in report, report
@@ -72,9 +80,8 @@ async def test_with_a_tsa_the_seal_is_timestamped(
     with running_tsa() as tsa:
         monkeypatch.setattr(get_settings(), "tsa_url", tsa.url)
         monkeypatch.setattr(get_settings(), "tsa_trust_roots_path", write_root(tsa, tmp_path))
-        ready, body = await signed(client, headers, manager, clean_db)
-    assert body["contract"]["timestamped"] is True
-    row, data = await stored(session)
+        ready, _body = await signed(client, headers, manager, clean_db)  # sealed in the block
+    row, data = await stored(session, "sealed_pdf_key")
     assert row.sealed and row.timestamped and row.timestamped_pdf_key is None
     check = validate(data, load_seal(get_settings()).trust_roots)
     assert check.ok and check.timestamped, check
@@ -99,11 +106,13 @@ async def test_a_silent_tsa_does_not_hold_signing_and_add_timestamps_fixes_it(
             headers=headers,
         )
         took = time.monotonic() - started
-    assert r.status_code == 200, r.text
-    assert took < 5, took  # TSA_TIMEOUT_SECONDS (3) and the seal
-    body = r.json()
-    assert body["contract"]["sealed"] is True and body["contract"]["timestamped"] is False
-    row, sealed = await stored(session)
+        assert r.status_code == 200, r.text
+        started = time.monotonic()
+        await asyncio.wait_for(sealing.settle(), timeout=180)  # the seal, in the background
+        sealing_took = time.monotonic() - started
+    assert took < 5, took  # the answer never waits for the TSA
+    row, sealed = await stored(session, "sealed_pdf_key")
+    assert row.sealed and not row.timestamped, sealing_took
     number = row.number
 
     with running_tsa() as tsa:
@@ -114,8 +123,8 @@ async def test_a_silent_tsa_does_not_hold_signing_and_add_timestamps_fixes_it(
         assert "0 timestamped, 0 failed" in again.stdout  # nothing left to do
     row, stamped = await stored(session, "timestamped_pdf_key")
     assert row.timestamped and row.timestamped_pdf_sha256
-    assert stamped.startswith(sealed)  # the evidence's copy is the exact prefix
-    assert (await get_storage().get(row.signed_pdf_key or "")) == sealed  # never rewritten
+    assert stamped.startswith(sealed)  # the sealed copy is the exact prefix
+    assert (await get_storage().get(row.sealed_pdf_key or "")) == sealed  # never rewritten
     check = validate(stamped, load_seal(get_settings()).trust_roots)
     assert check.ok and check.timestamped, check
     assert pdfsig(stamped, tmp_path).count("Signature #") == 2
@@ -127,7 +136,8 @@ async def test_a_silent_tsa_does_not_hold_signing_and_add_timestamps_fixes_it(
     assert card.json()["contract"]["timestamped"] is True
     assert "-ts.pdf" in card.json()["contract"]["signed_pdf_url"]
     assert cli("verify-contract", number).returncode == 0
-    for copy in (sealed, stamped):  # the public check knows both copies
+    signed_copy = await get_storage().get(row.signed_pdf_key or "")
+    for copy in (signed_copy, sealed, stamped):  # the public check knows every copy
         r = await client.post(
             f"/api/public/contracts/{number}/check", json={"sha256": sha256_hex(copy)}
         )
@@ -147,22 +157,64 @@ async def test_a_silent_tsa_does_not_hold_signing_and_add_timestamps_fixes_it(
 
 
 async def test_a_contract_signed_before_sealing_is_still_valid(
-    client, headers, manager, clean_db, session, monkeypatch
+    client, headers, manager, clean_db, session
 ) -> None:
-    def unsealed(original, ev, stamp):  # what confirm made before this change
-        return SealedPdf(append_evidence(original, ev), timestamped=False)
-
-    monkeypatch.setattr(confirm, "signed_copy", unsealed)
-    ready, _ = await signed(client, headers, manager, clean_db)
-    row, _ = await stored(session)
-    async with clean_db.engine.begin() as conn:  # the migration's default for older rows
-        await conn.execute(update(Contract).where(Contract.id == row.id).values(sealed=False))
+    with sealing.held():  # what confirm made before issue 14: never sealed
+        ready, _ = await signed(client, headers, manager, clean_db, settle=False)
+        row, _ = await stored(session)
+        async with clean_db.engine.begin() as conn:  # the migrations' defaults for older rows
+            await conn.execute(
+                update(Contract)
+                .where(Contract.id == row.id)
+                .values(sealed=False, seal_pending=False)
+            )
+    await sealing.settle()  # the held seal finds nothing to do
     result = await verify(client, headers, ready.client_id)
     assert result["valid"] is True and result["checks"]["seal"] == "not_applicable"
+    row, _ = await stored(session)
+    assert row.sealed_pdf_key is None
 
     # Recorded as sealed, but the file carries no seal: failed.
     async with clean_db.engine.begin() as conn:
         await conn.execute(update(Contract).where(Contract.id == row.id).values(sealed=True))
+    result = await verify(client, headers, ready.client_id)
+    assert result["valid"] is False and result["checks"]["seal"] == "failed"
+
+
+async def test_a_contract_sealed_inside_the_signing_still_verifies(
+    client, headers, manager, clean_db, session, tmp_path, monkeypatch
+) -> None:
+    """A row made the old way (before migration 0016): the signed copy the evidence covers
+    is the sealed copy itself, `sealed_pdf_*` is empty."""
+
+    def sealed_inline(original, ev):  # what confirm did before the seal moved after it
+        number = ev.number
+        stamp = SealStamp(get_settings().company_name, number, ev.signed_at)
+        return load_seal(get_settings()).seal(append_evidence(original, ev), stamp=stamp).data
+
+    monkeypatch.setattr(confirm, "signed_copy", sealed_inline)
+    with sealing.held():
+        ready, _ = await signed(client, headers, manager, clean_db, settle=False)
+        row, data = await stored(session)
+        async with clean_db.engine.begin() as conn:
+            await conn.execute(
+                update(Contract)
+                .where(Contract.id == row.id)
+                .values(sealed=True, seal_pending=False)
+            )
+    await sealing.settle()
+    row, data = await stored(session)
+    assert row.sealed_pdf_key is None and sha256_hex(data) == row.signed_pdf_sha256
+    assert row.current_signed_pdf_key == row.signed_pdf_key
+    result = await verify(client, headers, ready.client_id)
+    assert result["valid"] is True and result["checks"]["seal"] == "ok", result
+    assert cli("verify-contract", row.number).returncode == 0
+    card = await client.get(f"{API}/clients/{ready.client_id}/contract", headers=headers)
+    assert "-signed.pdf" in card.json()["contract"]["signed_pdf_url"]
+
+    broken = bytearray(data)
+    broken[len(data) // 2] ^= 0x01
+    await get_storage().put(row.signed_pdf_key or "", bytes(broken), "application/pdf")
     result = await verify(client, headers, ready.client_id)
     assert result["valid"] is False and result["checks"]["seal"] == "failed"
 
@@ -172,11 +224,12 @@ async def test_verify_contract_names_a_broken_seal(
     client, headers, manager, clean_db, session, offset
 ) -> None:
     await signed(client, headers, manager, clean_db)
-    row, data = await stored(session)
+    row, data = await stored(session, "sealed_pdf_key")
     broken = bytearray(data)
     broken[int(len(data) * offset)] ^= 0x01
-    await get_storage().put(row.signed_pdf_key or "", bytes(broken), "application/pdf")
+    await get_storage().put(row.sealed_pdf_key or "", bytes(broken), "application/pdf")
     bad = cli("verify-contract", row.number)
     assert bad.returncode == 1
     lines = {line.split()[0]: line.split()[-1] for line in bad.stdout.splitlines()[:-1]}
-    assert lines["seal"] == "failed" and lines["signed_pdf_hash"] == "failed"
+    # The signed copy the evidence covers is intact; the seal over it is not.
+    assert lines["seal"] == "failed" and lines["signed_pdf_hash"] == "ok"

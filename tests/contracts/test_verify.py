@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from privet_manager.activity.models import ActivityEntry
-from privet_manager.contracts import evidence
+from privet_manager.contracts import evidence, sealing
 from privet_manager.contracts import verify as verification
 from privet_manager.contracts.models import Contract
 from privet_manager.kit.security import sha256_hex
@@ -20,12 +20,20 @@ from pypdf import PdfReader
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import select, update
 
-from tests.contracts.helpers import API, apply_and_generate, read_code, ready_client
+from tests.contracts.helpers import (
+    API,
+    apply_and_generate,
+    read_code,
+    ready_client,
+    settle_seals,
+)
 
 UA = "Mozilla/5.0 (iPad; CPU OS 17_0) Privet-Tablet"
 
 
-async def signed(client, headers, manager, db, **kw):
+async def signed(client, headers, manager, db, *, settle: bool = True, **kw):
+    """A client signed through the API; with `settle`, its seal (made in the background once
+    the signing commits) is waited for."""
     ready = await ready_client(db, manager, **kw)
     await apply_and_generate(client, headers, ready.client_id)
     code = await read_code(client, ready.user_id)
@@ -35,7 +43,19 @@ async def signed(client, headers, manager, db, **kw):
         headers={**headers, "User-Agent": UA},
     )
     assert r.status_code == 200, r.text
+    if settle:
+        await settle_seals()
     return ready, r.json()
+
+
+async def signed_unsealed(client, headers, manager, db, **kw):
+    """Signed, with its background seal lost (as if the process died after the commit):
+    pending, and the signature's entry is the chain's last."""
+    with sealing.held() as waiting:
+        ready, body = await signed(client, headers, manager, db, settle=False, **kw)
+        assert waiting == [body["contract"]["id"]]
+        waiting.clear()
+    return ready, body
 
 
 async def verify(client, headers, client_id: int) -> dict[str, Any]:

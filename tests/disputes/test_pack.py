@@ -28,7 +28,13 @@ from privet_manager.settings import DEV_SECRETS, Settings
 from sqlalchemy import select
 
 from tests.conftest import Factory, login
-from tests.contracts.helpers import API, apply_and_generate, read_code, ready_client
+from tests.contracts.helpers import (
+    API,
+    apply_and_generate,
+    read_code,
+    ready_client,
+    settle_seals,
+)
 
 SECRET = {"CONTRACT_SIGNATURE_SECRET": DEV_SECRETS["CONTRACT_SIGNATURE_SECRET"]}
 
@@ -382,15 +388,21 @@ async def test_a_timestamp_added_later_travels_with_the_pack(
     from tests.seal.tsa import running_tsa
 
     client_id, number = await signed_client(client, headers, manager, clean_db)
+    await settle_seals()  # add-timestamps extends the sealed copy
     with running_tsa() as tsa:
         run = cli("add-timestamps", env={**os.environ, "TSA_URL": tsa.url})
         assert run.returncode == 0 and number in run.stdout, run.stdout + run.stderr
     parts = members(await download(client, headers, client_id))
     stamped = parts[archive.TIMESTAMPED_PDF]
-    assert stamped.startswith(parts[archive.SIGNED_PDF])
-    assert json.loads(parts[archive.EVIDENCE])["seal"] == {
+    sealed = parts[archive.SEALED_PDF]
+    assert stamped.startswith(sealed) and sealed.startswith(parts[archive.SIGNED_PDF])
+    recorded = json.loads(parts[archive.EVIDENCE])["seal"]
+    assert recorded == {
         "sealed": True,
+        "pending": False,
         "timestamped": True,
+        "sealed_pdf": archive.SEALED_PDF,
+        "sealed_pdf_sha256": hashlib.sha256(sealed).hexdigest(),
         "timestamped_pdf": archive.TIMESTAMPED_PDF,
     }
     ok = verify_offline(tmp_path, rezip(parts))

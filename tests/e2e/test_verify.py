@@ -25,7 +25,9 @@ def _phone_shot(page, name: str) -> None:
 def test_anyone_checks_a_contract_file_on_the_verify_page(new_page, live_server, tmp_path) -> None:
     contract = signed_contract(live_server)
     number = contract["number"]
-    signed = httpx.get(urljoin(live_server.url, contract["signed_pdf_url"]), timeout=20).content
+    # Right after signing the link seals first, then redirects to the sealed copy.
+    signed_url = urljoin(live_server.url, contract["signed_pdf_url"])
+    signed = httpx.get(signed_url, timeout=60, follow_redirects=True).content
     assert signed.startswith(b"%PDF")
     original = httpx.get(urljoin(live_server.url, contract["pdf_url"]), timeout=20).content
     assert signed.startswith(original)

@@ -110,7 +110,8 @@ async def test_the_timestamped_copy_is_the_signed_copy_too(
     assert row is not None and row.timestamped_pdf_key and row.signed_pdf_key
     r = await client.get(f"{PUBLIC}/{number}")
     assert (r.json()["sealed"], r.json()["timestamped"]) == (True, True)
-    for key in (row.signed_pdf_key, row.timestamped_pdf_key):
+    assert row.sealed_pdf_key
+    for key in (row.signed_pdf_key, row.sealed_pdf_key, row.timestamped_pdf_key):
         digest = hashlib.sha256(await get_storage().get(key)).hexdigest()
         r = await client.post(f"{PUBLIC}/{number}/check", json={"sha256": digest})
         assert r.json()["match"] == "signed", key

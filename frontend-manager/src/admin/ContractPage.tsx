@@ -28,6 +28,7 @@ const ACTIONS: Record<string, string> = {
   'contract.otp_failed': 'Неверный код',
   'contract.otp_locked': 'Договор заблокирован (5 неверных кодов)',
   'contract.signed': 'Договор подписан',
+  'contract.sealed': 'Наложена печать организации',
   'contract.dispute_pack': 'Выдан пакет доказательств',
   'payment.confirmed': 'Оплата подтверждена',
   'invoice.sent': 'Счёт отправлен',
@@ -38,16 +39,16 @@ const CHECKS: Record<string, string> = {
   pdf_hash: 'PDF договора не изменён',
   signed_pdf_hash: 'Подписанная копия не изменена',
   photos: 'Фото устройств не изменены',
-  seal: 'Электронная печать организации цела',
   hmac: 'Подпись доказательств (HMAC) верна',
   activity_chain: 'Журнал действий цел',
+  seal: 'Печать организации (PAdES) цела',
 };
 
 const CHECK_RESULTS: Record<string, string> = {
   ok: 'да',
   failed: 'нет',
   not_applicable: 'не применимо',
-  pending: 'ожидается',
+  pending: 'накладывается (через несколько секунд после подписания)',
 };
 
 export function ContractPage() {

@@ -792,6 +792,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/manager/contracts/{contract_id}/signed.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Signed Pdf
+         * @description The signed copy, sealed: what `signed_pdf_url` links to while the seal is pending (a
+         *     link this API signed, like a storage link). Seals now if it still is, then redirects.
+         */
+        get: operations["contracts-signed_pdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/manager/events": {
         parameters: {
             query?: never;
@@ -1375,11 +1396,22 @@ export interface components {
             /** Pep Version */
             pep_version: string;
             /**
+             * Seal Pending
+             * @description Signed, and the seal is still being made (right after signing); signed_pdf_url then seals first
+             * @default false
+             */
+            seal_pending: boolean;
+            /**
              * Sealed
-             * @description The signed copy carries the organisation's PAdES seal
+             * @description The organisation's PAdES seal is made (false for a moment after signing: see seal_pending)
              * @default false
              */
             sealed: boolean;
+            /**
+             * Sealed Pdf Sha256
+             * @description SHA-256 of the sealed copy (the signed copy plus the seal), once made
+             */
+            sealed_pdf_sha256?: string | null;
             /** Signature Hmac */
             signature_hmac?: string | null;
             /** Signed At */
@@ -1388,7 +1420,7 @@ export interface components {
             signed_by_manager_id?: number | null;
             /**
              * Signed Pdf Sha256
-             * @description SHA-256 of the signed copy as sealed (what the evidence covers)
+             * @description SHA-256 of the signed copy (what the evidence covers): the original plus the evidence page; for contracts sealed before migration 0016, the sealed copy
              */
             signed_pdf_sha256?: string | null;
             /** Signed Pdf Url */
@@ -2077,7 +2109,7 @@ export interface components {
             number: string;
             /**
              * Sealed
-             * @description The signed copy carries the organisation's PAdES seal
+             * @description The signed copy carries the organisation's PAdES seal (false for a moment after signing, while the seal is being made)
              */
             sealed: boolean;
             /**
@@ -2451,7 +2483,7 @@ export interface components {
             photos: string;
             /**
              * Seal
-             * @description ok: the PAdES seal is intact, covers the whole file (later document timestamps aside) and chains to the configured seal's trust roots; not_applicable: signed before contracts were sealed
+             * @description ok: the PAdES seal is intact, covers the whole file (later document timestamps aside) and chains to the configured seal's trust roots; not_applicable: signed before contracts were sealed; pending: signed a moment ago, the seal is still being made (valid is then decided by the other checks); failed: anything else
              * @default not_applicable
              */
             seal: string;
@@ -6460,6 +6492,99 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["AppliedTariffOut"];
                 };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    "contracts-signed_pdf": {
+        parameters: {
+            query: {
+                exp: string;
+                sig: string;
+            };
+            header?: never;
+            path: {
+                contract_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To a short-lived link to the best signed copy */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad Request */
             400: {

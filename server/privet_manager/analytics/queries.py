@@ -28,16 +28,18 @@ from sqlalchemy import (
     Float,
     Select,
     bindparam,
+    column,
     func,
     literal,
     null,
     or_,
     select,
+    table,
     union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import array as pg_array
-from sqlalchemy.types import Date, DateTime, Integer
+from sqlalchemy.types import BigInteger, Date, DateTime, Integer
 
 from privet_manager.activity.models import ActivityEntry
 from privet_manager.analytics.models import FunnelFact
@@ -239,6 +241,13 @@ def step_times_statement() -> Select[*tuple[Any, ...]]:
 
 def managers_statement() -> Select[*tuple[Any, ...]]:
     return select(Manager.id, Manager.name, Manager.is_active).order_by(Manager.name, Manager.id)
+
+
+# The data's state as the figures see it (migration 0017; not a model, see there): every
+# change that can move a figure moves it, in the same transaction.
+REVISION = RawSelect(
+    select(table("manager_analytics_revision", column("revision", BigInteger)).c.revision)
+)
 
 
 def _compiled(statement: Select[*tuple[Any, ...]]) -> RawSelect:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from privet_manager.kit.errors import AppError, Conflict, NotFound, Unprocessable
+from privet_manager.kit.errors import (
+    AppError,
+    Conflict,
+    NotFound,
+    ServiceUnavailable,
+    Unprocessable,
+)
 
 
 class ContractSigned(Conflict):
@@ -89,3 +95,14 @@ class TemplateBroken(AppError):
     status = 503
     code = "contract_template_error"
     detail = "Шаблон договора содержит ошибку: обратитесь к администратору"
+
+
+class SealNotReady(ServiceUnavailable):
+    """The signed copy could not be sealed now (the store is down, or the stored copy no
+    longer matches its hash: verify-contract says which); the unsealed copy is not handed out."""
+
+    code = "seal_not_ready"
+    detail = "Печать организации на договоре ещё не готова, повторите через минуту"
+
+    def __init__(self) -> None:
+        super().__init__(headers={"Retry-After": "60"})

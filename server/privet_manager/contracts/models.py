@@ -65,6 +65,7 @@ class Contract(Timestamps, Base):
             "id",
             postgresql_where=text("sealed AND NOT timestamped AND status = 'signed'"),
         ),
+        Index("ix_manager_contracts_seal_pending", "id", postgresql_where=text("seal_pending")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -108,10 +109,17 @@ class Contract(Timestamps, Base):
     # The client's activity chain head when the code was accepted (covered by evidence 2).
     activity_head_seq: Mapped[int | None] = mapped_column(Integer)
     activity_head_hash: Mapped[str | None] = mapped_column(String(64))
-    # The organisation's PAdES seal on the signed copy (issue 14; false before it). The
-    # evidence covers the copy as sealed (`signed_pdf_sha256`); a document timestamp added
-    # later makes a longer copy whose prefix it is (`timestamped_pdf_*`).
+    # The organisation's PAdES seal (issue 14; false before it). Since migration 0016 the
+    # evidence covers the signed copy unsealed (`signed_pdf_*`), and the seal is made right
+    # after the signing commits (contracts/sealing.py): `seal_pending` until the sealed copy,
+    # whose prefix the signed copy is, is stored as `sealed_pdf_*`. Contracts sealed before
+    # 0016 were sealed inside the signing: their `signed_pdf_*` is the sealed copy and
+    # `sealed_pdf_*` is NULL. A document timestamp added later makes a longer copy again
+    # (`timestamped_pdf_*`): signed ⊂ sealed ⊂ timestamped, each the next one's byte prefix.
     sealed: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=false())
+    seal_pending: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=false())
+    sealed_pdf_key: Mapped[str | None] = mapped_column(String(512))
+    sealed_pdf_sha256: Mapped[str | None] = mapped_column(String(64))
     timestamped: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=false())
     timestamped_pdf_key: Mapped[str | None] = mapped_column(String(512))
     timestamped_pdf_sha256: Mapped[str | None] = mapped_column(String(64))
@@ -120,9 +128,23 @@ class Contract(Timestamps, Base):
 
     @property
     def current_signed_pdf_key(self) -> str | None:
-        """The signed copy to hand out: the timestamped one when there is one."""
-        return self.timestamped_pdf_key or self.signed_pdf_key
+        """The signed copy to hand out, the best there is: timestamped > sealed > signed."""
+        return self.timestamped_pdf_key or self.sealed_pdf_key or self.signed_pdf_key
 
     @property
     def current_signed_pdf_sha256(self) -> str | None:
-        return self.timestamped_pdf_sha256 or self.signed_pdf_sha256
+        return self.timestamped_pdf_sha256 or self.sealed_pdf_sha256 or self.signed_pdf_sha256
+
+    @property
+    def sealed_copy_key(self) -> str | None:
+        """The copy that carries the seal (before any document timestamp): its own key since
+        migration 0016, the signed copy itself for contracts sealed inside the signing."""
+        if not self.sealed:
+            return None
+        return self.sealed_pdf_key or self.signed_pdf_key
+
+    @property
+    def sealed_copy_sha256(self) -> str | None:
+        if not self.sealed:
+            return None
+        return self.sealed_pdf_sha256 or self.signed_pdf_sha256

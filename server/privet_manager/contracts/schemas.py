@@ -23,10 +23,23 @@ class ContractOut(BaseModel):
     pdf_sha256: str
     signed_pdf_url: str | None = None
     signed_pdf_sha256: str | None = Field(
-        default=None, description="SHA-256 of the signed copy as sealed (what the evidence covers)"
+        default=None,
+        description="SHA-256 of the signed copy (what the evidence covers): the original "
+        "plus the evidence page; for contracts sealed before migration 0016, the sealed copy",
     )
     sealed: bool = Field(
-        default=False, description="The signed copy carries the organisation's PAdES seal"
+        default=False,
+        description="The organisation's PAdES seal is made (false for a moment after "
+        "signing: see seal_pending)",
+    )
+    seal_pending: bool = Field(
+        default=False,
+        description="Signed, and the seal is still being made (right after signing); "
+        "signed_pdf_url then seals first",
+    )
+    sealed_pdf_sha256: str | None = Field(
+        default=None,
+        description="SHA-256 of the sealed copy (the signed copy plus the seal), once made",
     )
     timestamped: bool = Field(
         default=False,
@@ -77,7 +90,9 @@ class VerifyChecks(BaseModel):
         default="not_applicable",
         description="ok: the PAdES seal is intact, covers the whole file (later document "
         "timestamps aside) and chains to the configured seal's trust roots; "
-        "not_applicable: signed before contracts were sealed",
+        "not_applicable: signed before contracts were sealed; pending: signed a moment ago, "
+        "the seal is still being made (valid is then decided by the other checks); "
+        "failed: anything else",
     )
 
 

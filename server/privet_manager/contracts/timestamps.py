@@ -1,11 +1,13 @@
 """Document timestamps added later (`privet-manager add-timestamps`): for signed contracts
 sealed while the TSA did not answer.
 
-The evidence HMAC covers `signed_pdf_sha256`, the copy as sealed at signing; that object is
-never rewritten. The timestamped copy is the sealed copy plus one incremental update holding
-only an RFC 3161 document timestamp: it is stored under a key of its own with its hash, and
-verification accepts it only when its first bytes are exactly the sealed copy and nothing but
-document timestamps follows the seal (contracts/verify.py, docs/SECURITY.md).
+The evidence HMAC covers `signed_pdf_sha256`; no stored copy is ever rewritten. The timestamp
+extends the sealed copy (`Contract.sealed_copy_key`: `sealed_pdf_key`, or for contracts sealed
+inside the signing the signed copy itself): the timestamped copy is the sealed copy plus one
+incremental update holding only an RFC 3161 document timestamp, stored under a key of its own
+with its hash. Verification accepts it only when its first bytes are exactly the sealed copy
+and nothing but document timestamps follows the seal (contracts/verify.py, docs/SECURITY.md):
+signed ⊂ sealed ⊂ timestamped.
 """
 
 from __future__ import annotations
@@ -55,13 +57,13 @@ async def add_timestamps(
     storage = get_storage()
     for contract in rows:
         try:
-            sealed = await storage.get(contract.signed_pdf_key or "")
+            sealed = await storage.get(contract.sealed_copy_key or "")
         except KeyError:
-            run.failed[contract.number] = "the signed copy is missing from storage"
+            run.failed[contract.number] = "the sealed copy is missing from storage"
             continue
-        if not constant_time_equals(sha256_hex(sealed), contract.signed_pdf_sha256 or ""):
-            # Never timestamp a copy that is not the one the evidence covers.
-            run.failed[contract.number] = "the stored signed copy does not match its hash"
+        if not constant_time_equals(sha256_hex(sealed), contract.sealed_copy_sha256 or ""):
+            # Never timestamp a copy that is not the one recorded (and, before it, covered).
+            run.failed[contract.number] = "the stored sealed copy does not match its hash"
             continue
         try:
             stamped = await asyncio.to_thread(

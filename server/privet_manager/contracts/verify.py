@@ -16,10 +16,14 @@ from privet_manager.contracts import evidence, repository
 from privet_manager.contracts.models import Contract
 from privet_manager.kit.security import constant_time_equals, sha256_hex
 from privet_manager.kit.storage import get_storage
-from privet_manager.seal import load_seal, validate
+from privet_manager.seal import load_seal, validate, validate_extension
 from privet_manager.settings import get_settings
 
 OK, FAILED, NOT_APPLICABLE = "ok", "failed", "not_applicable"
+# The seal of a contract signed a moment ago, still being made (contracts/sealing.py): not a
+# failure and not a pass. Everything the evidence HMAC covers is checked without it, so it
+# leaves `valid` as the other checks make it, like `not_applicable`.
+PENDING = "pending"
 
 
 @dataclass
@@ -31,7 +35,7 @@ class Verification:
 
     @property
     def valid(self) -> bool:
-        return all(v in (OK, NOT_APPLICABLE) for v in self.checks.values()) and (
+        return all(v in (OK, NOT_APPLICABLE, PENDING) for v in self.checks.values()) and (
             self.checks.get("hmac") == OK
         )
 
@@ -47,11 +51,17 @@ async def _hash_matches(key: str | None, expected: str | None) -> str:
 
 
 async def _seal_holds(contract: Contract) -> str:
-    """The seal on the signed copy handed out (the timestamped one when there is one): that
-    copy hashes as recorded, begins with exactly the sealed copy the evidence covers, and its
+    """`pending` while the seal is still to be made; then, for a seal made after the signing
+    (`sealed_pdf_key`), `_extension_holds`; for one made inside it, the older rule: the seal
+    on the signed copy handed out (the timestamped one when there is one): that copy hashes
+    as recorded, begins with exactly the sealed copy the evidence covers, and its
     seal is intact, covers the whole file (document timestamps aside) and chains to the
     configured seal's roots. A contract signed before sealing, whose copy carries no seal, is
     not applicable; one recorded as sealed without a seal in the file fails."""
+    if contract.seal_pending and not contract.sealed:
+        return PENDING
+    if contract.sealed_pdf_key:
+        return await _extension_holds(contract)
     key, expected = contract.current_signed_pdf_key, contract.current_signed_pdf_sha256
     if not key or not expected:
         return NOT_APPLICABLE if not contract.sealed else FAILED
@@ -70,6 +80,38 @@ async def _seal_holds(contract: Contract) -> str:
     if not check.present and not contract.sealed:
         return NOT_APPLICABLE
     return OK if check.ok else FAILED
+
+
+async def _extension_holds(contract: Contract) -> str:
+    """The sealed copy hashes as recorded, is the HMAC-covered signed copy byte for byte plus
+    exactly the seal's revision (`validate_extension`), and the seal holds; a timestamped copy
+    hashes as recorded, begins with the sealed copy and adds only document timestamps."""
+    storage = get_storage()
+    if not contract.signed_pdf_key or not contract.sealed_pdf_key:
+        return FAILED
+    try:
+        signed = await storage.get(contract.signed_pdf_key)
+        sealed = await storage.get(contract.sealed_pdf_key)
+        stamped = None
+        if contract.timestamped_pdf_key:
+            stamped = await storage.get(contract.timestamped_pdf_key)
+    except (KeyError, ValueError):  # absent, or a key the store refuses
+        return FAILED
+    if not (
+        constant_time_equals(sha256_hex(signed), contract.signed_pdf_sha256 or "")
+        and constant_time_equals(sha256_hex(sealed), contract.sealed_pdf_sha256 or "")
+    ):
+        return FAILED
+    roots = load_seal(get_settings()).trust_roots
+    if not (await asyncio.to_thread(validate_extension, signed, sealed, roots)).ok:
+        return FAILED
+    if stamped is not None and not (
+        constant_time_equals(sha256_hex(stamped), contract.timestamped_pdf_sha256 or "")
+        and stamped.startswith(sealed)
+        and (await asyncio.to_thread(validate, stamped, roots)).ok
+    ):
+        return FAILED
+    return OK
 
 
 async def _photos_match(snapshot: dict[str, Any]) -> str:

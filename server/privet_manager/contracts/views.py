@@ -6,7 +6,7 @@ import math
 from datetime import UTC, datetime
 
 from privet_manager.contracts import otp
-from privet_manager.contracts.links import MANAGER_LINK_TTL, download_url
+from privet_manager.contracts.links import MANAGER_LINK_TTL, download_url, seal_first_url
 from privet_manager.contracts.models import Contract, ContractStatus
 from privet_manager.contracts.schemas import ContractOut
 
@@ -16,8 +16,10 @@ async def contract_out(contract: Contract) -> ContractOut:
     awaits the code (nothing of the code's timing otherwise)."""
     out = ContractOut.model_validate(contract)
     out.pdf_url = await download_url(contract.pdf_key, MANAGER_LINK_TTL)
-    current = contract.current_signed_pdf_key  # the timestamped copy once there is one
-    if current:
+    current = contract.current_signed_pdf_key  # the best copy: timestamped > sealed > signed
+    if contract.seal_pending:
+        out.signed_pdf_url = seal_first_url(contract.id, MANAGER_LINK_TTL)  # seals, redirects
+    elif current:
         out.signed_pdf_url = await download_url(current, MANAGER_LINK_TTL)
     if contract.status == ContractStatus.awaiting_signature:
         now = datetime.now(UTC)

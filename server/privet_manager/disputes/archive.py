@@ -19,6 +19,9 @@ SUMS = "SHA256SUMS"
 EVIDENCE = "evidence.json"
 ORIGINAL_PDF = "contract.pdf"
 SIGNED_PDF = "contract-signed.pdf"
+# The signed copy plus the organisation's seal, made after the signing (contracts signed since
+# migration 0016; before it the signed copy itself carries the seal and this is absent).
+SEALED_PDF = "contract-sealed.pdf"
 # The sealed copy with a document timestamp added later (add-timestamps), when there is one.
 TIMESTAMPED_PDF = "contract-signed-timestamped.pdf"
 SNAPSHOT = "snapshot.json"

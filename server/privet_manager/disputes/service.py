@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from privet_manager.activity import service as activity
 from privet_manager.activity.models import ActivityEntry
 from privet_manager.auth.actor import Actor
-from privet_manager.contracts import evidence
+from privet_manager.contracts import evidence, sealing
 from privet_manager.contracts.models import Contract, ContractStatus
 from privet_manager.contracts.pep import agreement
 from privet_manager.disputes import archive
@@ -135,21 +135,32 @@ async def build(session: AsyncSession, contract: Contract, actor: Actor | None) 
     """The pack of a signed contract; its download is appended to the client's chain."""
     if contract.status != ContractStatus.signed or contract.signed_at is None:
         raise ValueError("only a signed contract has a dispute pack")
+    # Never a pack without the seal: one still pending is made now (before anything here
+    # locks the chain, which the seal's own entry needs).
+    await sealing.ensure_sealed(session, contract)
     assert contract.signed_pdf_key is not None and contract.signature_hmac is not None
     storage = get_storage()
     photo_list: list[dict[str, Any]] = list(contract.snapshot.get("photos") or [])
     keys = [contract.pdf_key, contract.signed_pdf_key, *(str(p["key"]) for p in photo_list)]
-    if contract.timestamped_pdf_key:
-        keys.append(contract.timestamped_pdf_key)
+    later = {
+        name: key
+        for name, key in (
+            (archive.SEALED_PDF, contract.sealed_pdf_key),
+            (archive.TIMESTAMPED_PDF, contract.timestamped_pdf_key),
+        )
+        if key
+    }
     try:
-        original, signed, *rest = await asyncio.gather(*(storage.get(k) for k in keys))
+        original, signed, *rest = await asyncio.gather(
+            *(storage.get(k) for k in (*keys, *later.values()))
+        )
         pep = agreement(contract.pep_version)
     except KeyError as exc:
         raise PackIncomplete(
             f"Не удалось собрать пакет доказательств: в хранилище нет файла {exc.args[0]}"
         ) from None
     photo_data = rest[: len(photo_list)]
-    timestamped = {archive.TIMESTAMPED_PDF: rest[-1]} if contract.timestamped_pdf_key else {}
+    copies = dict(zip(later, rest[len(photo_list) :], strict=True))
     photo_names = [
         f"{archive.PHOTOS_DIR}{i:02d}-{_SAFE_NAME.sub('_', str(p.get('file') or 'photo'))}"
         for i, p in enumerate(photo_list, 1)
@@ -173,8 +184,13 @@ async def build(session: AsyncSession, contract: Contract, actor: Actor | None) 
         # copy recorded as sealed to carrying a valid seal).
         "seal": {
             "sealed": contract.sealed,
+            "pending": contract.seal_pending,
             "timestamped": contract.timestamped,
-            "timestamped_pdf": archive.TIMESTAMPED_PDF if timestamped else None,
+            "sealed_pdf": archive.SEALED_PDF if archive.SEALED_PDF in copies else None,
+            "sealed_pdf_sha256": contract.sealed_pdf_sha256,
+            "timestamped_pdf": archive.TIMESTAMPED_PDF
+            if archive.TIMESTAMPED_PDF in copies
+            else None,
         },
         "photos": [
             {"file": name, "sha256": str(p["sha256"]), "device_id": p.get("device_id")}
@@ -198,7 +214,7 @@ async def build(session: AsyncSession, contract: Contract, actor: Actor | None) 
     members: dict[str, bytes] = {
         archive.ORIGINAL_PDF: original,
         archive.SIGNED_PDF: signed,
-        **timestamped,
+        **copies,
         archive.EVIDENCE: archive.pretty_json(evidence_doc),
         archive.SNAPSHOT: evidence.canonical(contract.snapshot),
         archive.pep_name(pep.version): pep.text.encode("utf-8"),

@@ -22,10 +22,13 @@ from privet_manager.activity.models import ActivityEntry
 from privet_manager.contracts import evidence
 from privet_manager.disputes import archive
 from privet_manager.kit.security import hmac_sha256
-from privet_manager.seal import validate
+from privet_manager.seal import validate, validate_extension
 from privet_manager.settings import Settings
 
 OK, FAILED, SKIPPED, NOT_APPLICABLE = "ok", "FAILED", "skipped", "not_applicable"
+# The seal was still being made when the pack was built (the builder seals first, so only
+# when that failed): nothing to check, like `skipped`; the exit code stays 0.
+PENDING = "pending"
 
 
 @dataclass(frozen=True)
@@ -305,10 +308,20 @@ def _seal(ctx: _Context) -> Check:
         return Check("seal", FAILED, f"{archive.SEAL_CHAIN}: no certificate")
     pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in roots)
     signed = ctx.pack.members[archive.SIGNED_PDF]
-    check = validate(signed, pem)
-    if not check.present and not sealed:
-        # Signed before sealing: the evidence covers this unsealed copy's hash.
-        return Check("seal", NOT_APPLICABLE, "signed before sealing: the copy carries no seal")
+    sealed_copy = ctx.pack.members.get(archive.SEALED_PDF)
+    if sealed_copy is not None:
+        # Sealed after the signing: the signed copy the evidence covers, byte for byte, then
+        # exactly the seal's revision.
+        check = validate_extension(signed, sealed_copy, pem)
+        base = sealed_copy
+    else:
+        check = validate(signed, pem)  # sealed inside the signing: the signed copy itself
+        base = signed
+        if not check.present and not sealed:
+            if recorded.get("pending"):
+                return Check("seal", PENDING, "the seal was still being made")
+            # Signed before sealing: the evidence covers this unsealed copy's hash.
+            return Check("seal", NOT_APPLICABLE, "signed before sealing: the copy carries no seal")
     if not check.ok:
         return Check("seal", FAILED, check.detail)
     timestamped = check.timestamped
@@ -316,7 +329,7 @@ def _seal(ctx: _Context) -> Check:
     if later is not None:
         # Only a document timestamp may follow the seal, on exactly the sealed copy.
         stamped = validate(later, pem)
-        if not later.startswith(signed) or not stamped.ok or not stamped.timestamped:
+        if not later.startswith(base) or not stamped.ok or not stamped.timestamped:
             return Check("seal", FAILED, f"{archive.TIMESTAMPED_PDF}: {stamped.detail}")
         timestamped = True
     stamp = ", timestamped" if timestamped else ", no timestamp"

@@ -16,6 +16,11 @@ def today_moscow() -> date:
     return datetime.now(UTC).astimezone(MOSCOW).date()
 
 
+def moscow_time(moment: datetime) -> str:
+    """A moment as the contract and its seal's stamp print it: «01.12.2026 20:15:03 МСК (UTC+3)»."""
+    return moment.astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M:%S МСК (UTC+3)")
+
+
 def moscow_days(first: date, last: date) -> tuple[datetime, datetime]:
     """[start, end) in UTC of the Moscow calendar days `first`..`last`, both included."""
     start = datetime.combine(first, time(), MOSCOW).astimezone(UTC)

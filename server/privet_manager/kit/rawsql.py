@@ -53,7 +53,7 @@ class RawSelect:
         self._shape: list[tuple[Any, list[str], int] | None] = []
         width = 0
         for item in statement.column_descriptions:
-            entity = item["entity"]
+            entity = item.get("entity")  # none for a lightweight table's column
             if entity is not None and item["expr"] is entity:
                 mapper = inspect(entity).mapper
                 keys = [mapper.get_property_by_column(c).key for c in mapper.columns]

@@ -19,7 +19,10 @@ class PublicContract(BaseModel):
     number: str
     status: ContractStatus
     signed_at: datetime | None = Field(description="When the client signed it (UTC), or null")
-    sealed: bool = Field(description="The signed copy carries the organisation's PAdES seal")
+    sealed: bool = Field(
+        description="The signed copy carries the organisation's PAdES seal (false for a "
+        "moment after signing, while the seal is being made)"
+    )
     timestamped: bool = Field(description="The seal carries an RFC 3161 timestamp")
 
 

@@ -46,10 +46,16 @@ async def find(session: AsyncSession, number: str, *, ip: str) -> Contract:
 
 def match(contract: Contract, sha256: str) -> Match:
     """Whether `sha256` (lower-case hex) is the contract's original PDF or its signed copy:
-    the copy as sealed at signing, or the one a later document timestamp extended (both were
-    handed out; verification accepts the second only as the first plus that timestamp)."""
+    the copy the evidence covers, the sealed one, or the one a later document timestamp
+    extended (each is the next one's prefix, and verification accepts a longer one only as
+    exactly that)."""
     if sha256 == contract.pdf_sha256:
         return Match.original
-    if sha256 in (contract.signed_pdf_sha256, contract.timestamped_pdf_sha256):
+    copies = (
+        contract.signed_pdf_sha256,
+        contract.sealed_pdf_sha256,
+        contract.timestamped_pdf_sha256,
+    )
+    if sha256 in {c for c in copies if c}:
         return Match.signed
     return Match.none

@@ -7,17 +7,23 @@
 - `Seal.seal(pdf, stamp=SealStamp(...), tsa_url=...)` → `SealedPdf(data, timestamped)`;
   `Seal.chain_pem()`, `Seal.trust_roots` (PEM).
 - `validate(pdf, trust_roots_pem)` → `SealCheck` (pure: no database, no network).
+- `validate_extension(signed, sealed, trust_roots_pem)`: `sealed` is `signed` plus exactly
+  the seal's revision (and document timestamps), and the seal holds.
 - `add_document_timestamp(pdf, tsa_url)`: a later RFC 3161 document timestamp.
+- `seal_in_worker(settings, pdf, stamp)`: `load_seal(settings).seal(...)` with the settings'
+  TSA, a plain function a process pool can run (contracts/sealing.py).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 from pathlib import Path
 
 from cryptography import x509
 
-from privet_manager.seal.check import SealCheck, validate
+from privet_manager.seal.check import SealCheck, validate, validate_extension
 from privet_manager.seal.keys import SealUnavailable, load_pkcs12, own_seal
 from privet_manager.seal.sealer import Seal, SealedPdf, add_document_timestamp
 from privet_manager.seal.stamp import SealStamp
@@ -32,7 +38,10 @@ __all__ = [
     "add_document_timestamp",
     "load_seal",
     "reset_seal",
+    "seal_in_worker",
     "validate",
+    "validate_extension",
+    "worker_init",
 ]
 
 _lock = threading.Lock()
@@ -58,6 +67,26 @@ def load_seal(settings: Settings) -> Seal:
         if found is None:
             found = _cache[key] = _load(settings)
         return found
+
+
+def seal_in_worker(settings: Settings, pdf: bytes, stamp: SealStamp) -> SealedPdf:
+    """Seal `pdf` as the settings say (the process's seal, their TSA). Picklable arguments
+    and result: the seal is made in a worker process, off the API process's GIL."""
+    return load_seal(settings).seal(pdf, stamp=stamp, tsa_url=settings.tsa_url or None)
+
+
+# The worker's CPU priority below the API's: where cores are short, requests win, and the
+# seal (nobody waits for it) takes the time that is left.
+WORKER_NICENESS = 10
+
+
+def worker_init(log_level: str) -> None:
+    """Start of a seal worker process: JSON log lines like the server's, a lower priority."""
+    from privet_manager.kit.logging import configure_logging
+
+    configure_logging(log_level)
+    with contextlib.suppress(OSError):
+        os.nice(WORKER_NICENESS)
 
 
 def reset_seal() -> None:

@@ -66,6 +66,34 @@ def validate(pdf: bytes, trust_roots_pem: bytes) -> SealCheck:
         )
 
 
+def validate_extension(signed: bytes, sealed: bytes, trust_roots_pem: bytes) -> SealCheck:
+    """`sealed` checked as the seal made after signing: it begins with `signed` byte for byte,
+    the revision right after that prefix is the seal's (exactly one PAdES signature; only
+    document timestamps may follow it), and the seal validates as `validate` says."""
+    if not sealed.startswith(signed):
+        return SealCheck(
+            **BROKEN, signer=None, detail="the sealed copy does not begin with the signed copy"
+        )
+    try:
+        revisions = outside_event_loop(_seal_revision, signed, sealed)
+    except Exception as e:  # a damaged file is a broken seal, not a crash
+        return SealCheck(**BROKEN, signer=None, detail=f"unreadable: {type(e).__name__}: {e}")
+    if revisions is not None:
+        return SealCheck(**BROKEN, signer=None, detail=revisions)
+    return validate(sealed, trust_roots_pem)
+
+
+def _seal_revision(signed: bytes, sealed: bytes) -> str | None:
+    """None when the seal's revision directly follows the signed copy's last; else why not."""
+    before = PdfFileReader(io.BytesIO(signed), strict=False).xrefs.total_revisions
+    seals = PdfFileReader(io.BytesIO(sealed), strict=False).embedded_regular_signatures
+    if len(seals) != 1:
+        return f"{len(seals)} signatures after the signed copy, one expected"
+    if seals[0].signed_revision != before:
+        return f"the seal is revision {seals[0].signed_revision}, {before} expected"
+    return None
+
+
 def _context(roots: list[asn1_x509.Certificate]) -> ValidationContext:
     # Our own CA names no revocation service; an organisation's may, and offline there is no
     # fetching: revocation is checked where the file embeds it, else not held against it.

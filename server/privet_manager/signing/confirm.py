@@ -14,7 +14,7 @@ from privet_manager.auth.actor import Actor
 from privet_manager.clients.models import Client, ClientStatus, WizardStep
 from privet_manager.clients.service import touch
 from privet_manager.clients.validation import display_phone
-from privet_manager.contracts import evidence, otp
+from privet_manager.contracts import evidence, otp, sealing
 from privet_manager.contracts import repository as contracts
 from privet_manager.contracts.errors import (
     ContractDataChanged,
@@ -28,15 +28,14 @@ from privet_manager.contracts.errors import (
 )
 from privet_manager.contracts.models import Contract, ContractStatus, VoidReason
 from privet_manager.events.service import publish
+from privet_manager.kit.clock import moscow_time
 from privet_manager.kit.errors import AppError
 from privet_manager.kit.logging import security_log
 from privet_manager.kit.metrics import business_counter, count_on_commit
 from privet_manager.kit.security import sha256_hex
 from privet_manager.kit.storage import get_storage
-from privet_manager.seal import SealedPdf, SealStamp, load_seal
-from privet_manager.settings import get_settings
 from privet_manager.signing import snapshot
-from privet_manager.signing.pdf.document import EvidenceDocument, moscow_time
+from privet_manager.signing.pdf.document import EvidenceDocument
 from privet_manager.signing.pdf.evidence import append_evidence
 from privet_manager.signing.service import no_pending
 
@@ -55,14 +54,11 @@ def signed_key(contract: Contract) -> str:
     return contract.pdf_key.removesuffix(".pdf") + "-signed.pdf"
 
 
-def signed_copy(original: bytes, ev: EvidenceDocument, stamp: SealStamp) -> SealedPdf:
-    """The evidence page appended, then the organisation's seal over everything (CPU work and,
-    with a TSA, one request to it: run in a thread). Both are incremental updates, so the
-    original stays the signed copy's exact prefix."""
-    settings = get_settings()
-    return load_seal(settings).seal(
-        append_evidence(original, ev), stamp=stamp, tsa_url=settings.tsa_url or None
-    )
+def signed_copy(original: bytes, ev: EvidenceDocument) -> bytes:
+    """The evidence page appended to the original as an incremental update, so the original
+    stays the signed copy's exact prefix (CPU work: run in a thread). The organisation's seal
+    is added after the signing commits (contracts/sealing.py), as one more update."""
+    return append_evidence(original, ev)
 
 
 CONTRACTS_SIGNED = business_counter("contracts_signed", "Contracts signed with the client's code")
@@ -154,13 +150,13 @@ async def confirm(session: AsyncSession, client: Client, code: str, actor: Actor
         verify_url=str(contract.snapshot.get("verify_url") or ""),
         verify_qr_mask=contract.snapshot.get("verify_qr_mask"),
     )
-    stamp = SealStamp(get_settings().company_name, contract.number, moscow_time(now))
-    sealed = await asyncio.to_thread(signed_copy, original, ev, stamp)
+    data = await asyncio.to_thread(signed_copy, original, ev)
     contract.signed_pdf_key = signed_key(contract)
-    # What the evidence covers: the copy as sealed (a later document timestamp extends it).
-    contract.signed_pdf_sha256 = sha256_hex(sealed.data)
-    contract.sealed, contract.timestamped = True, sealed.timestamped
-    await get_storage().put(contract.signed_pdf_key, sealed.data, "application/pdf")
+    # What the evidence covers: this copy, unsealed. The seal is made once this transaction
+    # commits (the answer does not wait for it) as a longer copy this one is the prefix of.
+    contract.signed_pdf_sha256 = sha256_hex(data)
+    contract.sealed, contract.timestamped, contract.seal_pending = False, False, True
+    await get_storage().put(contract.signed_pdf_key, data, "application/pdf")
     contract.status = ContractStatus.signed
     # The history up to this signature, bound by the evidence HMAC (the head stays locked
     # until the request commits, so no entry slips in between).
@@ -206,6 +202,7 @@ async def confirm(session: AsyncSession, client: Client, code: str, actor: Actor
         version=client.version,
     )
     count_on_commit(session, CONTRACTS_SIGNED)
+    sealing.seal_after_commit(session, contract.id)
     return contract
 
 

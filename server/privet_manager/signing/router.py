@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from fastapi.responses import Response
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import RedirectResponse, Response
 
 from privet_manager.auth.deps import CurrentActor, CurrentManager
 from privet_manager.clients.deps import ClientForRead, ClientForWrite
 from privet_manager.clients.models import Client
-from privet_manager.contracts import repository
-from privet_manager.contracts.errors import NoContract, NoSignedContract
-from privet_manager.contracts.models import Contract
+from privet_manager.contracts import repository, sealing
+from privet_manager.contracts.errors import NoContract, NoSignedContract, SealNotReady
+from privet_manager.contracts.links import download_url, seal_first_valid
+from privet_manager.contracts.models import Contract, ContractStatus
 from privet_manager.contracts.pep import agreement
 from privet_manager.contracts.schemas import VerifyOut
 from privet_manager.contracts.verify import verify_contract
 from privet_manager.contracts.views import contract_out
 from privet_manager.kit.db import SessionDep
-from privet_manager.kit.errors import PROBLEM_RESPONSES
+from privet_manager.kit.errors import PROBLEM_RESPONSES, Forbidden
 from privet_manager.kit.responses import private_file
 from privet_manager.signing import confirm, service
 from privet_manager.signing.schemas import (
@@ -98,6 +102,32 @@ async def get_contract(
     if contract is None:
         raise NoContract()
     return await envelope(contract, client)
+
+
+@router.get(
+    "/contracts/{contract_id}/signed.pdf",
+    status_code=302,
+    response_class=RedirectResponse,
+    responses={302: {"description": "To a short-lived link to the best signed copy"}},
+)
+async def signed_pdf(
+    contract_id: Annotated[int, Path(ge=1, le=2**62)],
+    exp: Annotated[str, Query(max_length=32)],
+    sig: Annotated[str, Query(max_length=128)],
+    session: SessionDep,
+) -> RedirectResponse:
+    """The signed copy, sealed: what `signed_pdf_url` links to while the seal is pending (a
+    link this API signed, like a storage link). Seals now if it still is, then redirects."""
+    if not seal_first_valid(contract_id, exp, sig):
+        raise Forbidden("Ссылка недействительна или истекла", code="download_url_invalid")
+    contract = await session.get(Contract, contract_id)
+    if contract is None or contract.status != ContractStatus.signed:
+        raise NoSignedContract()
+    await sealing.ensure_sealed(session, contract)
+    key = contract.current_signed_pdf_key
+    if contract.seal_pending or key is None:
+        raise SealNotReady()
+    return RedirectResponse(await download_url(key, timedelta(minutes=5)), status_code=302)
 
 
 @router.get("/clients/{client_id}/contract/verify")

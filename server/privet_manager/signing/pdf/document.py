@@ -16,7 +16,7 @@ from num2words import num2words
 
 from privet_manager.clients.validation import display_phone
 from privet_manager.devices.models import CONDITION_LABELS, KIND_LABELS
-from privet_manager.kit.clock import MOSCOW
+from privet_manager.kit.clock import MOSCOW, moscow_time
 from privet_manager.kit.money import format_rub, rub_in_words
 
 MONTHS = (
@@ -53,10 +53,6 @@ def russian_day(day: date) -> str:
 
 def russian_date(moment: datetime) -> str:
     return russian_day(moment.astimezone(MOSCOW).date())
-
-
-def moscow_time(moment: datetime) -> str:
-    return moment.astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M:%S МСК (UTC+3)")
 
 
 def iso_date_ru(value: str | None) -> str:
