@@ -57,11 +57,15 @@ def operation_id(route: APIRoute) -> str:
 
 
 def manager_api() -> APIRouter:
+    """The manager API's routers. The router tries them in this order, route by route, on every
+    request (FastAPI's matching is a measurable share of a list request's CPU): the list and
+    the card first. No two routers' paths overlap, and the OpenAPI schema is written sorted, so
+    the order changes neither which route answers nor the schema."""
     api = APIRouter(prefix="/api/manager")
     api.include_router(clients_router)
+    api.include_router(card_router)
     api.include_router(auth_router)
     api.include_router(admin_managers_router)
-    api.include_router(card_router)
     api.include_router(devices_router)
     api.include_router(events_router)
     api.include_router(tariffs_router)
