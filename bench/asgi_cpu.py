@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import MutableMapping
 from typing import Any
 
 from bench.db import sqlalchemy_url
@@ -89,7 +90,7 @@ async def _measure(database_url: str, paths: list[str], gzip: bool) -> tuple[flo
         async def receive() -> dict[str, Any]:
             return {"type": "http.request", "body": b"", "more_body": False}
 
-        async def send(message: dict[str, Any]) -> None:
+        async def send(message: MutableMapping[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 statuses.add(message["status"])
 
