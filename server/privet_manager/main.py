@@ -57,11 +57,15 @@ def operation_id(route: APIRoute) -> str:
 
 
 def manager_api() -> APIRouter:
+    """The manager API's routers. The router tries them in this order, route by route, on every
+    request (FastAPI's matching is a measurable share of a list request's CPU): the list and
+    the card first. No two routers' paths overlap, and the OpenAPI schema is written sorted, so
+    the order changes neither which route answers nor the schema."""
     api = APIRouter(prefix="/api/manager")
-    api.include_router(auth_router)
-    api.include_router(admin_managers_router)
     api.include_router(clients_router)
     api.include_router(card_router)
+    api.include_router(auth_router)
+    api.include_router(admin_managers_router)
     api.include_router(devices_router)
     api.include_router(events_router)
     api.include_router(tariffs_router)
@@ -169,8 +173,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     # The local backend asks the devices domain before storing a browser's upload.
     set_upload_guard(refuse_upload)
-    app.include_router(health.router)
     app.include_router(manager_api())
+    app.include_router(health.router)
     app.include_router(storage_router)
     app.include_router(support_bridge_router)
     app.include_router(public_router)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from privet_manager.clients.repository import list_query, number_suffix_pattern
+from privet_manager.clients.repository import items_select, list_query, number_suffix_pattern
 from privet_manager.clients.schemas import Tab
 from privet_manager.clients.sync import _INSERT_NEWER, BATCH
 from sqlalchemy import text
@@ -135,6 +135,9 @@ async def test_every_list_and_search_query_uses_an_index(factory: Factory, clean
         cases[f"no tab q={q} (contract suffix)"] = list_query(
             None, me, suffix, 30, None, "number_suffix"
         )
+
+    # A name search's second statement: the items of the page's ids.
+    cases["page items by id"] = items_select(list(range(ROWS // 2, ROWS // 2 - 30, -1)))
 
     report: list[str] = []
     async with clean_db.engine.connect() as conn:

@@ -11,7 +11,12 @@ import json
 
 from privet_manager.auth.deps import LiveReader
 from privet_manager.clients.errors import BadCursor
-from privet_manager.clients.repository import number_suffix_pattern, page_query
+from privet_manager.clients.repository import (
+    ids_only,
+    number_suffix_pattern,
+    page_items,
+    page_query,
+)
 from privet_manager.clients.schemas import Tab
 
 
@@ -35,7 +40,7 @@ async def list_clients_json(
     reader: LiveReader, tab: Tab | None, q: str | None, limit: int, cursor: str | None
 ) -> bytes:
     """One page of `tab` (every client for a search without a tab), the caller's session
-    checked in the same round trip.
+    checked in the same round trip (a name search reads its page's items in a second one).
 
     A query of digits is a phone fragment and the last digits of a contract number: two
     statements in the same round trip (each with its own index), merged newest first."""
@@ -52,8 +57,12 @@ async def list_clients_json(
     if len(results) > 1:
         merged = {row[0]: row for result in results for row in result}
         rows = [merged[i] for i in sorted(merged, reverse=True)]
-    items = [item for _, item in rows[:limit]]
-    next_cursor = "null"
-    if len(rows) > limit:
-        next_cursor = '"' + encode_cursor(rows[limit - 1][0]) + '"'
+    # The cursor comes from the ids: a name search's items are read in a second statement
+    # (its own snapshot), where a client deleted meanwhile would be missing.
+    next_cursor = '"' + encode_cursor(rows[limit - 1][0]) + '"' if len(rows) > limit else "null"
+    page = rows[:limit]
+    if page and ids_only(queries[0][0]):  # a name search: the page's ids, then their items
+        items_query, params = page_items([row[0] for row in page])
+        page = await items_query.fetch(reader.conn, params)
+    items = [item for _, item in page]
     return ('{"items":[' + ",".join(items) + '],"next_cursor":' + next_cursor + "}").encode()

@@ -12,10 +12,13 @@ import re
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
+    BigInteger,
     ColumnElement,
     Select,
     Text,
     and_,
+    any_,
     bindparam,
     case,
     cast,
@@ -185,9 +188,10 @@ _MANY_MATCHES = ("name", "name_email")
 
 def page_select(
     tab: Tab | None, kind: str | None, paged: bool, values: dict[str, Any] | None = None
-) -> Select[tuple[int, str]]:
-    """A page of a tab: (id, item JSON) per client. Parameters `manager_id` (for `mine`),
-    `pattern` (a search), `after_id` (a later page), `limit`; with `values`, bound to them."""
+) -> Select[Any]:
+    """A page of a tab: (id, item JSON) per client, or (id,) for a name search. Parameters
+    `manager_id` (for `mine`), `pattern` (a search), `after_id` (a later page), `limit`; with
+    `values`, bound to them."""
 
     def param(name: str, type_: Any = None) -> Any:
         if values is None:
@@ -211,24 +215,40 @@ def page_select(
             .order_by(Client.id.desc())
             .limit(param("limit"))
         )
-    # A name search sorts its matches (hundreds for a common surname): pick the page's ids
-    # first and build the JSON of those rows only. Built in the sort's input, the JSON of
-    # every match was most of the search's time (bench/README.md, issue 17).
-    page = (
-        select(Client.id)
-        .where(*conditions)
-        .order_by(Client.id.desc())
-        .limit(param("limit"))
-        .subquery("page")
-    )
+    # A name search sorts its matches (hundreds for a common surname): it picks the page's
+    # ids only (`page_items` then builds the JSON of those rows). Built in the sort's input,
+    # the JSON of every match was most of the search's time; built in the same statement
+    # after the sort, the whole statement was planned again for every term (a search is never
+    # prepared, see `page_query`), 0.4 ms of PostgreSQL's CPU per search (bench/README.md,
+    # issue 17).
+    return select(Client.id).where(*conditions).order_by(Client.id.desc()).limit(param("limit"))
+
+
+def items_select(ids: list[int] | None = None) -> Select[tuple[int, str]]:
+    """The list items (id, item JSON) of the given clients, newest first: parameter `ids`."""
     return (
         select(Client.id, ITEM_JSON.label("item"))
-        .join_from(page, Client, Client.id == page.c.id)
         .outerjoin(_holder, _holder.id == Client.assigned_manager_id)
+        .where(Client.id == any_(bindparam("ids", ids, type_=ARRAY(BigInteger))))
         .order_by(Client.id.desc())
     )
 
 
+# Prepared: its best plan (primary-key lookups) is the same for every page.
+_ITEMS = RawSelect(items_select(), "ids")
+
+
+def page_items(ids: list[int]) -> tuple[RawSelect, dict[str, Any]]:
+    """The statement for the items of a page that `page_query` gave as ids only."""
+    return _ITEMS, {"ids": ids}
+
+
+def ids_only(query: RawSelect) -> bool:
+    """Whether a page statement of `page_query` answers ids only (a name search)."""
+    return query in _ID_PAGES
+
+
+_ID_PAGES: set[RawSelect] = set()
 _PAGES: dict[tuple[Tab | None, str | None, bool], RawSelect] = {}
 
 
@@ -262,6 +282,8 @@ def page_query(
         query = _PAGES[key] = RawSelect(
             page_select(*key), *params, prepare=False if kind is not None else None
         )
+        if kind in _MANY_MATCHES:
+            _ID_PAGES.add(query)
     return query, params
 
 
@@ -272,7 +294,7 @@ def list_query(
     limit: int,
     after_id: int | None,
     kind: str | None = None,
-) -> Select[tuple[int, str]]:
+) -> Select[Any]:
     """The same statement with the values in it (what the EXPLAIN test checks)."""
     _, params = page_query(tab, manager_id, q, limit, after_id, kind)
     if kind is None:
