@@ -176,6 +176,9 @@ class Ledger:
     device_keys_sent: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
     payment_keys_sent: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
     events: list[dict[str, Any]] = field(default_factory=list)  # kills and restarts
+    # Seconds the API or the database spent coming back: the run's clock stops meanwhile, so
+    # a busy machine's slow restarts do not eat the time the wizards have.
+    downtime: float = 0.0
 
     def ack(self, manager: int, client: int, kind: str, **data: Any) -> None:
         self.acked.append({"manager": manager, "client": client, "kind": kind, **data})
@@ -309,7 +312,7 @@ class Manager:
                     return r
                 self.ledger.refused += 1
                 self.ledger.refused_by_kind[str(r.status_code)] += 1
-            if time.monotonic() > self.patience_until:
+            if time.monotonic() > self.patience_until + self.ledger.downtime:
                 raise GaveUp(f"{kind}: still failing after {attempt} attempts")
             await asyncio.sleep(min(2.0, 0.1 * attempt) * (0.5 + self.rng.random()))
 
@@ -349,7 +352,7 @@ class Manager:
         return max(found)[1] if found else None
 
     async def run(self, tariffs: list[str], deadline: float) -> None:
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline + self.ledger.downtime:
             r = await self.send("list", "GET", f"{API}/clients?tab=new&limit=50")
             items = r.json()["items"]
             if not items:
@@ -519,17 +522,20 @@ async def controller(
     started: float,
 ) -> None:
     for at, kind in events:
-        await asyncio.sleep(max(0.0, started + at - time.monotonic()))
+        # `at` is in the run's own time, which stands still while something restarts.
+        await asyncio.sleep(max(0.0, started + ledger.downtime + at - time.monotonic()))
         t = time.monotonic() - started
         if kind == "kill":
             await asyncio.to_thread(api.kill)
             await asyncio.sleep(random.uniform(0, 0.5))
             up = await asyncio.to_thread(api.start)
+            ledger.downtime += up
             ledger.events.append(
                 {"at_s": round(t, 1), "event": "SIGKILL api", "restart_s": round(up, 2)}
             )
         else:
             took = await asyncio.to_thread(pg.restart)
+            ledger.downtime += took
             ledger.events.append(
                 {
                     "at_s": round(t, 1),
@@ -845,6 +851,7 @@ async def soak(
         "kills": kills,
         "postgres_restarts": sum(1 for e in ledger.events if "postgres (immediate)" in e["event"]),
         "events": ledger.events,
+        "downtime_s": round(ledger.downtime, 1),
         "requests_refused_during_restarts": ledger.refused,
         "refused_by_kind": dict(ledger.refused_by_kind),
         "writes_acknowledged": len(ledger.acked),
