@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from pathlib import Path
 
 from cryptography import x509
@@ -81,12 +82,24 @@ WORKER_NICENESS = 10
 
 
 def worker_init(log_level: str) -> None:
-    """Start of a seal worker process: JSON log lines like the server's, a lower priority."""
+    """Start of a seal worker process: JSON log lines like the server's, a lower priority,
+    and an exit of its own when the server that started it is gone."""
     from privet_manager.kit.logging import configure_logging
 
     configure_logging(log_level)
     with contextlib.suppress(OSError):
         os.nice(WORKER_NICENESS)
+    threading.Thread(
+        target=_exit_with_parent, args=(os.getppid(),), name="seal-parent-watch", daemon=True
+    ).start()
+
+
+def _exit_with_parent(parent: int, every: float = 1.0) -> None:
+    """A server killed with SIGKILL (an OOM kill, a crash) never shuts its pool down: its
+    worker would stay, orphaned, for good. It leaves within a second of its parent instead."""
+    while os.getppid() == parent:
+        time.sleep(every)
+    os._exit(0)
 
 
 def reset_seal() -> None:
